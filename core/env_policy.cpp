@@ -1,0 +1,45 @@
+#include "core/env_policy.hpp"
+
+#include <algorithm>
+
+namespace bro {
+namespace {
+
+bool contains(const std::vector<std::string>& names, std::string_view name) {
+    return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+std::string_view name_of(std::string_view assignment) {
+    return assignment.substr(0, assignment.find('='));
+}
+
+}  // namespace
+
+bool EnvPolicy::allows_forwarded(std::string_view name) const { return contains(allowed_, name); }
+
+std::vector<std::string> EnvPolicy::build_child_environment(
+    std::span<const protocol::EnvironmentEntry> forwarded, const char* const* server_environment,
+    const std::function<void(std::string_view name)>& on_refused) const {
+    std::vector<std::string> result;
+    for (const auto& entry : forwarded) {
+        if (!allows_forwarded(entry.name)) {
+            if (on_refused) on_refused(entry.name);
+            continue;
+        }
+        const bool duplicate = std::any_of(result.begin(), result.end(), [&](const auto& s) {
+            return name_of(s) == entry.name;
+        });
+        if (!duplicate) result.push_back(entry.name + "=" + entry.value);
+    }
+    for (auto it = server_environment; it && *it; ++it) {
+        const std::string_view assignment = *it;
+        const auto name = name_of(assignment);
+        if (!contains(inherited_, name)) continue;
+        const bool overridden = std::any_of(result.begin(), result.end(),
+                                            [&](const auto& s) { return name_of(s) == name; });
+        if (!overridden) result.emplace_back(assignment);
+    }
+    return result;
+}
+
+}  // namespace bro

@@ -1,0 +1,48 @@
+#pragma once
+// How a run ended, exactly: normal exit, death by signal, or a child that never reached exec.
+
+#include <cstdint>
+#include <string>
+
+namespace bro {
+
+// The step of the child's set-up that failed, so the message can say what to fix.
+enum class SpawnStep : std::uint8_t {
+    kCreateProcess = 0,
+    kRedirectStdio = 1,
+    kChangeDirectory = 2,
+    kCreateSession = 3,
+    kExecute = 4,
+    kPrepare = 5,  // server-side preparation before the child existed (pipes, temp files)
+};
+
+const char* describe(SpawnStep step);
+
+struct ExitStatus {
+    enum class Kind : std::uint8_t { kExited = 0, kSignaled = 1, kNotStarted = 2 };
+    Kind kind = Kind::kExited;
+    int code = 0;  // exit code, or signal number for kSignaled
+    bool core_dumped = false;
+    SpawnStep failed_step = SpawnStep::kExecute;
+    int error_number = 0;  // errno of the failed step
+    std::string message;   // human-readable detail for kNotStarted
+
+    static ExitStatus exited(int code) { return {Kind::kExited, code, false, {}, 0, {}}; }
+    static ExitStatus signaled(int signal, bool core) {
+        return {Kind::kSignaled, signal, core, {}, 0, {}};
+    }
+    static ExitStatus not_started(SpawnStep step, int error, std::string message) {
+        return {Kind::kNotStarted, 0, false, step, error, std::move(message)};
+    }
+
+    // The status a POSIX shell would report: N, 128+signal, 127 when the program was not
+    // found, 126 when it could not be executed.
+    int shell_code() const;
+
+    bool operator==(const ExitStatus&) const = default;
+};
+
+// Builds an ExitStatus from waitid()'s si_code and si_status.
+ExitStatus exit_status_from_waitid(int child_code, int child_status);
+
+}  // namespace bro

@@ -1,0 +1,26 @@
+#pragma once
+// Bounds applied to everything a peer sends. The decoder refuses input beyond them, so no
+// allocation is ever sized by an untrusted number larger than these.
+
+#include <cstddef>
+#include <cstdint>
+
+namespace bro {
+
+struct ProtocolLimits {
+    std::size_t max_request_bytes = 1 << 20;     // whole Request frame payload
+    std::size_t max_arguments = 4096;            // argv entries after argv[0]
+    std::size_t max_argument_bytes = 128 << 10;  // one argument (Linux MAX_ARG_STRLEN)
+    std::size_t max_environment = 256;           // forwarded variables
+    std::size_t max_environment_bytes = 128 << 10;
+    std::size_t max_file_arguments = 256;
+    std::size_t max_path_bytes = 4096;           // cwd and file basenames
+    std::size_t max_message_bytes = 4096;        // text in Error and Exit frames
+};
+
+// Largest payload of a data frame (stdin, stdout, stderr, file content). Senders use at most
+// kDataChunkBytes; receivers accept up to kMaxDataFrameBytes so the two can evolve apart.
+inline constexpr std::size_t kDataChunkBytes = 128 << 10;
+inline constexpr std::size_t kMaxDataFrameBytes = 1 << 20;
+
+}  // namespace bro
