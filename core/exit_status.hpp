@@ -27,9 +27,9 @@ struct ExitStatus {
     int error_number = 0;  // errno of the failed step
     std::string message;   // human-readable detail for kNotStarted
 
-    static ExitStatus exited(int code) { return {Kind::kExited, code, false, {}, 0, {}}; }
+    static ExitStatus exited(int code) { return {Kind::kExited, code, false, SpawnStep::kExecute, 0, {}}; }
     static ExitStatus signaled(int signal, bool core) {
-        return {Kind::kSignaled, signal, core, {}, 0, {}};
+        return {Kind::kSignaled, signal, core, SpawnStep::kExecute, 0, {}};
     }
     static ExitStatus not_started(SpawnStep step, int error, std::string message) {
         return {Kind::kNotStarted, 0, false, step, error, std::move(message)};

@@ -105,7 +105,8 @@ std::optional<DecodeError> check_header(ByteReader& r) {
     std::array<std::uint8_t, 3> magic{};
     for (auto& b : magic) b = r.u8();
     const std::uint8_t version = r.u8();
-    if (!r.ok() || magic != kMagic) return DecodeError{"not a bro request (bad magic)"};
+    if (!r.ok()) return DecodeError{"truncated request"};
+    if (magic != kMagic) return DecodeError{"not a bro request (bad magic)"};
     if (version != kVersion) {
         return DecodeError{"protocol version " + std::to_string(version) +
                            " is not supported (this server speaks version " +
@@ -184,7 +185,7 @@ std::optional<DecodeError> decode_files(ByteReader& r, Request& out, const Proto
         const auto basename = r.string(limits.max_path_bytes);
         if (!r.ok()) break;
         if (file.argument_index >= out.arguments.size() || used[file.argument_index] ||
-            file.path_offset > out.arguments[file.argument_index].size()) {
+            file.path_offset >= out.arguments[file.argument_index].size()) {
             return DecodeError{"file argument " + std::to_string(i) +
                                " does not name a distinct argument"};
         }

@@ -1,0 +1,99 @@
+#pragma once
+// The client's only output of its own: one line per message on stderr, prefixed
+// "bro-client: ", written with a single write(2) from a fixed buffer. Debug lines appear only
+// when BRO_LOG=debug. No allocation, no iostream, no static state, so logging costs nothing at
+// start-up and works in a static -fno-exceptions build.
+
+#include <array>
+#include <cstddef>
+#include <span>
+#include <string_view>
+#include <type_traits>
+
+namespace bro::client {
+
+// An errno value, rendered as "No such file or directory (ENOENT)".
+struct SystemError {
+    int number;
+};
+
+// A number rendered in octal with a leading 0, e.g. a umask: "022".
+struct Octal {
+    unsigned long long value;
+};
+
+// errno's symbolic name ("ENOENT"), or nullptr for a value the table does not know.
+const char* errno_name(int number);
+
+// One diagnostic line under construction. Text beyond the buffer is cut, never overflowed.
+class LogLine {
+  public:
+    LogLine() { append(std::string_view("bro-client: ")); }
+
+    template <typename Part>
+    void add(const Part& part) {
+        if constexpr (std::is_same_v<Part, SystemError>) {
+            append(part);
+        } else if constexpr (std::is_same_v<Part, Octal>) {
+            append(part);
+        } else if constexpr (std::is_same_v<Part, bool>) {
+            append(std::string_view(part ? "yes" : "no"));
+        } else if constexpr (std::is_integral_v<Part> && std::is_signed_v<Part>) {
+            append_signed(static_cast<long long>(part));
+        } else if constexpr (std::is_integral_v<Part>) {
+            append_unsigned(static_cast<unsigned long long>(part));
+        } else if constexpr (std::is_convertible_v<const Part&,
+                                                   std::span<const std::string_view>>) {
+            append_list(part);
+        } else {
+            append(std::string_view(part));
+        }
+    }
+
+    void append(std::string_view text);
+    void append(SystemError error);
+    void append(Octal number);
+    void append_signed(long long value);
+    void append_unsigned(unsigned long long value);
+    // Items joined by ','.
+    void append_list(std::span<const std::string_view> items);
+
+    std::string_view text() const { return {text_.data(), size_}; }
+    // Writes the line plus '\n' to `fd`, retrying on EINTR and short writes; errors are ignored
+    // because there is nowhere left to report them.
+    void write_to(int fd);
+
+  private:
+    std::array<char, 8192> text_;
+    std::size_t size_ = 0;
+};
+
+class Diagnostics {
+  public:
+    explicit Diagnostics(bool debug_enabled, int fd = 2) : debug_enabled_(debug_enabled), fd_(fd) {}
+
+    bool debug_enabled() const { return debug_enabled_; }
+
+    // Parts are strings, integers, bools, SystemError, Octal or a span of names.
+    template <typename... Parts>
+    void error(const Parts&... parts) const {
+        LogLine line;
+        (line.add(parts), ...);
+        line.write_to(fd_);
+    }
+
+    template <typename... Parts>
+    void debug(const Parts&... parts) const {
+        if (!debug_enabled_) return;
+        LogLine line;
+        line.add("debug: ");
+        (line.add(parts), ...);
+        line.write_to(fd_);
+    }
+
+  private:
+    bool debug_enabled_;
+    int fd_;
+};
+
+}  // namespace bro::client

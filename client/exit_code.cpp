@@ -1,0 +1,27 @@
+#include "client/exit_code.hpp"
+
+namespace bro::client {
+
+int exit_code_for(const ExitStatus& status, const Diagnostics& diagnostics) {
+    switch (status.kind) {
+        case ExitStatus::Kind::kExited:
+            diagnostics.debug("the program exited with ", status.code);
+            break;
+        case ExitStatus::Kind::kSignaled:
+            diagnostics.debug("the program was killed by signal ", status.code,
+                              status.core_dumped ? " (core dumped)" : "");
+            break;
+        case ExitStatus::Kind::kNotStarted:
+            if (status.message.empty()) {
+                diagnostics.error("the server could not ", describe(status.failed_step), ": ",
+                                  SystemError{status.error_number});
+            } else {
+                diagnostics.error("the server could not ", describe(status.failed_step), ": ",
+                                  SystemError{status.error_number}, " (", status.message, ")");
+            }
+            break;
+    }
+    return status.shell_code();
+}
+
+}  // namespace bro::client

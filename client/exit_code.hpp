@@ -1,0 +1,21 @@
+#pragma once
+// The client's exit-code table (what a caller of the wrapped tool sees):
+//
+//   N        the program exited with N
+//   128+N    the program was killed by signal N
+//   127      the server could not find the program (exec failed with ENOENT)
+//   126      the server could not start the program for another reason
+//   125      bro-client itself failed: configuration, connection, a refused or malformed
+//            exchange, a file argument that could not be read, stdout/stderr not writable
+
+#include "client/diagnostics.hpp"
+#include "core/exit_status.hpp"
+
+namespace bro::client {
+
+inline constexpr int kClientFailureExitCode = 125;
+
+// The exit code for `status`; explains a run that never started on stderr.
+int exit_code_for(const ExitStatus& status, const Diagnostics& diagnostics);
+
+}  // namespace bro::client

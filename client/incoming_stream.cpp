@@ -1,0 +1,107 @@
+#include "client/incoming_stream.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <variant>
+
+#include "client/exit_code.hpp"
+#include "client/fd_io.hpp"
+
+namespace bro::client {
+
+using protocol::FrameType;
+using protocol::kFrameHeaderBytes;
+
+IncomingStream::IncomingStream(OutputFds output, const Diagnostics& diagnostics)
+    : output_(output), diagnostics_(diagnostics), buffer_(kBufferBytes) {}
+
+std::span<std::uint8_t> IncomingStream::receive_space() {
+    // Data payloads are consumed as they arrive, so what is left is a partial header or a
+    // partial Exit/Error frame: moving it to the front is cheap.
+    if (begin_ == end_) {
+        begin_ = end_ = 0;
+    } else if (begin_ != 0) {
+        std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
+        end_ -= begin_;
+        begin_ = 0;
+    }
+    return buffer_.span().subspan(end_);
+}
+
+std::optional<int> IncomingStream::received(std::size_t count) {
+    end_ += count;
+    bytes_received_ += count;
+    for (;;) {
+        if (data_remaining_ > 0) {
+            if (begin_ == end_) return std::nullopt;
+            if (auto done = handle_data()) return done;
+            continue;
+        }
+        if (end_ - begin_ < kFrameHeaderBytes) return std::nullopt;
+        const auto decoded = protocol::decode_frame_header(
+            {buffer_.data() + begin_, kFrameHeaderBytes}, ProtocolLimits{});
+        if (const auto* error = std::get_if<protocol::FrameHeaderError>(&decoded)) {
+            diagnostics_.error("the server sent a malformed frame: ", error->message,
+                               "; are client and server the same version?");
+            return kClientFailureExitCode;
+        }
+        const auto header = std::get<protocol::FrameHeader>(decoded);
+        if (header.type == FrameType::kStdout || header.type == FrameType::kStderr) {
+            data_fd_ = header.type == FrameType::kStdout ? output_.stdout_fd : output_.stderr_fd;
+            data_remaining_ = header.length;
+            begin_ += kFrameHeaderBytes;
+            continue;
+        }
+        if (header.type != FrameType::kExit && header.type != FrameType::kError) {
+            diagnostics_.error("the server sent an unexpected frame (type ",
+                               static_cast<unsigned>(header.type), ")");
+            return kClientFailureExitCode;
+        }
+        // decode_frame_header bounds Exit/Error frames far below the buffer size.
+        if (end_ - begin_ < kFrameHeaderBytes + header.length) return std::nullopt;
+        return handle_control_frame(header);
+    }
+}
+
+std::optional<int> IncomingStream::handle_data() {
+    const std::size_t count = std::min(data_remaining_, end_ - begin_);
+    const int error = write_fully(data_fd_, {buffer_.data() + begin_, count});
+    if (error != 0) {
+        diagnostics_.error("cannot write to ",
+                           data_fd_ == output_.stdout_fd ? "standard output" : "standard error",
+                           ": ", SystemError{error});
+        return kClientFailureExitCode;
+    }
+    begin_ += count;
+    data_remaining_ -= count;
+    return std::nullopt;
+}
+
+std::optional<int> IncomingStream::handle_control_frame(const protocol::FrameHeader& header) {
+    const std::span<const std::uint8_t> payload{buffer_.data() + begin_ + kFrameHeaderBytes,
+                                                header.length};
+    begin_ += kFrameHeaderBytes + header.length;
+    if (header.type == FrameType::kError) {
+        const auto decoded = protocol::decode_error(payload, ProtocolLimits{});
+        if (const auto* message = std::get_if<std::string>(&decoded)) {
+            diagnostics_.error("the server refused the request: ", *message);
+        } else {
+            diagnostics_.error("the server sent a malformed error frame: ",
+                               std::get<protocol::DecodeError>(decoded).message);
+        }
+        return kClientFailureExitCode;
+    }
+    const auto decoded = protocol::decode_exit(payload, ProtocolLimits{});
+    if (const auto* error = std::get_if<protocol::DecodeError>(&decoded)) {
+        diagnostics_.error("the server sent a malformed exit frame: ", error->message);
+        return kClientFailureExitCode;
+    }
+    return exit_code_for(std::get<ExitStatus>(decoded), diagnostics_);
+}
+
+int IncomingStream::end_of_stream() {
+    diagnostics_.error("the server closed the connection before reporting an exit status");
+    return kClientFailureExitCode;
+}
+
+}  // namespace bro::client

@@ -1,0 +1,59 @@
+#pragma once
+// What the server sends: Stdout and Stderr frames, copied to fds 1 and 2 as their bytes
+// arrive (a data frame is never buffered whole), then exactly one Exit or Error frame that
+// ends the run. Partial frames across reads are kept; only a partial header or a partial
+// Exit/Error frame (a few KiB at most) ever waits in the buffer.
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+
+#include "client/byte_buffer.hpp"
+#include "client/diagnostics.hpp"
+#include "core/limits.hpp"
+#include "core/protocol.hpp"
+
+namespace bro::client {
+
+struct OutputFds {
+    int stdout_fd = 1;
+    int stderr_fd = 2;
+};
+
+class IncomingStream {
+  public:
+    static constexpr std::size_t kBufferBytes = protocol::kFrameHeaderBytes + (256 << 10);
+
+    // Check valid(): the buffer allocation can fail.
+    IncomingStream(OutputFds output, const Diagnostics& diagnostics);
+
+    bool valid() const { return buffer_.valid(); }
+
+    // Where to receive the next bytes (never empty).
+    std::span<std::uint8_t> receive_space();
+    // Handles `count` bytes just received into receive_space(). Returns the client's exit code
+    // once the run is over: the program's status, or 125 after an Error frame, a malformed
+    // frame or a failed write to stdout/stderr (each reported on stderr).
+    std::optional<int> received(std::size_t count);
+    // The server closed the connection: reports it and returns 125 (an Exit frame would have
+    // ended the run first).
+    int end_of_stream();
+
+    std::uint64_t bytes_received() const { return bytes_received_; }
+
+  private:
+    std::optional<int> handle_data();
+    std::optional<int> handle_control_frame(const protocol::FrameHeader& header);
+
+    OutputFds output_;
+    const Diagnostics& diagnostics_;
+    ByteBuffer buffer_;
+    std::size_t begin_ = 0;  // unprocessed bytes are [begin_, end_)
+    std::size_t end_ = 0;
+    std::size_t data_remaining_ = 0;  // bytes of the current Stdout/Stderr payload still due
+    int data_fd_ = -1;                // where they go
+    std::uint64_t bytes_received_ = 0;
+};
+
+}  // namespace bro::client

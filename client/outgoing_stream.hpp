@@ -1,0 +1,70 @@
+#pragma once
+// What the client sends, in protocol order: the Request frame, each file argument's content as
+// FileData frames ended by FileEnd, then (when streamed) stdin as StdinData frames ended by
+// StdinEnd. Frames are built in place in one buffer (header, then the bytes read right behind
+// it), so every byte is copied once by read() and once by send().
+//
+// The stream never blocks: regular files are read whenever the buffer is empty, stdin only
+// after poll() said it is readable (wants_stdin()), and sending is left to the caller.
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "client/byte_buffer.hpp"
+#include "client/diagnostics.hpp"
+#include "client/request_builder.hpp"
+#include "core/limits.hpp"
+#include "core/protocol.hpp"
+
+namespace bro::client {
+
+class OutgoingStream {
+  public:
+    // Room for one full data frame plus a FileEnd, so a small file and its end go out together.
+    static constexpr std::size_t kBufferBytes = 2 * protocol::kFrameHeaderBytes + kDataChunkBytes;
+
+    // `request` must outlive the stream; its files are closed as their content is sent.
+    // Check valid(): the buffer allocation can fail.
+    OutgoingStream(ClientRequest& request, int stdin_fd);
+
+    bool valid() const { return buffer_.valid(); }
+
+    // Bytes waiting to be sent; call sent() with how many went out.
+    std::span<const std::uint8_t> pending() const { return pending_; }
+    void sent(std::size_t count);
+
+    // True when the buffer is empty and file content remains: call fill_from_files().
+    bool wants_files() const { return pending_.empty() && phase_ == Phase::kFiles; }
+    // Reads file content into the buffer. False after reporting a read error.
+    bool fill_from_files(const Diagnostics& diagnostics);
+
+    // True when the buffer is empty and stdin should be polled for reading.
+    bool wants_stdin() const { return pending_.empty() && phase_ == Phase::kStdin; }
+    // Reads what stdin has (call after poll() reported it readable). A read error ends stdin
+    // like end of file.
+    void read_stdin(const Diagnostics& diagnostics);
+
+    // The server stopped reading (EPIPE, ECONNRESET): drop everything still to be sent.
+    void stop();
+
+    // Everything was sent, or sending was stopped.
+    bool finished() const { return pending_.empty() && phase_ == Phase::kDone; }
+    std::uint64_t bytes_sent() const { return bytes_sent_; }
+
+  private:
+    enum class Phase { kFiles, kStdin, kDone };
+
+    void end_files();
+    void put_header(std::size_t at, protocol::FrameType type, std::size_t length);
+
+    ClientRequest& request_;
+    int stdin_fd_;
+    ByteBuffer buffer_;
+    std::span<const std::uint8_t> pending_;
+    std::size_t next_file_ = 0;
+    Phase phase_ = Phase::kFiles;
+    std::uint64_t bytes_sent_ = 0;
+};
+
+}  // namespace bro::client

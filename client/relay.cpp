@@ -1,0 +1,108 @@
+#include "client/relay.hpp"
+
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <array>
+#include <cerrno>
+
+#include "client/exit_code.hpp"
+#include "client/outgoing_stream.hpp"
+
+namespace bro::client {
+namespace {
+
+enum class SendResult { kProgress, kWouldBlock, kPeerGone, kFailed };
+
+SendResult send_some(int socket, OutgoingStream& outgoing, int& error) {
+    const auto pending = outgoing.pending();
+    ssize_t n;
+    do {
+        n = ::send(socket, pending.data(), pending.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    } while (n < 0 && errno == EINTR);
+    if (n >= 0) {
+        outgoing.sent(static_cast<std::size_t>(n));
+        return SendResult::kProgress;
+    }
+    error = errno;
+    if (error == EAGAIN || error == EWOULDBLOCK) return SendResult::kWouldBlock;
+    if (error == EPIPE || error == ECONNRESET) return SendResult::kPeerGone;
+    return SendResult::kFailed;
+}
+
+void log_totals(const Diagnostics& diagnostics, const OutgoingStream& outgoing,
+                const IncomingStream& incoming) {
+    diagnostics.debug("sent ", outgoing.bytes_sent(), " bytes, received ",
+                      incoming.bytes_received(), " bytes");
+}
+
+}  // namespace
+
+int relay(const RelayFds& fds, ClientRequest& request, const Diagnostics& diagnostics) {
+    OutgoingStream outgoing(request, fds.stdin_fd);
+    IncomingStream incoming(fds.output, diagnostics);
+    if (!outgoing.valid() || !incoming.valid()) {
+        diagnostics.error("out of memory for the relay buffers");
+        return kClientFailureExitCode;
+    }
+    bool socket_writable = true;  // until send() says otherwise; saves a poll() per chunk
+    for (;;) {
+        if (!outgoing.fill_from_files(diagnostics)) return kClientFailureExitCode;
+        if (socket_writable && !outgoing.pending().empty()) {
+            int error = 0;
+            switch (send_some(fds.socket, outgoing, error)) {
+                case SendResult::kProgress:
+                    break;
+                case SendResult::kWouldBlock:
+                    socket_writable = false;
+                    break;
+                case SendResult::kPeerGone:
+                    // The server stopped reading; its Exit or Error frame may still come.
+                    diagnostics.debug("the server stopped reading: ", SystemError{error});
+                    outgoing.stop();
+                    break;
+                case SendResult::kFailed:
+                    diagnostics.error("cannot send to the server: ", SystemError{error});
+                    return kClientFailureExitCode;
+            }
+        }
+
+        std::array<pollfd, 2> poll_fds{{{fds.socket, POLLIN, 0}, {fds.stdin_fd, POLLIN, 0}}};
+        if (!outgoing.pending().empty()) poll_fds[0].events |= POLLOUT;
+        const nfds_t count = outgoing.wants_stdin() ? 2 : 1;
+        // More file content can be read at once: only look at the socket, do not wait.
+        const bool busy =
+            outgoing.wants_files() || (socket_writable && !outgoing.pending().empty());
+        if (::poll(poll_fds.data(), count, busy ? 0 : -1) < 0) {
+            if (errno == EINTR) continue;
+            diagnostics.error("poll failed: ", SystemError{errno});
+            return kClientFailureExitCode;
+        }
+
+        if (poll_fds[0].revents & POLLOUT) socket_writable = true;
+        if (poll_fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+            const auto space = incoming.receive_space();
+            ssize_t n;
+            do {
+                n = ::recv(fds.socket, space.data(), space.size(), MSG_DONTWAIT);
+            } while (n < 0 && errno == EINTR);
+            if (n > 0) {
+                if (const auto exit_code = incoming.received(static_cast<std::size_t>(n))) {
+                    log_totals(diagnostics, outgoing, incoming);
+                    return *exit_code;
+                }
+            } else if (n == 0 || errno == ECONNRESET) {
+                log_totals(diagnostics, outgoing, incoming);
+                return incoming.end_of_stream();
+            } else if (errno != EAGAIN && errno != EWOULDBLOCK) {
+                diagnostics.error("cannot receive from the server: ", SystemError{errno});
+                return kClientFailureExitCode;
+            }
+        }
+        if (count == 2 && (poll_fds[1].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL))) {
+            outgoing.read_stdin(diagnostics);
+        }
+    }
+}
+
+}  // namespace bro::client

@@ -1,0 +1,25 @@
+#pragma once
+// The client's one loop: sends the request, file contents and stdin while copying the
+// server's stdout/stderr frames out, until the Exit or Error frame.
+//
+// Sending and receiving run concurrently in a single poll() loop, never blocking on the
+// socket: the program may write a lot of output before it reads its stdin, and a client that
+// blocked in send() while the server blocked sending output would deadlock both.
+
+#include "client/diagnostics.hpp"
+#include "client/incoming_stream.hpp"
+#include "client/request_builder.hpp"
+
+namespace bro::client {
+
+struct RelayFds {
+    int socket = -1;  // connected to the server; may stay blocking (MSG_DONTWAIT is used)
+    int stdin_fd = 0;
+    OutputFds output;
+};
+
+// Runs the exchange and returns the client's exit code (see exit_code.hpp). Closes each file
+// argument once its content is sent.
+int relay(const RelayFds& fds, ClientRequest& request, const Diagnostics& diagnostics);
+
+}  // namespace bro::client

@@ -1,0 +1,152 @@
+#include "client/request_builder.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <climits>
+
+#include "core/limits.hpp"
+
+namespace bro::client {
+namespace {
+
+// A NUL-terminated copy of `path` for open(2); false when it does not fit or contains NUL
+// (such a path cannot name a file, so it stays a plain argument).
+bool copy_path(std::string_view path, std::array<char, PATH_MAX>& out) {
+    if (path.size() >= out.size() || path.find('\0') != std::string_view::npos) return false;
+    path.copy(out.data(), path.size());
+    out[path.size()] = '\0';
+    return true;
+}
+
+// Opens `path` when it is a regular file. stat() comes first so a FIFO is never opened (that
+// would block until a writer appears); fstat() then confirms what was actually opened.
+UniqueFd open_regular_file(std::string_view path, const Diagnostics& diagnostics) {
+    std::array<char, PATH_MAX> c_path;
+    if (!copy_path(path, c_path)) return {};
+    struct stat status;
+    if (::stat(c_path.data(), &status) != 0) {
+        diagnostics.debug("not a file argument: ", path, ": ", SystemError{errno});
+        return {};
+    }
+    if (!S_ISREG(status.st_mode)) {
+        diagnostics.debug("not a file argument: ", path, " is not a regular file");
+        return {};
+    }
+    UniqueFd fd;
+    do {
+        fd.reset(::open(c_path.data(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+    } while (!fd.valid() && errno == EINTR);
+    if (!fd.valid()) {
+        diagnostics.debug("not a file argument: cannot open ", path, ": ", SystemError{errno});
+        return {};
+    }
+    if (::fstat(fd.get(), &status) != 0 || !S_ISREG(status.st_mode)) {
+        diagnostics.debug("not a file argument: ", path, " changed while it was opened");
+        return {};
+    }
+    return fd;
+}
+
+std::uint16_t read_umask() {
+    const mode_t mask = ::umask(0);
+    ::umask(mask);
+    return static_cast<std::uint16_t>(mask & 0777);
+}
+
+const char* stdin_mode_name(protocol::StdinMode mode) {
+    return mode == protocol::StdinMode::kStreamed ? "streamed" : "none (/dev/null)";
+}
+
+}  // namespace
+
+protocol::StdinMode choose_stdin_mode(int stdin_fd, bool stdin_was_closed, bool capture_tty_stdin) {
+    if (stdin_was_closed) return protocol::StdinMode::kNone;
+    if (::isatty(stdin_fd) && !capture_tty_stdin) return protocol::StdinMode::kNone;
+    return protocol::StdinMode::kStreamed;
+}
+
+std::optional<std::vector<OpenedFileArgument>> open_file_arguments(
+    std::span<const std::string_view> arguments, const FileArgumentRules& rules,
+    const Diagnostics& diagnostics) {
+    std::vector<OpenedFileArgument> files;
+    if (rules.flags.empty() && !rules.positional_paths) return files;
+    const std::size_t limit = ProtocolLimits{}.max_file_arguments;
+    for (const auto& candidate : find_file_argument_candidates(arguments, rules)) {
+        const std::string_view basename = path_basename(candidate.path);
+        if (basename.empty()) {
+            diagnostics.debug("not a file argument: ", candidate.path, " has no file name");
+            continue;
+        }
+        UniqueFd fd = open_regular_file(candidate.path, diagnostics);
+        if (!fd.valid()) continue;
+        if (files.size() == limit) {
+            diagnostics.error("more than ", limit, " file arguments (at ", candidate.path,
+                              "); a server accepts at most ", limit, ", so pass fewer files");
+            return std::nullopt;
+        }
+        diagnostics.debug("file argument ", candidate.argument_index, ": ", candidate.path,
+                          " (sent as ", basename, ")");
+        files.push_back({std::move(fd), candidate.path, candidate.argument_index,
+                         candidate.path_offset, basename});
+    }
+    return files;
+}
+
+std::vector<protocol::EnvironmentEntryView> collect_forwarded_environment(
+    std::span<const std::string_view> names, const Environment& environment) {
+    std::vector<protocol::EnvironmentEntryView> entries;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        bool duplicate = false;
+        for (std::size_t j = 0; j < i && !duplicate; ++j) duplicate = names[j] == names[i];
+        if (duplicate) continue;
+        if (const auto value = environment.find(names[i])) entries.push_back({names[i], *value});
+    }
+    return entries;
+}
+
+std::optional<ClientRequest> build_request(const ClientConfig& config,
+                                           std::span<const std::string_view> arguments,
+                                           const Environment& environment, bool stdin_was_closed,
+                                           const Diagnostics& diagnostics) {
+    ClientRequest request;
+    auto files = open_file_arguments(arguments, config.file_arguments, diagnostics);
+    if (!files) return std::nullopt;
+    request.files = std::move(*files);
+    request.stdin_mode =
+        choose_stdin_mode(STDIN_FILENO, stdin_was_closed, config.capture_tty_stdin);
+    diagnostics.debug("stdin: ", stdin_mode_name(request.stdin_mode));
+
+    const auto environment_entries =
+        collect_forwarded_environment(config.forward_environment, environment);
+    for (const auto& entry : environment_entries) diagnostics.debug("forwarding ", entry.name);
+
+    std::vector<protocol::FileArgumentView> file_views;
+    file_views.reserve(request.files.size());
+    for (const auto& file : request.files) {
+        file_views.push_back({file.argument_index, file.path_offset, file.basename});
+    }
+
+    std::array<char, PATH_MAX> cwd;
+    const bool have_cwd = ::getcwd(cwd.data(), cwd.size()) != nullptr;
+    if (!have_cwd) diagnostics.debug("no working directory sent: getcwd: ", SystemError{errno});
+
+    protocol::RequestView view;
+    view.mode = protocol::TransferMode::kContent;
+    view.stdin_mode = request.stdin_mode;
+    view.umask = read_umask();
+    view.cwd = have_cwd ? std::string_view(cwd.data()) : std::string_view{};
+    view.arguments = arguments;
+    view.environment = environment_entries;
+    view.files = file_views;
+    protocol::encode_request(view, request.frame);
+    diagnostics.debug("request: ", arguments.size(), " arguments, ", environment_entries.size(),
+                      " variables, ", request.files.size(), " files, cwd ", view.cwd, ", umask ",
+                      Octal{view.umask}, ", ", request.frame.size(), " bytes");
+    return request;
+}
+
+}  // namespace bro::client

@@ -1,0 +1,66 @@
+#include "core/exit_status.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <csignal>
+
+namespace bro {
+namespace {
+
+TEST(ExitStatus, ShellCodeOfANormalExitIsTheExitCode) {
+    for (int code : {0, 1, 42, 126, 127, 255}) {
+        EXPECT_EQ(ExitStatus::exited(code).shell_code(), code) << "exit code " << code;
+    }
+}
+
+TEST(ExitStatus, ShellCodeOfADeathBySignalIs128PlusTheSignal) {
+    EXPECT_EQ(ExitStatus::signaled(SIGKILL, false).shell_code(), 128 + 9);
+    EXPECT_EQ(ExitStatus::signaled(SIGINT, false).shell_code(), 128 + 2);
+    EXPECT_EQ(ExitStatus::signaled(SIGSEGV, true).shell_code(), 128 + 11);
+}
+
+TEST(ExitStatus, ShellCodeIs127WhenTheProgramWasNotFoundAtExec) {
+    EXPECT_EQ(ExitStatus::not_started(SpawnStep::kExecute, ENOENT, "no such file").shell_code(),
+              127);
+}
+
+TEST(ExitStatus, ShellCodeIs126WhenTheProgramCouldNotBeExecuted) {
+    EXPECT_EQ(ExitStatus::not_started(SpawnStep::kExecute, EACCES, "denied").shell_code(), 126);
+}
+
+TEST(ExitStatus, ShellCodeIs126WhenAStepBeforeExecFailedEvenWithEnoent) {
+    // ENOENT from chdir means a missing directory, not a missing program.
+    EXPECT_EQ(ExitStatus::not_started(SpawnStep::kChangeDirectory, ENOENT, "").shell_code(), 126);
+    EXPECT_EQ(ExitStatus::not_started(SpawnStep::kPrepare, EMFILE, "").shell_code(), 126);
+}
+
+TEST(ExitStatus, WaitidExitedGivesAnExitWithTheStatus) {
+    EXPECT_EQ(exit_status_from_waitid(CLD_EXITED, 3), ExitStatus::exited(3));
+    EXPECT_EQ(exit_status_from_waitid(CLD_EXITED, 0), ExitStatus::exited(0));
+}
+
+TEST(ExitStatus, WaitidKilledGivesASignalWithoutCore) {
+    const ExitStatus status = exit_status_from_waitid(CLD_KILLED, SIGTERM);
+    EXPECT_EQ(status.kind, ExitStatus::Kind::kSignaled);
+    EXPECT_EQ(status.code, SIGTERM);
+    EXPECT_FALSE(status.core_dumped);
+}
+
+TEST(ExitStatus, WaitidDumpedGivesASignalWithCore) {
+    const ExitStatus status = exit_status_from_waitid(CLD_DUMPED, SIGABRT);
+    EXPECT_EQ(status.kind, ExitStatus::Kind::kSignaled);
+    EXPECT_EQ(status.code, SIGABRT);
+    EXPECT_TRUE(status.core_dumped);
+}
+
+TEST(ExitStatus, EveryStepHasADescription) {
+    for (auto step :
+         {SpawnStep::kCreateProcess, SpawnStep::kRedirectStdio, SpawnStep::kChangeDirectory,
+          SpawnStep::kCreateSession, SpawnStep::kExecute, SpawnStep::kPrepare}) {
+        EXPECT_STRNE(describe(step), "unknown step") << static_cast<int>(step);
+    }
+}
+
+}  // namespace
+}  // namespace bro

@@ -1,0 +1,654 @@
+#include "core/protocol.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdlib>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "core/byte_codec.hpp"
+
+// Allocation probe for the "huge declared count" tests: records the largest single allocation
+// while `g_probe_active` is set. Test-binary instrumentation only; the replacement is
+// behaviour-neutral when the probe is off.
+namespace {
+std::atomic<bool> g_probe_active{false};
+std::atomic<std::size_t> g_largest_allocation{0};
+}  // namespace
+
+void* operator new(std::size_t size) {
+    if (g_probe_active.load(std::memory_order_relaxed)) {
+        std::size_t seen = g_largest_allocation.load(std::memory_order_relaxed);
+        while (size > seen && !g_largest_allocation.compare_exchange_weak(seen, size)) {
+        }
+    }
+    if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+    throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept {
+    std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+    std::free(p);
+}
+
+namespace bro::protocol {
+namespace {
+
+using Bytes = std::vector<std::uint8_t>;
+
+// Byte offsets inside a Request payload, fixed by the wire format.
+constexpr std::size_t kVersionOffset = 3;
+constexpr std::size_t kModeOffset = 4;
+constexpr std::size_t kStdinModeOffset = 5;
+
+// Checks a complete frame's header (type, exact length) and returns its payload.
+Bytes payload_of(const Bytes& frame, FrameType expected_type) {
+    const auto decoded = decode_frame_header(frame, ProtocolLimits{});
+    const auto* header = std::get_if<FrameHeader>(&decoded);
+    EXPECT_NE(header, nullptr) << "encoder produced an invalid frame header";
+    if (header == nullptr) return {};
+    EXPECT_EQ(header->type, expected_type);
+    EXPECT_EQ(header->length, frame.size() - kFrameHeaderBytes) << "length does not add up";
+    return Bytes(frame.begin() + kFrameHeaderBytes, frame.end());
+}
+
+// An owning description of a request; the views passed to the encoder point into it.
+struct RequestParts {
+    TransferMode mode = TransferMode::kContent;
+    StdinMode stdin_mode = StdinMode::kStreamed;
+    std::uint16_t umask = 027;
+    std::string cwd = "/home/user/project";
+    std::vector<std::string> arguments = {"-C", "input.txt", "--file=dir/conf.ini", "plain"};
+    std::vector<EnvironmentEntry> environment = {{"TERM", "xterm-256color"}, {"LANG", "C.UTF-8"}};
+    std::vector<FileArgument> files = {{1, 0, "input.txt"}, {2, 7, "conf.ini"}};
+
+    Bytes payload() const {
+        const std::vector<std::string_view> argument_views(arguments.begin(), arguments.end());
+        std::vector<EnvironmentEntryView> environment_views;
+        for (const auto& e : environment) environment_views.push_back({e.name, e.value});
+        std::vector<FileArgumentView> file_views;
+        for (const auto& f : files)
+            file_views.push_back({f.argument_index, f.path_offset, f.basename});
+        const RequestView view{mode,           stdin_mode,        umask,     cwd,
+                               argument_views, environment_views, file_views};
+        Bytes frame;
+        encode_request(view, frame);
+        return payload_of(frame, FrameType::kRequest);
+    }
+};
+
+std::variant<Request, DecodeError> decode(const Bytes& payload, const ProtocolLimits& limits = {}) {
+    return decode_request(payload, limits);
+}
+
+testing::AssertionResult matches(const Request& got, const RequestParts& want) {
+    if (got.mode != want.mode) return testing::AssertionFailure() << "mode differs";
+    if (got.stdin_mode != want.stdin_mode) return testing::AssertionFailure() << "stdin differs";
+    if (got.umask != want.umask) {
+        return testing::AssertionFailure()
+               << "umask: expected " << want.umask << ", got " << got.umask;
+    }
+    if (got.cwd != want.cwd) return testing::AssertionFailure() << "cwd: got " << got.cwd;
+    if (got.arguments != want.arguments) return testing::AssertionFailure() << "arguments differ";
+    if (got.environment.size() != want.environment.size()) {
+        return testing::AssertionFailure() << "environment size " << got.environment.size();
+    }
+    for (std::size_t i = 0; i < got.environment.size(); ++i) {
+        if (got.environment[i].name != want.environment[i].name ||
+            got.environment[i].value != want.environment[i].value) {
+            return testing::AssertionFailure() << "environment entry " << i << " differs";
+        }
+    }
+    if (got.files.size() != want.files.size()) {
+        return testing::AssertionFailure() << "file count " << got.files.size();
+    }
+    for (std::size_t i = 0; i < got.files.size(); ++i) {
+        if (got.files[i].argument_index != want.files[i].argument_index ||
+            got.files[i].path_offset != want.files[i].path_offset ||
+            got.files[i].basename != want.files[i].basename) {
+            return testing::AssertionFailure() << "file argument " << i << " differs";
+        }
+    }
+    return testing::AssertionSuccess();
+}
+
+testing::AssertionResult round_trips(const RequestParts& parts) {
+    const auto decoded = decode(parts.payload());
+    if (const auto* error = std::get_if<DecodeError>(&decoded)) {
+        return testing::AssertionFailure() << "rejected: " << error->message;
+    }
+    return matches(std::get<Request>(decoded), parts);
+}
+
+// Succeeds when decoding fails with a message containing `expected_text`.
+testing::AssertionResult rejected(const Bytes& payload, std::string_view expected_text,
+                                  const ProtocolLimits& limits = {}) {
+    const auto decoded = decode(payload, limits);
+    const auto* error = std::get_if<DecodeError>(&decoded);
+    if (error == nullptr) return testing::AssertionFailure() << "request was accepted";
+    if (error->message.find(expected_text) == std::string::npos) {
+        return testing::AssertionFailure() << "expected a message containing \"" << expected_text
+                                           << "\", got \"" << error->message << "\"";
+    }
+    return testing::AssertionSuccess() << error->message;
+}
+
+// ---- Frame header ------------------------------------------------------------------------
+
+constexpr FrameType kAllTypes[] = {
+    FrameType::kRequest,   FrameType::kFileData, FrameType::kFileEnd,
+    FrameType::kStdinData, FrameType::kStdinEnd, FrameType::kStdout,
+    FrameType::kStderr,    FrameType::kExit,     FrameType::kError,
+};
+
+std::variant<FrameHeader, FrameHeaderError> decode_header(FrameType type, std::uint32_t length,
+                                                          const ProtocolLimits& limits = {}) {
+    return decode_frame_header(encode_frame_header(type, length), limits);
+}
+
+TEST(Protocol, FrameHeaderIsTypeThenBigEndianLength) {
+    const HeaderBytes expected = {0x81, 0x01, 0x02, 0x03, 0x04};
+    EXPECT_EQ(encode_frame_header(FrameType::kStdout, 0x01020304), expected);
+}
+
+TEST(Protocol, FrameHeaderRoundTripsEveryTypeAtZeroAndAtItsBound) {
+    const ProtocolLimits limits;
+    for (const FrameType type : kAllTypes) {
+        std::uint32_t bound = static_cast<std::uint32_t>(kMaxDataFrameBytes);
+        if (type == FrameType::kRequest)
+            bound = static_cast<std::uint32_t>(limits.max_request_bytes);
+        if (type == FrameType::kFileEnd || type == FrameType::kStdinEnd) bound = 0;
+        if (type == FrameType::kExit || type == FrameType::kError) {
+            bound = static_cast<std::uint32_t>(limits.max_message_bytes + 64);
+        }
+        for (const std::uint32_t length : {std::uint32_t{0}, bound}) {
+            const auto decoded = decode_header(type, length, limits);
+            const auto* header = std::get_if<FrameHeader>(&decoded);
+            ASSERT_NE(header, nullptr) << "type " << int(type) << " length " << length;
+            EXPECT_EQ(header->type, type);
+            EXPECT_EQ(header->length, length);
+        }
+    }
+}
+
+TEST(Protocol, FrameHeaderRejectsEveryUnknownType) {
+    int known = 0;
+    for (int type = 0; type < 256; ++type) {
+        const HeaderBytes bytes = {static_cast<std::uint8_t>(type), 0, 0, 0, 0};
+        const auto decoded = decode_frame_header(bytes, ProtocolLimits{});
+        const bool is_listed = std::find(std::begin(kAllTypes), std::end(kAllTypes),
+                                         static_cast<FrameType>(type)) != std::end(kAllTypes);
+        EXPECT_EQ(std::holds_alternative<FrameHeader>(decoded), is_listed) << "type " << type;
+        known += is_listed;
+    }
+    EXPECT_EQ(known, 9);
+}
+
+TEST(Protocol, FrameHeaderRejectsFewerThanFiveBytes) {
+    const HeaderBytes full = encode_frame_header(FrameType::kStdout, 1);
+    for (std::size_t size = 0; size < kFrameHeaderBytes; ++size) {
+        EXPECT_TRUE(std::holds_alternative<FrameHeaderError>(
+            decode_frame_header(std::span(full.data(), size), ProtocolLimits{})))
+            << size << " bytes";
+    }
+}
+
+TEST(Protocol, FrameHeaderRejectsRequestAboveMaxRequestBytes) {
+    ProtocolLimits limits;
+    limits.max_request_bytes = 1000;
+    EXPECT_TRUE(
+        std::holds_alternative<FrameHeader>(decode_header(FrameType::kRequest, 1000, limits)));
+    EXPECT_TRUE(
+        std::holds_alternative<FrameHeaderError>(decode_header(FrameType::kRequest, 1001, limits)));
+    EXPECT_TRUE(std::holds_alternative<FrameHeaderError>(
+        decode_header(FrameType::kRequest, 0xFFFFFFFF, limits)));
+}
+
+TEST(Protocol, FrameHeaderRejectsEndFramesWithAPayload) {
+    for (const FrameType type : {FrameType::kFileEnd, FrameType::kStdinEnd}) {
+        EXPECT_TRUE(std::holds_alternative<FrameHeaderError>(decode_header(type, 1))) << int(type);
+    }
+}
+
+TEST(Protocol, FrameHeaderRejectsDataFramesAboveMaxDataFrameBytes) {
+    const auto over = static_cast<std::uint32_t>(kMaxDataFrameBytes + 1);
+    for (const FrameType type :
+         {FrameType::kFileData, FrameType::kStdinData, FrameType::kStdout, FrameType::kStderr}) {
+        EXPECT_TRUE(std::holds_alternative<FrameHeaderError>(decode_header(type, over)))
+            << int(type);
+        EXPECT_TRUE(std::holds_alternative<FrameHeaderError>(decode_header(type, 0xFFFFFFFF)))
+            << int(type);
+    }
+}
+
+TEST(Protocol, FrameHeaderRejectsExitAndErrorAboveTheMessageBound) {
+    const ProtocolLimits limits;
+    const auto over = static_cast<std::uint32_t>(limits.max_message_bytes + 65);
+    for (const FrameType type : {FrameType::kExit, FrameType::kError}) {
+        EXPECT_TRUE(std::holds_alternative<FrameHeaderError>(decode_header(type, over, limits)))
+            << int(type);
+    }
+}
+
+// ---- Request round trip ------------------------------------------------------------------
+
+TEST(Protocol, RequestFrameHeaderGivesTheExactPayloadLength) {
+    Bytes frame = {0xAA};  // encode_request appends; earlier bytes stay untouched
+    const RequestView view{};
+    encode_request(view, frame);
+    ASSERT_GE(frame.size(), 1 + kFrameHeaderBytes);
+    EXPECT_EQ(frame[0], 0xAA);
+    const Bytes appended(frame.begin() + 1, frame.end());
+    const Bytes payload = payload_of(appended, FrameType::kRequest);
+    ASSERT_GE(payload.size(), 4u);
+    EXPECT_EQ(payload[0], 'B');
+    EXPECT_EQ(payload[1], 'R');
+    EXPECT_EQ(payload[2], 'O');
+    EXPECT_EQ(payload[kVersionOffset], kVersion);
+}
+
+TEST(Protocol, RequestRoundTripsEveryField) {
+    RequestParts parts;
+    parts.mode = TransferMode::kContent;
+    parts.stdin_mode = StdinMode::kStreamed;
+    parts.umask = 0777;
+    EXPECT_TRUE(round_trips(parts));
+    parts.stdin_mode = StdinMode::kNone;
+    parts.umask = 0;
+    EXPECT_TRUE(round_trips(parts));
+}
+
+TEST(Protocol, RequestRoundTripsArgumentsWithSpacesNewlinesEmptyAndNonUtf8) {
+    RequestParts parts;
+    parts.files.clear();
+    parts.arguments = {"with space",
+                       "line\nbreak\r\n",
+                       "",
+                       "\xff\xfe\x80 invalid utf-8",
+                       "tab\tand \"quotes\" 'and' $dollar",
+                       std::string(1, '\x01'),
+                       "é ü 漢字"};
+    EXPECT_TRUE(round_trips(parts));
+}
+
+TEST(Protocol, RequestRoundTripsEmptyAndBinaryEnvironmentValues) {
+    RequestParts parts;
+    parts.environment = {{"EMPTY", ""}, {"BINARY", "\xff\x01\n="}, {"X", "a=b=c"}};
+    EXPECT_TRUE(round_trips(parts));
+}
+
+TEST(Protocol, RequestRoundTripsWithNothingButDefaults) {
+    RequestParts parts;
+    parts.cwd.clear();
+    parts.arguments.clear();
+    parts.environment.clear();
+    parts.files.clear();
+    EXPECT_TRUE(round_trips(parts));
+}
+
+TEST(Protocol, RequestRoundTripsTheMaximumNumberOfArguments) {
+    RequestParts parts;
+    parts.arguments.clear();
+    parts.files.clear();
+    for (std::size_t i = 0; i < ProtocolLimits{}.max_arguments; ++i) {
+        parts.arguments.push_back("arg" + std::to_string(i));
+    }
+    EXPECT_TRUE(round_trips(parts));
+}
+
+TEST(Protocol, RequestInFdPassingModeDecodes) {
+    // Mode 1 is part of the version-1 format even though the server does not serve it yet.
+    RequestParts parts;
+    parts.mode = TransferMode::kFdPassing;
+    EXPECT_TRUE(round_trips(parts));
+}
+
+// ---- Request rejection -------------------------------------------------------------------
+
+TEST(Protocol, RequestTruncatedAtAnyByteIsRejected) {
+    const Bytes payload = RequestParts{}.payload();
+    ASSERT_TRUE(std::holds_alternative<Request>(decode(payload)));
+    for (std::size_t size = 0; size < payload.size(); ++size) {
+        const Bytes prefix(payload.begin(), payload.begin() + static_cast<std::ptrdiff_t>(size));
+        EXPECT_TRUE(std::holds_alternative<DecodeError>(decode(prefix)))
+            << "accepted a request cut to " << size << " of " << payload.size() << " bytes";
+    }
+}
+
+TEST(Protocol, RequestWithTrailingBytesIsRejected) {
+    Bytes payload = RequestParts{}.payload();
+    payload.push_back(0);
+    EXPECT_TRUE(rejected(payload, "trailing"));
+}
+
+TEST(Protocol, RequestWithWrongMagicIsRejected) {
+    for (std::size_t i = 0; i < kMagic.size(); ++i) {
+        Bytes payload = RequestParts{}.payload();
+        payload[i] ^= 0x20;
+        EXPECT_TRUE(rejected(payload, "magic")) << "byte " << i;
+    }
+}
+
+TEST(Protocol, RequestWithWrongVersionIsRejectedNamingTheVersion) {
+    Bytes payload = RequestParts{}.payload();
+    payload[kVersionOffset] = 2;
+    EXPECT_TRUE(rejected(payload, "version 2"));
+}
+
+TEST(Protocol, RequestLargerThanMaxRequestBytesIsRejected) {
+    const Bytes payload = RequestParts{}.payload();
+    ProtocolLimits limits;
+    limits.max_request_bytes = payload.size() - 1;
+    EXPECT_TRUE(rejected(payload, "limit", limits));
+}
+
+TEST(Protocol, RequestWithUnknownTransferModeIsRejected) {
+    Bytes payload = RequestParts{}.payload();
+    payload[kModeOffset] = 2;
+    EXPECT_TRUE(rejected(payload, "transfer mode 2"));
+}
+
+TEST(Protocol, RequestWithUnknownStdinModeIsRejected) {
+    Bytes payload = RequestParts{}.payload();
+    payload[kStdinModeOffset] = 2;
+    EXPECT_TRUE(rejected(payload, "stdin mode 2"));
+}
+
+TEST(Protocol, RequestWithUmaskAbove0777IsRejected) {
+    RequestParts parts;
+    parts.umask = 01000;
+    EXPECT_TRUE(rejected(parts.payload(), "umask"));
+    parts.umask = 0xFFFF;
+    EXPECT_TRUE(rejected(parts.payload(), "umask"));
+}
+
+TEST(Protocol, RequestWithNulInWorkingDirectoryIsRejected) {
+    RequestParts parts;
+    parts.cwd = std::string("/tmp\0/etc", 9);
+    EXPECT_TRUE(rejected(parts.payload(), "working directory"));
+}
+
+TEST(Protocol, RequestWithWorkingDirectoryAboveMaxPathBytesIsRejected) {
+    RequestParts parts;
+    parts.cwd = "/" + std::string(ProtocolLimits{}.max_path_bytes, 'd');
+    EXPECT_TRUE(rejected(parts.payload(), "working directory"));
+}
+
+TEST(Protocol, RequestWithMoreArgumentsThanTheLimitIsRejected) {
+    RequestParts parts;
+    parts.files.clear();
+    parts.arguments = {"a", "b", "c"};
+    ProtocolLimits limits;
+    limits.max_arguments = 3;
+    EXPECT_TRUE(std::holds_alternative<Request>(decode(parts.payload(), limits)));
+    limits.max_arguments = 2;
+    EXPECT_TRUE(rejected(parts.payload(), "too many arguments", limits));
+}
+
+TEST(Protocol, RequestWithArgumentLongerThanTheLimitIsRejected) {
+    RequestParts parts;
+    parts.files.clear();
+    parts.arguments = {std::string(100, 'x')};
+    ProtocolLimits limits;
+    limits.max_argument_bytes = 100;
+    EXPECT_TRUE(std::holds_alternative<Request>(decode(parts.payload(), limits)));
+    limits.max_argument_bytes = 99;
+    EXPECT_TRUE(rejected(parts.payload(), "argument", limits));
+}
+
+TEST(Protocol, RequestWithNulInsideAnArgumentIsRejected) {
+    RequestParts parts;
+    parts.arguments.push_back(std::string("evil\0hidden", 11));
+    EXPECT_TRUE(rejected(parts.payload(), "argument 4 contains a NUL"));
+}
+
+TEST(Protocol, RequestWithMoreEnvironmentVariablesThanTheLimitIsRejected) {
+    RequestParts parts;
+    ProtocolLimits limits;
+    limits.max_environment = 2;
+    EXPECT_TRUE(std::holds_alternative<Request>(decode(parts.payload(), limits)));
+    limits.max_environment = 1;
+    EXPECT_TRUE(rejected(parts.payload(), "too many environment variables", limits));
+}
+
+TEST(Protocol, RequestWithEnvironmentAboveTheByteLimitIsRejected) {
+    RequestParts parts;
+    parts.environment = {{"AB", "cd"}, {"EF", "gh"}};  // 8 bytes of names and values
+    ProtocolLimits limits;
+    limits.max_environment_bytes = 8;
+    EXPECT_TRUE(std::holds_alternative<Request>(decode(parts.payload(), limits)));
+    limits.max_environment_bytes = 7;
+    EXPECT_TRUE(rejected(parts.payload(), "environment", limits));
+}
+
+TEST(Protocol, RequestWithEnvironmentNameContainingEqualsIsRejected) {
+    RequestParts parts;
+    parts.environment = {{"A=B", "c"}};
+    EXPECT_TRUE(rejected(parts.payload(), "invalid environment variable"));
+}
+
+TEST(Protocol, RequestWithEmptyEnvironmentNameIsRejected) {
+    RequestParts parts;
+    parts.environment = {{"", "value"}};
+    EXPECT_TRUE(rejected(parts.payload(), "invalid environment variable"));
+}
+
+TEST(Protocol, RequestWithNulInEnvironmentNameOrValueIsRejected) {
+    RequestParts parts;
+    parts.environment = {{std::string("A\0B", 3), "v"}};
+    EXPECT_TRUE(rejected(parts.payload(), "invalid environment variable"));
+    parts.environment = {{"A", std::string("v\0w", 3)}};
+    EXPECT_TRUE(rejected(parts.payload(), "invalid environment variable"));
+}
+
+TEST(Protocol, RequestWithMoreFileArgumentsThanTheLimitIsRejected) {
+    RequestParts parts;
+    ProtocolLimits limits;
+    limits.max_file_arguments = 2;
+    EXPECT_TRUE(std::holds_alternative<Request>(decode(parts.payload(), limits)));
+    limits.max_file_arguments = 1;
+    EXPECT_TRUE(rejected(parts.payload(), "too many file arguments", limits));
+}
+
+TEST(Protocol, RequestWithFileArgumentIndexOutOfRangeIsRejected) {
+    RequestParts parts;
+    parts.files = {{static_cast<std::uint32_t>(parts.arguments.size()), 0, "x"}};
+    EXPECT_TRUE(rejected(parts.payload(), "does not name a distinct argument"));
+    parts.files = {{0xFFFFFFFF, 0, "x"}};
+    EXPECT_TRUE(rejected(parts.payload(), "does not name a distinct argument"));
+}
+
+TEST(Protocol, RequestWithTwoFileArgumentsForTheSameArgumentIsRejected) {
+    RequestParts parts;
+    parts.files = {{1, 0, "input.txt"}, {1, 0, "input.txt"}};
+    EXPECT_TRUE(rejected(parts.payload(), "file argument 1 does not name a distinct argument"));
+}
+
+TEST(Protocol, RequestWithFileOffsetBeyondItsArgumentIsRejected) {
+    RequestParts parts;
+    const auto size = static_cast<std::uint32_t>(parts.arguments[1].size());
+    parts.files = {{1, size + 1, "input.txt"}};
+    EXPECT_TRUE(rejected(parts.payload(), "does not name a distinct argument"));
+}
+
+TEST(Protocol, RequestWithFileBasenameThatIsNotASingleComponentIsRejected) {
+    for (const char* name : {"dir/x", "/", "..", ".", ""}) {
+        RequestParts parts;
+        parts.files = {{1, 0, name}};
+        EXPECT_TRUE(rejected(parts.payload(), "invalid name")) << '"' << name << '"';
+    }
+}
+
+TEST(Protocol, RequestWithFileBasenameAboveMaxPathBytesIsRejected) {
+    RequestParts parts;
+    parts.files = {{1, 0, std::string(ProtocolLimits{}.max_path_bytes + 1, 'n')}};
+    EXPECT_TRUE(rejected(parts.payload(), "malformed file argument list"));
+}
+
+// A count near 2^32 with a handful of bytes behind it must fail by running out of input, not
+// by reserving memory for the declared count. The limits are lifted so the count itself is
+// not what stops it.
+TEST(Protocol, HugeDeclaredCountWithLittleDataFailsWithoutAHugeAllocation) {
+    ProtocolLimits limits;
+    limits.max_arguments = limits.max_environment = limits.max_file_arguments = 0xFFFFFFFF;
+    for (int huge_list = 0; huge_list < 3; ++huge_list) {
+        Bytes payload;
+        ByteWriter w(payload);
+        for (auto b : kMagic) w.u8(b);
+        w.u8(kVersion);
+        w.u8(0);
+        w.u8(0);
+        w.u16(022);
+        w.string("/");
+        for (int list = 0; list < huge_list; ++list) w.u32(0);
+        w.u32(0xFFFFFFFF);
+        w.string("only one item");
+
+        g_largest_allocation = 0;
+        g_probe_active = true;
+        const auto decoded = decode_request(payload, limits);
+        g_probe_active = false;
+        EXPECT_TRUE(std::holds_alternative<DecodeError>(decoded)) << "list " << huge_list;
+        EXPECT_GT(g_largest_allocation.load(), 0u) << "the allocation probe saw nothing";
+        EXPECT_LT(g_largest_allocation.load(), std::size_t{64} << 10)
+            << "list " << huge_list << " allocated " << g_largest_allocation.load() << " bytes";
+    }
+}
+
+// ---- Exit and Error frames ---------------------------------------------------------------
+
+std::variant<ExitStatus, DecodeError> exit_round_trip(const ExitStatus& status) {
+    Bytes frame;
+    encode_exit(status, frame);
+    return decode_exit(payload_of(frame, FrameType::kExit), ProtocolLimits{});
+}
+
+Bytes exit_payload(const ExitStatus& status) {
+    Bytes frame;
+    encode_exit(status, frame);
+    return payload_of(frame, FrameType::kExit);
+}
+
+TEST(Protocol, ExitFrameRoundTripsNormalExitCodes) {
+    for (const int code : {0, 1, 42, 255}) {
+        const auto decoded = exit_round_trip(ExitStatus::exited(code));
+        ASSERT_TRUE(std::holds_alternative<ExitStatus>(decoded)) << "code " << code;
+        EXPECT_EQ(std::get<ExitStatus>(decoded), ExitStatus::exited(code));
+    }
+}
+
+TEST(Protocol, ExitFrameRoundTripsSignalWithAndWithoutCore) {
+    for (const bool core : {false, true}) {
+        const auto decoded = exit_round_trip(ExitStatus::signaled(9, core));
+        ASSERT_TRUE(std::holds_alternative<ExitStatus>(decoded)) << "core " << core;
+        EXPECT_EQ(std::get<ExitStatus>(decoded), ExitStatus::signaled(9, core));
+    }
+}
+
+TEST(Protocol, ExitFrameRoundTripsNotStartedWithStepErrnoAndMessage) {
+    const ExitStatus status = ExitStatus::not_started(
+        SpawnStep::kChangeDirectory, ENOENT, "chdir(\"/nowhere\"): No such file or directory");
+    const auto decoded = exit_round_trip(status);
+    ASSERT_TRUE(std::holds_alternative<ExitStatus>(decoded));
+    EXPECT_EQ(std::get<ExitStatus>(decoded), status);
+}
+
+TEST(Protocol, ExitFrameRejectsExitCodeOutside0To255) {
+    for (const int code : {-1, 256, 0x7FFFFFFF}) {
+        EXPECT_TRUE(std::holds_alternative<DecodeError>(exit_round_trip(ExitStatus::exited(code))))
+            << "code " << code;
+    }
+}
+
+TEST(Protocol, ExitFrameRejectsSignalOutside0To127) {
+    for (const int signal : {-1, 128}) {
+        EXPECT_TRUE(std::holds_alternative<DecodeError>(
+            exit_round_trip(ExitStatus::signaled(signal, false))))
+            << "signal " << signal;
+    }
+}
+
+TEST(Protocol, ExitFrameRejectsUnknownKindCoreFlagOrStep) {
+    constexpr std::size_t kKind = 0, kCore = 5, kStep = 6;
+    for (const auto& [offset, value] :
+         {std::pair{kKind, 3}, std::pair{kCore, 2}, std::pair{kStep, 6}}) {
+        Bytes payload = exit_payload(ExitStatus::exited(0));
+        payload[offset] = static_cast<std::uint8_t>(value);
+        EXPECT_TRUE(std::holds_alternative<DecodeError>(decode_exit(payload, ProtocolLimits{})))
+            << "byte " << offset << " = " << value;
+    }
+}
+
+TEST(Protocol, ExitFrameRejectsTrailingBytes) {
+    Bytes payload = exit_payload(ExitStatus::exited(0));
+    payload.push_back(0);
+    EXPECT_TRUE(std::holds_alternative<DecodeError>(decode_exit(payload, ProtocolLimits{})));
+}
+
+TEST(Protocol, ExitFrameTruncatedAtAnyByteIsRejected) {
+    const Bytes payload = exit_payload(ExitStatus::not_started(SpawnStep::kExecute, ENOENT, "m"));
+    for (std::size_t size = 0; size < payload.size(); ++size) {
+        const Bytes prefix(payload.begin(), payload.begin() + static_cast<std::ptrdiff_t>(size));
+        EXPECT_TRUE(std::holds_alternative<DecodeError>(decode_exit(prefix, ProtocolLimits{})))
+            << size << " bytes";
+    }
+}
+
+TEST(Protocol, ExitFrameCutsAnOverlongMessageToMaxMessageBytes) {
+    const std::size_t max = ProtocolLimits{}.max_message_bytes;
+    const auto decoded = exit_round_trip(
+        ExitStatus::not_started(SpawnStep::kPrepare, EMFILE, std::string(max * 2, 'm')));
+    ASSERT_TRUE(std::holds_alternative<ExitStatus>(decoded));
+    EXPECT_EQ(std::get<ExitStatus>(decoded).message, std::string(max, 'm'));
+}
+
+std::variant<std::string, DecodeError> error_round_trip(std::string_view message) {
+    Bytes frame;
+    encode_error(message, frame);
+    return decode_error(payload_of(frame, FrameType::kError), ProtocolLimits{});
+}
+
+TEST(Protocol, ErrorFrameRoundTripsItsMessage) {
+    for (const std::string& message : {std::string("environment variable LD_PRELOAD is refused"),
+                                       std::string(), std::string("line\n\xff")}) {
+        const auto decoded = error_round_trip(message);
+        ASSERT_TRUE(std::holds_alternative<std::string>(decoded));
+        EXPECT_EQ(std::get<std::string>(decoded), message);
+    }
+}
+
+TEST(Protocol, ErrorFrameCutsAnOverlongMessageToMaxMessageBytes) {
+    const std::size_t max = ProtocolLimits{}.max_message_bytes;
+    const auto decoded = error_round_trip(std::string(max + 1, 'e'));
+    ASSERT_TRUE(std::holds_alternative<std::string>(decoded));
+    EXPECT_EQ(std::get<std::string>(decoded).size(), max);
+}
+
+TEST(Protocol, ErrorFrameRejectsTrailingBytesAndTruncation) {
+    Bytes frame;
+    encode_error("refused", frame);
+    Bytes payload = payload_of(frame, FrameType::kError);
+    for (std::size_t size = 0; size < payload.size(); ++size) {
+        const Bytes prefix(payload.begin(), payload.begin() + static_cast<std::ptrdiff_t>(size));
+        EXPECT_TRUE(std::holds_alternative<DecodeError>(decode_error(prefix, ProtocolLimits{})))
+            << size << " bytes";
+    }
+    payload.push_back('!');
+    EXPECT_TRUE(std::holds_alternative<DecodeError>(decode_error(payload, ProtocolLimits{})));
+}
+
+TEST(Protocol, ErrorFrameRejectsMessageAboveTheReceiversLimit) {
+    Bytes frame;
+    encode_error("0123456789", frame);
+    ProtocolLimits limits;
+    limits.max_message_bytes = 9;
+    EXPECT_TRUE(std::holds_alternative<DecodeError>(
+        decode_error(payload_of(frame, FrameType::kError), limits)));
+}
+
+}  // namespace
+}  // namespace bro::protocol
