@@ -12,7 +12,7 @@
 namespace bro {
 
 class ByteWriter {
-public:
+  public:
     explicit ByteWriter(std::vector<std::uint8_t>& out) : out_(out) {}
 
     void u8(std::uint8_t v) { out_.push_back(v); }
@@ -27,7 +27,7 @@ public:
         bytes(s);
     }
 
-private:
+  private:
     void put_be(std::uint64_t v, int width) {
         for (int shift = (width - 1) * 8; shift >= 0; shift -= 8) {
             out_.push_back(static_cast<std::uint8_t>(v >> shift));
@@ -37,7 +37,7 @@ private:
 };
 
 class ByteReader {
-public:
+  public:
     explicit ByteReader(std::span<const std::uint8_t> in) : in_(in) {}
 
     std::uint8_t u8() { return static_cast<std::uint8_t>(get_be(1)); }
@@ -61,7 +61,7 @@ public:
     std::size_t remaining() const { return in_.size() - pos_; }
     bool at_end() const { return ok_ && pos_ == in_.size(); }
 
-private:
+  private:
     std::uint64_t get_be(std::size_t width) {
         if (!ok_ || remaining() < width) {
             ok_ = false;

@@ -15,7 +15,9 @@ std::string_view name_of(std::string_view assignment) {
 
 }  // namespace
 
-bool EnvPolicy::allows_forwarded(std::string_view name) const { return contains(allowed_, name); }
+bool EnvPolicy::allows_forwarded(std::string_view name) const {
+    return contains(allowed_, name);
+}
 
 std::vector<std::string> EnvPolicy::build_child_environment(
     std::span<const protocol::EnvironmentEntry> forwarded, const char* const* server_environment,
@@ -26,9 +28,8 @@ std::vector<std::string> EnvPolicy::build_child_environment(
             if (on_refused) on_refused(entry.name);
             continue;
         }
-        const bool duplicate = std::any_of(result.begin(), result.end(), [&](const auto& s) {
-            return name_of(s) == entry.name;
-        });
+        const bool duplicate = std::any_of(result.begin(), result.end(),
+                                           [&](const auto& s) { return name_of(s) == entry.name; });
         if (!duplicate) result.push_back(entry.name + "=" + entry.value);
     }
     for (auto it = server_environment; it && *it; ++it) {

@@ -13,7 +13,7 @@
 namespace bro {
 
 class EnvPolicy {
-public:
+  public:
     EnvPolicy(std::vector<std::string> allowed_forwarded, std::vector<std::string> inherited)
         : allowed_(std::move(allowed_forwarded)), inherited_(std::move(inherited)) {}
 
@@ -30,7 +30,7 @@ public:
     const std::vector<std::string>& allowed() const { return allowed_; }
     const std::vector<std::string>& inherited() const { return inherited_; }
 
-private:
+  private:
     std::vector<std::string> allowed_;
     std::vector<std::string> inherited_;
 };

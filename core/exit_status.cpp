@@ -7,20 +7,28 @@ namespace bro {
 
 const char* describe(SpawnStep step) {
     switch (step) {
-        case SpawnStep::kCreateProcess: return "create the process";
-        case SpawnStep::kRedirectStdio: return "set up stdin/stdout/stderr";
-        case SpawnStep::kChangeDirectory: return "change to the working directory";
-        case SpawnStep::kCreateSession: return "start a new session";
-        case SpawnStep::kExecute: return "execute the program";
-        case SpawnStep::kPrepare: return "prepare the run";
+        case SpawnStep::kCreateProcess:
+            return "create the process";
+        case SpawnStep::kRedirectStdio:
+            return "set up stdin/stdout/stderr";
+        case SpawnStep::kChangeDirectory:
+            return "change to the working directory";
+        case SpawnStep::kCreateSession:
+            return "start a new session";
+        case SpawnStep::kExecute:
+            return "execute the program";
+        case SpawnStep::kPrepare:
+            return "prepare the run";
     }
     return "unknown step";
 }
 
 int ExitStatus::shell_code() const {
     switch (kind) {
-        case Kind::kExited: return code & 0xff;
-        case Kind::kSignaled: return 128 + code;
+        case Kind::kExited:
+            return code & 0xff;
+        case Kind::kSignaled:
+            return 128 + code;
         case Kind::kNotStarted:
             if (failed_step == SpawnStep::kExecute && error_number == ENOENT) return 127;
             return 126;
@@ -30,9 +38,12 @@ int ExitStatus::shell_code() const {
 
 ExitStatus exit_status_from_waitid(int child_code, int child_status) {
     switch (child_code) {
-        case CLD_EXITED: return ExitStatus::exited(child_status);
-        case CLD_DUMPED: return ExitStatus::signaled(child_status, true);
-        default: return ExitStatus::signaled(child_status, false);  // CLD_KILLED
+        case CLD_EXITED:
+            return ExitStatus::exited(child_status);
+        case CLD_DUMPED:
+            return ExitStatus::signaled(child_status, true);
+        default:
+            return ExitStatus::signaled(child_status, false);  // CLD_KILLED
     }
 }
 

@@ -27,7 +27,9 @@ struct ExitStatus {
     int error_number = 0;  // errno of the failed step
     std::string message;   // human-readable detail for kNotStarted
 
-    static ExitStatus exited(int code) { return {Kind::kExited, code, false, SpawnStep::kExecute, 0, {}}; }
+    static ExitStatus exited(int code) {
+        return {Kind::kExited, code, false, SpawnStep::kExecute, 0, {}};
+    }
     static ExitStatus signaled(int signal, bool core) {
         return {Kind::kSignaled, signal, core, SpawnStep::kExecute, 0, {}};
     }

@@ -3,7 +3,9 @@
 namespace bro {
 namespace {
 
-bool is_long_flag(std::string_view flag) { return flag.starts_with("--"); }
+bool is_long_flag(std::string_view flag) {
+    return flag.starts_with("--");
+}
 
 // How `argument` uses `flag`: not at all, as "-C"/"--file" (value in the next argument), or
 // with the value attached ("-Cx", "--file=x"), returning the offset of the value.
@@ -20,7 +22,9 @@ FlagUse match_flag(std::string_view argument, std::string_view flag, std::uint32
     return FlagUse::kAttachedValue;
 }
 
-bool usable_path(std::string_view path) { return !path.empty() && path != "-"; }
+bool usable_path(std::string_view path) {
+    return !path.empty() && path != "-";
+}
 
 }  // namespace
 
@@ -50,7 +54,8 @@ std::vector<FileArgumentCandidate> find_file_argument_candidates(
         }
         for (const auto flag : rules.flags) {
             std::uint32_t offset = 0;
-            const FlagUse use = flag.size() > 1 ? match_flag(argument, flag, offset) : FlagUse::kNone;
+            const FlagUse use =
+                flag.size() > 1 ? match_flag(argument, flag, offset) : FlagUse::kNone;
             if (use == FlagUse::kSeparateValue) value_expected = true;
             if (use == FlagUse::kAttachedValue) add(offset);
             if (use != FlagUse::kNone) break;

@@ -14,8 +14,8 @@ struct ProtocolLimits {
     std::size_t max_environment = 256;           // forwarded variables
     std::size_t max_environment_bytes = 128 << 10;
     std::size_t max_file_arguments = 256;
-    std::size_t max_path_bytes = 4096;           // cwd and file basenames
-    std::size_t max_message_bytes = 4096;        // text in Error and Exit frames
+    std::size_t max_path_bytes = 4096;     // cwd and file basenames
+    std::size_t max_message_bytes = 4096;  // text in Error and Exit frames
 };
 
 // Largest payload of a data frame (stdin, stdout, stderr, file content). Senders use at most

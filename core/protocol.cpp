@@ -17,19 +17,24 @@ bool is_known(std::uint8_t type) {
         case FrameType::kStdout:
         case FrameType::kStderr:
         case FrameType::kExit:
-        case FrameType::kError: return true;
+        case FrameType::kError:
+            return true;
     }
     return false;
 }
 
 std::size_t max_payload(FrameType type, const ProtocolLimits& limits) {
     switch (type) {
-        case FrameType::kRequest: return limits.max_request_bytes;
+        case FrameType::kRequest:
+            return limits.max_request_bytes;
         case FrameType::kFileEnd:
-        case FrameType::kStdinEnd: return 0;
+        case FrameType::kStdinEnd:
+            return 0;
         case FrameType::kExit:
-        case FrameType::kError: return limits.max_message_bytes + 64;
-        default: return kMaxDataFrameBytes;
+        case FrameType::kError:
+            return limits.max_message_bytes + 64;
+        default:
+            return kMaxDataFrameBytes;
     }
 }
 
@@ -41,8 +46,8 @@ void encode_frame(FrameType type, std::vector<std::uint8_t>& out, Fill&& fill) {
     out.resize(start + kFrameHeaderBytes);
     ByteWriter writer(out);
     fill(writer);
-    const auto header =
-        encode_frame_header(type, static_cast<std::uint32_t>(out.size() - start - kFrameHeaderBytes));
+    const auto header = encode_frame_header(
+        type, static_cast<std::uint32_t>(out.size() - start - kFrameHeaderBytes));
     std::copy(header.begin(), header.end(), out.begin() + static_cast<std::ptrdiff_t>(start));
 }
 
@@ -143,8 +148,8 @@ std::optional<DecodeError> decode_environment(ByteReader& r, Request& out,
                                               const ProtocolLimits& limits) {
     const std::uint32_t count = r.u32();
     if (count > limits.max_environment) {
-        return DecodeError{"too many environment variables: " + std::to_string(count) +
-                           ", limit " + std::to_string(limits.max_environment)};
+        return DecodeError{"too many environment variables: " + std::to_string(count) + ", limit " +
+                           std::to_string(limits.max_environment)};
     }
     std::size_t total = 0;
     for (std::uint32_t i = 0; i < count && r.ok(); ++i) {

@@ -1,0 +1,115 @@
+#pragma once
+// Ring: one io_uring instance and the loop that turns its completions into coroutine resumes.
+// Single-threaded by design (IORING_SETUP_SINGLE_ISSUER): every awaitable, task and callback
+// runs on the thread that calls run_*().
+//
+// Invariant: at most `completion_capacity()` operations are in flight, so the completion queue
+// can never overflow; further operations wait in a FIFO backlog until a completion frees room.
+
+#include <liburing.h>
+
+#include <coroutine>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <stdexcept>
+#include <vector>
+
+#include "ring/ring_features.hpp"
+#include "ring/task.hpp"
+
+namespace bro::ring {
+
+// One io_uring request. The Ring passes the Operation's address as user data and calls
+// complete() for each of its CQEs (several for multishot requests).
+class Operation {
+  public:
+    Operation() = default;
+    Operation(const Operation&) = delete;
+    Operation& operator=(const Operation&) = delete;
+
+    virtual void prepare(io_uring_sqe& sqe) = 0;
+    // `more` is true when the kernel will post further CQEs for this request (multishot).
+    virtual void complete(int res, bool more) = 0;
+    // The descriptor the operation works on, so cancel_fd() can find it in the backlog.
+    virtual int fd() const { return -1; }
+
+  protected:
+    ~Operation() = default;
+};
+
+struct RingOptions {
+    unsigned submission_entries = 256;
+    unsigned completion_entries = 8192;
+    // Tests force the fallback paths by clearing features here.
+    std::function<void(RingFeatures&)> adjust_features;
+};
+
+struct DetachedTask;
+
+class Ring {
+  public:
+    explicit Ring(RingOptions options = {});
+    ~Ring();
+    Ring(const Ring&) = delete;
+    Ring& operator=(const Ring&) = delete;
+
+    const RingFeatures& features() const { return features_; }
+
+    // Queues `op` for submission (or in the backlog when the completion queue is full).
+    void submit(Operation& op);
+    // Requests cancellation of `op`; its completion arrives with -ECANCELED unless it already
+    // finished. An operation still in the backlog completes with -ECANCELED at once.
+    void cancel(Operation& op);
+    // Cancels every in-flight operation on `fd` (IORING_ASYNC_CANCEL_FD, kernel 5.19).
+    void cancel_fd(int fd);
+
+    // Resumes `h` on the next loop iteration instead of nesting it in the caller's stack.
+    void post(std::coroutine_handle<> h) { ready_.push_back(h); }
+
+    // Starts `task` now and lets it run to completion on its own; the Ring keeps count.
+    // An exception escaping it goes to `on_detached_error`.
+    void spawn(Task<void> task);
+    std::size_t detached_tasks() const { return detached_; }
+    std::function<void(std::exception_ptr)> on_detached_error;
+
+    // Processes completions (waiting for at least one when `wait`) and posted resumes.
+    void run_once(bool wait = true);
+    // Runs until `done()` is true. Returns false if nothing could make progress any more
+    // (no operation in flight and nothing posted) while `done()` was still false.
+    bool run_until(const std::function<bool()>& done);
+    // Runs `task` to completion and returns its result (tests and main()).
+    template <typename T>
+    T run(Task<T> task);
+
+    std::size_t in_flight() const { return in_flight_; }
+    std::size_t completion_capacity() const { return capacity_; }
+
+  private:
+    static DetachedTask run_detached(Ring& ring, Task<void> task);
+    io_uring_sqe& next_sqe();
+    void start(Operation& op);
+    void drain_backlog();
+
+    io_uring ring_{};
+    RingFeatures features_;
+    std::size_t capacity_ = 0;
+    std::size_t in_flight_ = 0;
+    std::deque<Operation*> backlog_;
+    std::vector<std::coroutine_handle<>> ready_;
+    std::size_t detached_ = 0;
+};
+
+template <typename T>
+T Ring::run(Task<T> task) {
+    // The task's continuation stays the no-op coroutine, so its final suspend returns here.
+    auto handle = task.handle();
+    handle.resume();
+    if (!run_until([&] { return handle.done(); })) {
+        throw std::logic_error("Ring::run: the task waits for something that can never happen");
+    }
+    return handle.promise().take();
+}
+
+}  // namespace bro::ring

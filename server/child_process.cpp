@@ -1,0 +1,132 @@
+#include "server/child_process.hpp"
+
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace bro::server {
+namespace {
+
+// Shared with the child through CLONE_VM: inputs prepared by the parent (no allocation may
+// happen in the child) and the failure report written back by it.
+struct ChildContext {
+    const char* executable;
+    char* const* argv;
+    char* const* envp;
+    int stdio[3];
+    const char* working_directory;
+    const char* fallback_directory;
+    mode_t umask;
+    SpawnStep failed_step;
+    int error;
+};
+
+[[noreturn]] void child_fail(ChildContext& context, SpawnStep step) {
+    context.failed_step = step;
+    context.error = errno;
+    _exit(127);
+}
+
+// Runs in the child, on the Spawner's stack, sharing the parent's memory: only
+// async-signal-safe system calls, no allocation, no C++ exceptions.
+int child_main(void* argument) {
+    auto& context = *static_cast<ChildContext*>(argument);
+    // The server ignores SIGPIPE; ignored dispositions survive exec, so restore the default.
+    signal(SIGPIPE, SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    if (setsid() < 0) child_fail(context, SpawnStep::kCreateSession);
+    for (int target = 0; target < 3; ++target) {
+        if (dup2(context.stdio[target], target) < 0) child_fail(context, SpawnStep::kRedirectStdio);
+    }
+    umask(context.umask);
+    if (chdir(context.working_directory) != 0 && chdir(context.fallback_directory) != 0) {
+        child_fail(context, SpawnStep::kChangeDirectory);
+    }
+    // Every server fd is already O_CLOEXEC; this makes it hold for any fd a library opened.
+    syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+    execve(context.executable, context.argv, context.envp);
+    child_fail(context, SpawnStep::kExecute);
+}
+
+std::vector<char*> pointers_to(const std::vector<std::string>& strings) {
+    std::vector<char*> pointers;
+    pointers.reserve(strings.size() + 1);
+    for (const auto& s : strings) pointers.push_back(const_cast<char*>(s.c_str()));
+    pointers.push_back(nullptr);
+    return pointers;
+}
+
+int pidfd_send(int pidfd, int signal) {
+    return static_cast<int>(syscall(SYS_pidfd_send_signal, pidfd, signal, nullptr, 0));
+}
+
+}  // namespace
+
+ChildProcess::~ChildProcess() {
+    if (reaped_ || !pidfd_) return;
+    kill_group(SIGKILL);
+    pidfd_send(pidfd_.get(), SIGKILL);
+    siginfo_t info{};
+    while (waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd_.get()), &info,
+                  WEXITED) != 0 &&
+           errno == EINTR) {
+    }
+}
+
+void ChildProcess::kill_group(int signal) const {
+    if (reaped_) return;
+    // While the leader is unreaped its pid, hence the group id, cannot be reused.
+    ::kill(-pid_, signal);
+}
+
+Spawner::Spawner() : stack_(256 * 1024) {}
+
+std::variant<ChildProcess, ExitStatus> Spawner::spawn(const SpawnRequest& request) {
+    const auto argv = pointers_to(request.argv);
+    const auto envp = pointers_to(request.environment);
+    ChildContext context{request.executable.c_str(),
+                         argv.data(),
+                         envp.data(),
+                         {request.stdin_fd, request.stdout_fd, request.stderr_fd},
+                         request.working_directory.c_str(),
+                         request.fallback_directory.c_str(),
+                         request.umask,
+                         SpawnStep::kExecute,
+                         0};
+    int pidfd = -1;
+    // The stack grows down on every architecture we build for: pass its top, 16-byte aligned.
+    auto* stack_top = stack_.data() + (stack_.size() & ~std::size_t{15});
+    const pid_t pid = clone(child_main, stack_top, CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD,
+                            &context, &pidfd);
+    if (pid < 0) {
+        return ExitStatus::not_started(SpawnStep::kCreateProcess, errno,
+                                       std::string("clone: ") + std::strerror(errno));
+    }
+    ChildProcess child(pid, UniqueFd(pidfd));
+    if (context.error == 0) return child;
+    // The child has already _exit()ed: reap it now.
+    siginfo_t info{};
+    while (waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd), &info, WEXITED) != 0 &&
+           errno == EINTR) {
+    }
+    child.mark_reaped();
+    std::string detail = std::string(describe(context.failed_step));
+    if (context.failed_step == SpawnStep::kExecute) detail = "execve " + request.executable;
+    if (context.failed_step == SpawnStep::kChangeDirectory) {
+        detail = "chdir " + request.working_directory;
+    }
+    return ExitStatus::not_started(context.failed_step, context.error,
+                                   detail + ": " + std::strerror(context.error));
+}
+
+}  // namespace bro::server

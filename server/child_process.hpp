@@ -1,0 +1,64 @@
+#pragma once
+// ChildProcess owns a running child through its pidfd: destroying one that was not reaped
+// kills its whole process group and reaps it, so no path leaves an orphan or a zombie.
+// Spawner starts children with clone(CLONE_VM | CLONE_VFORK | CLONE_PIDFD): no page-table
+// copy, and the parent learns exactly which set-up step failed and why.
+
+#include <sys/types.h>
+
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/exit_status.hpp"
+#include "core/unique_fd.hpp"
+
+namespace bro::server {
+
+class ChildProcess {
+  public:
+    ChildProcess(pid_t pid, UniqueFd pidfd) : pid_(pid), pidfd_(std::move(pidfd)) {}
+    ChildProcess(ChildProcess&&) noexcept = default;
+    ChildProcess& operator=(ChildProcess&&) = delete;
+    ~ChildProcess();
+
+    pid_t pid() const { return pid_; }
+    int pidfd() const { return pidfd_.get(); }
+    // The child leads its own process group (it called setsid), so this reaches the tools it
+    // started too. No-op once reaped.
+    void kill_group(int signal) const;
+    // Call once the exit status was collected (the pid may be reused from then on).
+    void mark_reaped() { reaped_ = true; }
+
+  private:
+    pid_t pid_;
+    UniqueFd pidfd_;
+    bool reaped_ = false;
+};
+
+struct SpawnRequest {
+    std::string executable;
+    std::vector<std::string> argv;         // argv[0] included
+    std::vector<std::string> environment;  // NAME=value
+    int stdin_fd = -1;                     // become the child's fds 0, 1, 2
+    int stdout_fd = -1;
+    int stderr_fd = -1;
+    std::string working_directory;   // tried first
+    std::string fallback_directory;  // used when working_directory is unusable
+    mode_t umask = 022;
+};
+
+class Spawner {
+  public:
+    Spawner();
+    // Blocks only until the child has exec'd (CLONE_VFORK); the one blocking call the reactor
+    // makes. On failure the child is already reaped and the status says which step failed.
+    std::variant<ChildProcess, ExitStatus> spawn(const SpawnRequest& request);
+
+  private:
+    // The child's stack. Reused: with CLONE_VFORK the child is done with it before clone()
+    // returns in the parent.
+    std::vector<unsigned char> stack_;
+};
+
+}  // namespace bro::server

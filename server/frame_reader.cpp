@@ -1,0 +1,72 @@
+#include "server/frame_reader.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "ring/operations.hpp"
+
+namespace bro::server {
+namespace {
+constexpr std::size_t kInitialBuffer = 512;
+// Large enough that one receive takes a whole client data chunk.
+constexpr std::size_t kStreamingBuffer = kDataChunkBytes + protocol::kFrameHeaderBytes;
+}  // namespace
+
+void FrameReader::prepare_for_streaming() {
+    if (buffer_.size() < kStreamingBuffer) buffer_.resize(kStreamingBuffer);
+}
+
+ring::Task<bool> FrameReader::fill(std::size_t count) {
+    while (end_ - begin_ < count) {
+        if (begin_ > 0) {  // compact so the free space is at the end
+            std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
+            end_ -= begin_;
+            begin_ = 0;
+        }
+        if (buffer_.size() < count) {
+            buffer_.resize(std::max(count, kInitialBuffer));
+        }
+        last_ = co_await ring::Receive(ring_, fd_, std::span(buffer_).subspan(end_));
+        if (!last_ || last_.value() == 0) co_return false;
+        end_ += static_cast<std::size_t>(last_.value());
+    }
+    co_return true;
+}
+
+ring::Task<std::optional<protocol::FrameHeader>> FrameReader::next_header() {
+    const bool filled = co_await fill(protocol::kFrameHeaderBytes);
+    if (!filled) co_return std::nullopt;
+    auto decoded = protocol::decode_frame_header(
+        std::span(buffer_).subspan(begin_, protocol::kFrameHeaderBytes), limits_);
+    if (auto* error = std::get_if<protocol::FrameHeaderError>(&decoded)) {
+        throw ProtocolViolation(error->message);
+    }
+    begin_ += protocol::kFrameHeaderBytes;
+    co_return std::get<protocol::FrameHeader>(decoded);
+}
+
+ring::Task<std::optional<std::span<const std::uint8_t>>> FrameReader::whole_payload(
+    std::uint32_t length) {
+    const bool filled = co_await fill(length);
+    if (!filled) co_return std::nullopt;
+    co_return take_buffered(length);
+}
+
+ring::Task<std::optional<std::span<const std::uint8_t>>> FrameReader::payload_piece(
+    std::size_t max) {
+    if (buffered() == 0) {
+        const bool filled = co_await fill(1);
+        if (!filled) co_return std::nullopt;
+    }
+    co_return take_buffered(max);
+}
+
+std::span<const std::uint8_t> FrameReader::take_buffered(std::size_t max) {
+    const std::size_t count = std::min(max, buffered());
+    std::span<const std::uint8_t> piece(buffer_.data() + begin_, count);
+    begin_ += count;
+    if (begin_ == end_) begin_ = end_ = 0;
+    return piece;
+}
+
+}  // namespace bro::server

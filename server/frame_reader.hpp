@@ -1,0 +1,61 @@
+#pragma once
+// Reads client frames from a connection through the ring. Bytes are buffered so small frames
+// cost one receive for many; a data frame's payload can be taken in pieces, from the buffer
+// first, and the rest may be left in the socket for the caller to splice.
+//
+// The buffer starts small and grows only as far as the frames actually sent need, so an idle
+// connection costs a few hundred bytes.
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "core/limits.hpp"
+#include "core/protocol.hpp"
+#include "ring/io_result.hpp"
+#include "ring/ring.hpp"
+#include "ring/task.hpp"
+
+namespace bro::server {
+
+class FrameReader {
+  public:
+    FrameReader(ring::Ring& ring, int fd, const ProtocolLimits& limits)
+        : ring_(ring), fd_(fd), limits_(limits) {}
+
+    // The next frame's header. Empty on end of stream, a receive error or cancellation
+    // (see last_result()); throws ProtocolViolation on a malformed header.
+    ring::Task<std::optional<protocol::FrameHeader>> next_header();
+    // The whole payload of the current frame, in the buffer (valid until the next call).
+    ring::Task<std::optional<std::span<const std::uint8_t>>> whole_payload(std::uint32_t length);
+    // Up to `max` bytes of the current frame's payload: the buffered ones first, else one
+    // receive. Empty on end of stream or error.
+    ring::Task<std::optional<std::span<const std::uint8_t>>> payload_piece(std::size_t max);
+    // Bytes already buffered, which a caller splicing the payload must take first.
+    std::size_t buffered() const { return end_ - begin_; }
+    std::span<const std::uint8_t> take_buffered(std::size_t max);
+
+    ring::IoResult last_result() const { return last_; }
+    // Grows the buffer so one receive can take a whole data chunk; called once data starts
+    // to flow (never for idle connections).
+    void prepare_for_streaming();
+
+  private:
+    // Ensures at least `count` bytes are buffered; false on end of stream or error.
+    ring::Task<bool> fill(std::size_t count);
+
+    ring::Ring& ring_;
+    int fd_;
+    const ProtocolLimits& limits_;
+    std::vector<std::uint8_t> buffer_;
+    std::size_t begin_ = 0;
+    std::size_t end_ = 0;
+    ring::IoResult last_{0};
+};
+
+struct ProtocolViolation : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+}  // namespace bro::server

@@ -1,0 +1,22 @@
+#include "server/frame_writer.hpp"
+
+#include "ring/operations.hpp"
+
+namespace bro::server {
+
+ring::Task<bool> FrameWriter::send(std::span<const std::uint8_t> frame) {
+    co_await mutex_.lock();
+    ring::AsyncLockGuard guard(mutex_);
+    while (!frame.empty() && !broken_) {
+        const ring::IoResult sent = co_await ring::Send(ring_, fd_, frame);
+        if (!sent) {
+            if (sent.raw() == -EINTR) continue;
+            broken_ = true;
+            break;
+        }
+        frame = frame.subspan(static_cast<std::size_t>(sent.value()));
+    }
+    co_return !broken_;
+}
+
+}  // namespace bro::server

@@ -1,0 +1,103 @@
+#include "server/server.hpp"
+
+#include <signal.h>
+#include <sys/signalfd.h>
+
+#include <spdlog/spdlog.h>
+
+#include <system_error>
+
+#include "ring/acceptor.hpp"
+#include "ring/operations.hpp"
+#include "ring/when_all.hpp"
+
+namespace bro::server {
+namespace {
+
+sigset_t stop_signals() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    return set;
+}
+
+UniqueFd open_signal_fd() {
+    const sigset_t set = stop_signals();
+    if (sigprocmask(SIG_BLOCK, &set, nullptr) != 0) {
+        throw std::system_error(errno, std::system_category(), "sigprocmask");
+    }
+    signal(SIGPIPE, SIG_IGN);
+    UniqueFd fd(signalfd(-1, &set, SFD_CLOEXEC));
+    if (!fd) throw std::system_error(errno, std::system_category(), "signalfd");
+    return fd;
+}
+
+}  // namespace
+
+Server::Server(ring::Ring& ring, ServerConfig config, Listener listener)
+    : ring_(ring),
+      config_(std::move(config)),
+      listener_(std::move(listener)),
+      env_policy_(config_.allowed_env, config_.inherit_env),
+      context_{ring_, config_, env_policy_, spawner_, live_sessions_},
+      signal_fd_(open_signal_fd()) {}
+
+ring::Task<void> Server::serve() {
+    spdlog::info("serving {} on {} (io_uring: {})", config_.executable, listener_.description(),
+                 ring_.features().describe());
+    std::vector<ring::Task<void>> parts;
+    parts.push_back(accept_connections());
+    parts.push_back(wait_for_stop_signal());
+    co_await ring::when_all(std::move(parts));
+    // Sessions are detached tasks; the caller runs the ring until they are gone.
+}
+
+ring::Task<void> Server::accept_connections() {
+    ring::Acceptor acceptor(ring_, listener_.fd());
+    while (!stopping_) {
+        // Poll for the stop flag between connections: the signal task cannot reach into this
+        // frame, so it shuts the listener down, which fails the pending accept.
+        const ring::IoResult accepted = co_await acceptor.next();
+        if (!accepted) {
+            if (stopping_ || accepted.cancelled()) break;
+            spdlog::warn("accept failed: {}; continuing", accepted.error().message());
+            if (accepted.raw() == -EMFILE || accepted.raw() == -ENFILE) {
+                co_await ring::Timeout(ring_, std::chrono::milliseconds(100));
+            }
+            continue;
+        }
+        ring_.spawn(run_session(UniqueFd(accepted.value()), next_session_id_++));
+    }
+    acceptor.stop();
+    while (acceptor.active()) {
+        const ring::IoResult drained = co_await acceptor.next();
+        (void)drained;
+    }
+}
+
+ring::Task<void> Server::wait_for_stop_signal() {
+    signalfd_siginfo info{};
+    const auto buffer = std::span(reinterpret_cast<std::uint8_t*>(&info), sizeof info);
+    for (;;) {
+        const ring::IoResult got = co_await ring::Read(ring_, signal_fd_.get(), buffer);
+        if (got && got.value() == sizeof info) break;
+        if (!got && got.raw() != -EINTR) {
+            throw std::system_error(got.error(), "read signalfd");
+        }
+    }
+    spdlog::info("received signal {}, stopping: {} session(s) to abort", info.ssi_signo,
+                 live_sessions_.size());
+    stopping_ = true;
+    ring_.cancel_fd(listener_.fd());
+    for (Session* session : live_sessions_) session->abort();
+}
+
+ring::Task<void> Server::run_session(UniqueFd socket, std::uint64_t id) {
+    Session session(context_, std::move(socket), id);
+    if (stopping_) co_return;
+    co_await session.run();
+}
+
+}  // namespace bro::server

@@ -1,0 +1,45 @@
+#pragma once
+// Accepts connections and runs one Session coroutine per connection, all on one ring. SIGTERM
+// or SIGINT (read through a signalfd on the ring) stops accepting, aborts live sessions (their
+// children are killed and reaped) and returns once the last session has finished.
+
+#include <cstdint>
+#include <unordered_set>
+
+#include "core/env_policy.hpp"
+#include "core/unique_fd.hpp"
+#include "ring/ring.hpp"
+#include "ring/task.hpp"
+#include "server/child_process.hpp"
+#include "server/listener.hpp"
+#include "server/server_config.hpp"
+#include "server/session.hpp"
+
+namespace bro::server {
+
+class Server {
+  public:
+    // Blocks SIGTERM/SIGINT/SIGHUP for the calling thread (they arrive through a signalfd)
+    // and ignores SIGPIPE (a vanished client must give EPIPE).
+    Server(ring::Ring& ring, ServerConfig config, Listener listener);
+
+    ring::Task<void> serve();
+
+  private:
+    ring::Task<void> accept_connections();
+    ring::Task<void> wait_for_stop_signal();
+    ring::Task<void> run_session(UniqueFd socket, std::uint64_t id);
+
+    ring::Ring& ring_;
+    ServerConfig config_;
+    Listener listener_;
+    EnvPolicy env_policy_;
+    Spawner spawner_;
+    std::unordered_set<Session*> live_sessions_;
+    SessionContext context_;
+    UniqueFd signal_fd_;
+    bool stopping_ = false;
+    std::uint64_t next_session_id_ = 1;
+};
+
+}  // namespace bro::server

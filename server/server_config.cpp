@@ -1,0 +1,159 @@
+#include "server/server_config.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/program_options.hpp>
+#include <cerrno>
+#include <cstring>
+#include <iostream>
+#include <map>
+
+#include "core/name_list.hpp"
+
+namespace bro::server {
+namespace po = boost::program_options;
+namespace {
+
+constexpr const char* kEnvPrefix = "BRO_SERVER_";
+
+// Maps BRO_SERVER_SOCKET_PATH to "socket-path"; other variables are ignored.
+std::string option_for_variable(const std::string& variable,
+                                const po::options_description& options) {
+    if (variable.rfind(kEnvPrefix, 0) != 0) return {};
+    std::string name = variable.substr(std::strlen(kEnvPrefix));
+    for (char& c : name) c = c == '_' ? '-' : static_cast<char>(std::tolower(c));
+    return options.find_nothrow(name, false) ? name : std::string{};
+}
+
+std::string variable_for_option(const std::string& option) {
+    std::string name = kEnvPrefix;
+    for (char c : option) name += c == '-' ? '_' : static_cast<char>(std::toupper(c));
+    return name;
+}
+
+po::options_description describe_options(ServerConfig& c) {
+    po::options_description o(
+        "Options (each also settable as BRO_SERVER_<NAME>, e.g. "
+        "BRO_SERVER_SOCKET_PATH; flags win)");
+    auto flag = [] {
+        return po::value<bool>()->default_value(false)->implicit_value(true)->zero_tokens();
+    };
+    o.add_options()("help,h", "print this help and exit")("version", "print the version and exit")(
+        "executable", po::value(&c.executable)->value_name("PATH"),
+        "(required) the program every request runs; clients choose only its arguments")(
+        "socket-path", po::value(&c.socket_path)->value_name("PATH"),
+        "listen on this UNIX socket path (a stale socket there is replaced; any other file "
+        "is refused)")(
+        "systemd-socket", flag(),
+        "use the listening socket passed by systemd socket activation (LISTEN_FDS/LISTEN_PID) "
+        "instead of --socket-path")(
+        "fd-passing", flag(),
+        "file descriptor passing mode (not implemented in this version: refused at start)")(
+        "allowed-env", po::value<std::string>()->value_name("A,B,..."),
+        "client-forwarded environment variables the child may receive; all others are dropped")(
+        "inherit-env", po::value<std::string>()->value_name("A,B,..."),
+        "server environment variables passed to the child (by default none)")(
+        "tmpdir", po::value(&c.tmpdir)->value_name("DIR"),
+        "where per-session private directories for file arguments are created (default: "
+        "$TMPDIR or /tmp)")(
+        "log-level", po::value(&c.log_level)->value_name("LEVEL"),
+        "trace, debug, info, warn, error or off (default info); logs go to stderr");
+    return o;
+}
+
+void print_help(std::ostream& out, const po::options_description& options) {
+    out << "Usage: bro-server --executable PATH (--socket-path PATH | --systemd-socket) "
+           "[options]\n\n"
+           "Runs PATH on behalf of bro-client callers connecting to a UNIX socket: their\n"
+           "arguments, stdin and file arguments in; stdout, stderr and the exact exit status\n"
+           "out. Stop it with SIGTERM or SIGINT.\n\n"
+        << options << "\nEnvironment equivalents:\n";
+    for (const auto& option : options.options()) {
+        const auto& name = option->long_name();
+        if (name == "help" || name == "version") continue;
+        out << "  " << variable_for_option(name) << "\n";
+    }
+}
+
+bool valid_log_level(const std::string& level) {
+    for (const char* known : {"trace", "debug", "info", "warn", "error", "off"}) {
+        if (level == known) return true;
+    }
+    return false;
+}
+
+std::vector<std::string> to_strings(const po::variables_map& vm, const char* name) {
+    std::vector<std::string> out;
+    if (vm.count(name)) {
+        for (auto item : split_name_list(vm[name].as<std::string>())) out.emplace_back(item);
+    }
+    return out;
+}
+
+// Returns an error message, or empty when the configuration is usable.
+std::string validate(ServerConfig& c) {
+    if (c.executable.empty()) return "--executable is required (the program to run)";
+    if (c.executable.front() != '/') {
+        char cwd[4096];
+        if (!getcwd(cwd, sizeof cwd)) return "cannot resolve relative --executable: getcwd failed";
+        c.executable = std::string(cwd) + "/" + c.executable;
+    }
+    struct stat st {};
+    if (stat(c.executable.c_str(), &st) != 0) {
+        return "--executable " + c.executable + ": " + std::strerror(errno);
+    }
+    if (!S_ISREG(st.st_mode) || access(c.executable.c_str(), X_OK) != 0) {
+        return "--executable " + c.executable + ": not an executable regular file";
+    }
+    if (c.systemd_socket == !c.socket_path.empty()) {
+        return "give exactly one of --socket-path and --systemd-socket";
+    }
+    if (c.fd_passing) {
+        return "--fd-passing is not implemented in this version of bro-server; run without it "
+               "(content mode)";
+    }
+    if (!valid_log_level(c.log_level)) {
+        return "--log-level " + c.log_level + ": use trace, debug, info, warn, error or off";
+    }
+    return {};
+}
+
+}  // namespace
+
+ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
+    ServerConfig config;
+    if (const char* tmp = std::getenv("TMPDIR"); tmp && *tmp) config.tmpdir = tmp;
+    const auto options = describe_options(config);
+    po::variables_map vm;
+    try {
+        po::store(po::command_line_parser(argc, argv).options(options).run(), vm);
+        po::store(
+            po::parse_environment(
+                options, [&](const std::string& v) { return option_for_variable(v, options); }),
+            vm);
+        po::notify(vm);
+    } catch (const po::error& e) {
+        std::cerr << "bro-server: " << e.what() << "\nTry 'bro-server --help'.\n";
+        return {std::nullopt, 2};
+    }
+    if (vm.count("help")) {
+        print_help(std::cout, options);
+        return {std::nullopt, 0};
+    }
+    if (vm.count("version")) {
+        std::cout << "bro-server " << BRO_VERSION << " (protocol version 1)\n";
+        return {std::nullopt, 0};
+    }
+    config.systemd_socket = vm["systemd-socket"].as<bool>();
+    config.fd_passing = vm["fd-passing"].as<bool>();
+    config.allowed_env = to_strings(vm, "allowed-env");
+    config.inherit_env = to_strings(vm, "inherit-env");
+    if (auto error = validate(config); !error.empty()) {
+        std::cerr << "bro-server: " << error << "\nTry 'bro-server --help'.\n";
+        return {std::nullopt, 2};
+    }
+    return {std::move(config), 0};
+}
+
+}  // namespace bro::server

@@ -1,0 +1,33 @@
+#pragma once
+// Everything bro-server is told at start, parsed once in main() and passed down as a value.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/limits.hpp"
+
+namespace bro::server {
+
+struct ServerConfig {
+    std::string executable;   // absolute path of the one program this server runs
+    std::string socket_path;  // empty with systemd socket activation
+    bool systemd_socket = false;
+    bool fd_passing = false;
+    std::vector<std::string> allowed_env;
+    std::vector<std::string> inherit_env;
+    std::string tmpdir = "/tmp";
+    std::string log_level = "info";
+    ProtocolLimits limits;
+};
+
+// Either a config to run with, or an exit code after --help/--version/an error was printed.
+struct ParsedCommandLine {
+    std::optional<ServerConfig> config;
+    int exit_code = 0;
+};
+
+// Flags win over their BRO_SERVER_* environment equivalents.
+ParsedCommandLine parse_command_line(int argc, const char* const* argv);
+
+}  // namespace bro::server

@@ -1,0 +1,390 @@
+#include "server/session.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <system_error>
+
+#include "ring/child_wait.hpp"
+#include "ring/operations.hpp"
+#include "ring/when_all.hpp"
+
+extern char** environ;
+
+namespace bro::server {
+namespace {
+
+using protocol::FrameType;
+
+// A request the server will not run; the message goes to the client as an Error frame.
+struct RequestRefused : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+constexpr std::size_t kSpliceChunk = 256 * 1024;
+
+struct Pipe {
+    UniqueFd read, write;
+};
+Pipe make_pipe() {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) throw std::system_error(errno, std::system_category(), "pipe2");
+    return {UniqueFd(fds[0]), UniqueFd(fds[1])};
+}
+
+std::string peer_description(int socket) {
+    ucred peer{};
+    socklen_t length = sizeof peer;
+    if (getsockopt(socket, SOL_SOCKET, SO_PEERCRED, &peer, &length) != 0) return "unknown peer";
+    return "pid " + std::to_string(peer.pid) + " uid " + std::to_string(peer.uid);
+}
+
+const char* frame_name(FrameType type) {
+    switch (type) {
+        case FrameType::kRequest:
+            return "Request";
+        case FrameType::kFileData:
+            return "FileData";
+        case FrameType::kFileEnd:
+            return "FileEnd";
+        case FrameType::kStdinData:
+            return "StdinData";
+        case FrameType::kStdinEnd:
+            return "StdinEnd";
+        default:
+            return "server-to-client";
+    }
+}
+
+std::string describe_status(const ExitStatus& status) {
+    switch (status.kind) {
+        case ExitStatus::Kind::kExited:
+            return "exited with " + std::to_string(status.code);
+        case ExitStatus::Kind::kSignaled:
+            return "killed by signal " + std::to_string(status.code) +
+                   (status.core_dumped ? " (core dumped)" : "");
+        case ExitStatus::Kind::kNotStarted:
+            return "could not start: " + status.message;
+    }
+    return "?";
+}
+
+}  // namespace
+
+Session::Session(SessionContext& context, UniqueFd socket, std::uint64_t id)
+    : context_(context),
+      socket_(std::move(socket)),
+      id_(id),
+      reader_(context.ring, socket_.get(), context.config.limits),
+      writer_(context.ring, socket_.get()) {
+    context_.live_sessions.insert(this);
+}
+
+Session::~Session() {
+    context_.live_sessions.erase(this);
+}
+
+void Session::abort() {
+    if (child_) child_->kill_group(SIGKILL);
+    shutdown(socket_.get(), SHUT_RDWR);
+}
+
+ring::Task<void> Session::run() {
+    spdlog::debug("session {}: connected ({})", id_, peer_description(socket_.get()));
+    std::string refusal;
+    try {
+        auto request = co_await receive_request();
+        if (request) {
+            const bool files_received = co_await receive_files(*request);
+            if (files_received) co_await execute(*request);
+        }
+    } catch (const RequestRefused& e) {
+        refusal = e.what();
+    } catch (const ProtocolViolation& e) {
+        refusal = std::string("protocol error: ") + e.what();
+    } catch (const std::system_error& e) {
+        refusal = std::string("server error: ") + e.what();
+    }
+    if (!refusal.empty()) {
+        spdlog::warn("session {}: refused: {}", id_, refusal);
+        co_await refuse(std::move(refusal));
+    }
+}
+
+ring::Task<std::optional<protocol::Request>> Session::receive_request() {
+    auto header = co_await reader_.next_header();
+    if (!header) {
+        spdlog::debug("session {}: closed before sending a request", id_);
+        co_return std::nullopt;
+    }
+    if (header->type != FrameType::kRequest) {
+        throw ProtocolViolation(std::string("expected a Request frame first, got ") +
+                                frame_name(header->type));
+    }
+    auto payload = co_await reader_.whole_payload(header->length);
+    if (!payload) co_return std::nullopt;
+    auto decoded = protocol::decode_request(*payload, context_.config.limits);
+    if (auto* error = std::get_if<protocol::DecodeError>(&decoded)) {
+        throw ProtocolViolation(error->message);
+    }
+    auto& request = std::get<protocol::Request>(decoded);
+    if (request.mode != protocol::TransferMode::kContent) {
+        throw RequestRefused(
+            "this server runs in content mode and does not accept fd-passing requests");
+    }
+    co_return std::move(request);
+}
+
+ring::Task<bool> Session::receive_files(const protocol::Request& request) {
+    if (request.files.empty()) co_return true;
+    directory_.emplace(context_.config.tmpdir, id_);
+    reader_.prepare_for_streaming();
+    for (std::size_t index = 0; index < request.files.size(); ++index) {
+        std::string path;
+        UniqueFd file = directory_->create_file(index, request.files[index].basename, path);
+        file_paths_.push_back(path);
+        for (;;) {
+            auto header = co_await reader_.next_header();
+            if (!header) co_return false;
+            if (header->type == FrameType::kFileEnd) break;
+            if (header->type != FrameType::kFileData) {
+                throw ProtocolViolation(std::string("expected FileData or FileEnd, got ") +
+                                        frame_name(header->type));
+            }
+            const bool copied = co_await copy_payload_to_file(file.get(), header->length);
+            if (!copied) co_return false;
+        }
+        spdlog::debug("session {}: file argument {} received as {}", id_, index, path);
+    }
+    co_return true;
+}
+
+// Bytes already buffered are written; the rest of the payload goes socket -> pipe -> file by
+// splice, never through user space.
+ring::Task<bool> Session::copy_payload_to_file(int file_fd, std::uint32_t length) {
+    std::size_t remaining = length;
+    if (reader_.buffered() > 0) {
+        auto piece = reader_.take_buffered(remaining);
+        remaining -= piece.size();
+        const bool written = co_await write_all(file_fd, piece);
+        if (!written) {
+            throw std::system_error(errno, std::system_category(), "write file argument");
+        }
+    }
+    if (remaining > 0 && !splice_pipe_read_) {
+        auto pipe = make_pipe();
+        splice_pipe_read_ = std::move(pipe.read);
+        splice_pipe_write_ = std::move(pipe.write);
+    }
+    while (remaining > 0) {
+        const auto chunk = static_cast<unsigned>(std::min(remaining, kSpliceChunk));
+        const ring::IoResult in =
+            co_await ring::Splice(context_.ring, socket_.get(), splice_pipe_write_.get(), chunk);
+        if (!in || in.value() == 0) co_return false;  // the client went away mid-file
+        for (int moved = 0; moved < in.value();) {
+            const ring::IoResult out =
+                co_await ring::Splice(context_.ring, splice_pipe_read_.get(), file_fd,
+                                      static_cast<unsigned>(in.value() - moved));
+            if (!out || out.value() == 0) {
+                throw std::system_error(out.error(), "write file argument");
+            }
+            moved += out.value();
+        }
+        remaining -= static_cast<std::size_t>(in.value());
+    }
+    co_return true;
+}
+
+ring::Task<bool> Session::write_all(int fd, std::span<const std::uint8_t> bytes) {
+    while (!bytes.empty()) {
+        const ring::IoResult written = co_await ring::Write(context_.ring, fd, bytes);
+        if (!written) {
+            if (written.raw() == -EINTR) continue;
+            errno = -written.raw();
+            co_return false;
+        }
+        bytes = bytes.subspan(static_cast<std::size_t>(written.value()));
+    }
+    co_return true;
+}
+
+std::vector<std::string> Session::child_argv(const protocol::Request& request) const {
+    std::vector<std::string> argv;
+    argv.reserve(request.arguments.size() + 1);
+    argv.push_back(context_.config.executable);
+    argv.insert(argv.end(), request.arguments.begin(), request.arguments.end());
+    for (std::size_t i = 0; i < request.files.size(); ++i) {
+        const auto& file = request.files[i];
+        auto& argument = argv[file.argument_index + 1];
+        argument = argument.substr(0, file.path_offset) + file_paths_[i];
+    }
+    return argv;
+}
+
+ring::Task<void> Session::execute(const protocol::Request& request) {
+    const bool streamed = request.stdin_mode == protocol::StdinMode::kStreamed;
+    UniqueFd child_stdin;
+    if (streamed) {
+        auto pipe = make_pipe();
+        child_stdin = std::move(pipe.read);
+        stdin_write_ = std::move(pipe.write);
+    } else {
+        child_stdin = UniqueFd(open("/dev/null", O_RDONLY | O_CLOEXEC));
+        if (!child_stdin) throw std::system_error(errno, std::system_category(), "open /dev/null");
+    }
+    auto out = make_pipe();
+    auto err = make_pipe();
+    stdout_read_ = std::move(out.read);
+    stderr_read_ = std::move(err.read);
+
+    SpawnRequest spawn;
+    spawn.executable = context_.config.executable;
+    spawn.argv = child_argv(request);
+    spawn.environment = context_.env_policy.build_child_environment(
+        request.environment, environ, [&](std::string_view name) {
+            spdlog::debug("session {}: dropped environment variable {} (not in --allowed-env)", id_,
+                          name);
+        });
+    spawn.stdin_fd = child_stdin.get();
+    spawn.stdout_fd = out.write.get();
+    spawn.stderr_fd = err.write.get();
+    spawn.working_directory = request.cwd.empty() ? "/" : request.cwd;
+    spawn.fallback_directory = directory_ ? directory_->path() : "/";
+    spawn.umask = request.umask;
+
+    auto spawned = context_.spawner.spawn(spawn);
+    // The child holds its own copies now; ours must go so the pipes can reach end of file.
+    child_stdin.reset();
+    out.write.reset();
+    err.write.reset();
+    if (auto* failure = std::get_if<ExitStatus>(&spawned)) {
+        spdlog::info("session {}: {}", id_, describe_status(*failure));
+        std::vector<std::uint8_t> frame;
+        protocol::encode_exit(*failure, frame);
+        co_await writer_.send(frame);
+        co_return;
+    }
+    child_.emplace(std::move(std::get<ChildProcess>(spawned)));
+    spdlog::debug("session {}: started pid {} with {} argument(s)", id_, child_->pid(),
+                  request.arguments.size());
+    if (streamed) reader_.prepare_for_streaming();
+    std::vector<ring::Task<void>> parts;
+    parts.push_back(pump_client_frames());
+    parts.push_back(finish_run());
+    co_await ring::when_all(std::move(parts));
+}
+
+ring::Task<void> Session::pump_client_frames() {
+    std::string violation;
+    try {
+        while (!run_finished_) {
+            auto header = co_await reader_.next_header();
+            if (!header) break;
+            if (header->type == FrameType::kStdinData) {
+                const bool forwarded = co_await forward_stdin(header->length);
+                if (!forwarded) break;
+            } else if (header->type == FrameType::kStdinEnd) {
+                stdin_write_.reset();  // the child sees end of file
+            } else {
+                throw ProtocolViolation(std::string("unexpected ") + frame_name(header->type) +
+                                        " frame while the command runs");
+            }
+        }
+    } catch (const ProtocolViolation& e) {
+        violation = e.what();
+    }
+    stdin_write_.reset();
+    if (run_finished_) co_return;
+    if (!violation.empty()) spdlog::warn("session {}: protocol error: {}", id_, violation);
+    client_vanished(violation.empty() ? "the client disconnected" : "protocol error");
+}
+
+// Copies one StdinData payload into the child's stdin. A child that closed its stdin makes
+// the rest be discarded, as a local pipe would; false only when the client went away.
+ring::Task<bool> Session::forward_stdin(std::uint32_t length) {
+    std::size_t remaining = length;
+    while (remaining > 0) {
+        auto piece = co_await reader_.payload_piece(remaining);
+        if (!piece) co_return false;
+        remaining -= piece->size();
+        if (!stdin_write_) continue;
+        const bool written = co_await write_all(stdin_write_.get(), *piece);
+        if (!written) {
+            spdlog::debug("session {}: child stdin closed early, discarding the rest", id_);
+            stdin_write_.reset();
+        }
+    }
+    co_return true;
+}
+
+void Session::client_vanished(const char* why) {
+    if (client_gone_) return;
+    client_gone_ = true;
+    spdlog::info("session {}: {}; killing the command", id_, why);
+    if (child_) child_->kill_group(SIGKILL);
+}
+
+ring::Task<void> Session::finish_run() {
+    std::vector<ring::Task<void>> parts;
+    parts.push_back(pump_output(stdout_read_, FrameType::kStdout));
+    parts.push_back(pump_output(stderr_read_, FrameType::kStderr));
+    parts.push_back(wait_child());
+    co_await ring::when_all(std::move(parts));
+    run_finished_ = true;
+    spdlog::info("session {}: pid {} {}", id_, child_->pid(), describe_status(status_));
+    if (!client_gone_) {
+        std::vector<std::uint8_t> frame;
+        protocol::encode_exit(status_, frame);
+        co_await writer_.send(frame);
+    }
+    // Stop the client-frame pump wherever it waits: on the socket or on the child's stdin
+    // (which a grandchild may still hold open without reading).
+    context_.ring.cancel_fd(socket_.get());
+    if (stdin_write_) context_.ring.cancel_fd(stdin_write_.get());
+}
+
+ring::Task<void> Session::pump_output(UniqueFd& pipe, FrameType type) {
+    std::vector<std::uint8_t> frame(protocol::kFrameHeaderBytes + kDataChunkBytes);
+    const auto payload = std::span(frame).subspan(protocol::kFrameHeaderBytes);
+    for (;;) {
+        const ring::IoResult got = co_await ring::Read(context_.ring, pipe.get(), payload);
+        if (!got && got.raw() == -EINTR) continue;
+        if (!got || got.value() == 0) break;
+        const auto header =
+            protocol::encode_frame_header(type, static_cast<std::uint32_t>(got.value()));
+        std::copy(header.begin(), header.end(), frame.begin());
+        const bool sent =
+            co_await writer_.send(std::span(frame).first(header.size() + got.value()));
+        if (!sent) {
+            client_vanished("the client stopped reading");
+            break;
+        }
+    }
+    pipe.reset();
+}
+
+ring::Task<void> Session::wait_child() {
+    auto result = co_await ring::wait_for_child(context_.ring, child_->pidfd());
+    if (auto* error = std::get_if<std::error_code>(&result)) {
+        spdlog::error("session {}: waiting for pid {} failed: {}", id_, child_->pid(),
+                      error->message());
+        status_ = ExitStatus::signaled(SIGKILL, false);
+        co_return;  // ChildProcess's destructor kills and reaps it
+    }
+    const auto& info = std::get<siginfo_t>(result);
+    child_->mark_reaped();
+    status_ = exit_status_from_waitid(info.si_code, info.si_status);
+}
+
+ring::Task<void> Session::refuse(std::string message) {
+    std::vector<std::uint8_t> frame;
+    protocol::encode_error(message, frame);
+    co_await writer_.send(frame);
+}
+
+}  // namespace bro::server

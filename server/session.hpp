@@ -1,0 +1,86 @@
+#pragma once
+// One client connection, from its Request to its Exit frame, as one coroutine on the ring.
+//
+// Content mode: receive the request, write file arguments into a private directory, spawn the
+// child, then run concurrently: client frames -> child stdin, child stdout -> client, child
+// stderr -> client, and the wait for the child. Once the child has exited and both output
+// pipes reached end of file, the Exit frame is sent and the still-pending client read is
+// cancelled. If the client vanishes first, the child's process group is killed.
+//
+// Teardown invariant: run() returns only after every operation it started has completed, so
+// the fds, buffers and the child it owns can be released in any order afterwards.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "core/env_policy.hpp"
+#include "core/exit_status.hpp"
+#include "core/protocol.hpp"
+#include "core/unique_fd.hpp"
+#include "ring/ring.hpp"
+#include "ring/task.hpp"
+#include "server/child_process.hpp"
+#include "server/frame_reader.hpp"
+#include "server/frame_writer.hpp"
+#include "server/server_config.hpp"
+#include "server/session_directory.hpp"
+
+namespace bro::server {
+
+class Session;
+
+// What all sessions share; owned by the Server, which outlives them.
+struct SessionContext {
+    ring::Ring& ring;
+    const ServerConfig& config;
+    const EnvPolicy& env_policy;
+    Spawner& spawner;
+    std::unordered_set<Session*>& live_sessions;
+};
+
+class Session {
+  public:
+    Session(SessionContext& context, UniqueFd socket, std::uint64_t id);
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
+    ~Session();
+
+    ring::Task<void> run();
+    // Ends the session early (server shutdown): kills the child and shuts the socket down, so
+    // run() finishes through its usual client-vanished path.
+    void abort();
+
+  private:
+    ring::Task<std::optional<protocol::Request>> receive_request();
+    ring::Task<bool> receive_files(const protocol::Request& request);
+    ring::Task<bool> copy_payload_to_file(int file_fd, std::uint32_t length);
+    ring::Task<void> execute(const protocol::Request& request);
+    ring::Task<void> pump_client_frames();
+    ring::Task<bool> forward_stdin(std::uint32_t length);
+    ring::Task<void> finish_run();
+    ring::Task<void> pump_output(UniqueFd& pipe, protocol::FrameType type);
+    ring::Task<void> wait_child();
+    ring::Task<void> refuse(std::string message);
+    ring::Task<bool> write_all(int fd, std::span<const std::uint8_t> bytes);
+    void client_vanished(const char* why);
+    std::vector<std::string> child_argv(const protocol::Request& request) const;
+
+    SessionContext& context_;
+    UniqueFd socket_;
+    std::uint64_t id_;
+    FrameReader reader_;
+    FrameWriter writer_;
+    std::optional<SessionDirectory> directory_;
+    std::vector<std::string> file_paths_;
+    UniqueFd splice_pipe_read_, splice_pipe_write_;
+    UniqueFd stdin_write_, stdout_read_, stderr_read_;
+    std::optional<ChildProcess> child_;
+    ExitStatus status_;
+    bool run_finished_ = false;
+    bool client_gone_ = false;
+};
+
+}  // namespace bro::server

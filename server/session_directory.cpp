@@ -1,0 +1,51 @@
+#include "server/session_directory.hpp"
+
+#include <fcntl.h>
+#include <ftw.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <system_error>
+#include <vector>
+
+namespace bro::server {
+namespace {
+
+[[noreturn]] void fail(const std::string& what) {
+    throw std::system_error(errno, std::system_category(), what);
+}
+
+int remove_entry(const char* path, const struct stat*, int, FTW*) {
+    ::remove(path);
+    return 0;
+}
+
+}  // namespace
+
+SessionDirectory::SessionDirectory(const std::string& tmpdir, std::uint64_t session_id) {
+    std::string pattern =
+        tmpdir + "/bro-" + std::to_string(getpid()) + "-" + std::to_string(session_id) + "-XXXXXX";
+    std::vector<char> buffer(pattern.begin(), pattern.end());
+    buffer.push_back('\0');
+    if (!mkdtemp(buffer.data())) fail("mkdtemp " + pattern);  // mkdtemp creates it 0700
+    path_ = buffer.data();
+}
+
+SessionDirectory::~SessionDirectory() {
+    // Depth-first, without following symlinks: the tool may have left anything in there.
+    nftw(path_.c_str(), remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+UniqueFd SessionDirectory::create_file(std::size_t index, std::string_view basename,
+                                       std::string& full_path) {
+    const std::string directory = path_ + "/" + std::to_string(index);
+    if (mkdir(directory.c_str(), 0700) != 0) fail("mkdir " + directory);
+    full_path = directory + "/" + std::string(basename);
+    UniqueFd fd(
+        open(full_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (!fd) fail("open " + full_path);
+    return fd;
+}
+
+}  // namespace bro::server
