@@ -19,6 +19,9 @@ std::atomic<bool> g_probe_active{false};
 std::atomic<std::size_t> g_largest_allocation{0};
 }  // namespace
 
+// GCC inlines these into callers and then mistakes the malloc/free pair for a mismatch.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 void* operator new(std::size_t size) {
     if (g_probe_active.load(std::memory_order_relaxed)) {
         std::size_t seen = g_largest_allocation.load(std::memory_order_relaxed);
@@ -34,6 +37,7 @@ void operator delete(void* p) noexcept {
 void operator delete(void* p, std::size_t) noexcept {
     std::free(p);
 }
+#pragma GCC diagnostic pop
 
 namespace bro::protocol {
 namespace {

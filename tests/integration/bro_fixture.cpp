@@ -1,0 +1,140 @@
+#include "bro_fixture.hpp"
+
+#include <dirent.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace bro::test {
+
+std::string server_binary() {
+    return BRO_SERVER_BINARY;
+}
+std::string client_binary() {
+    return BRO_CLIENT_BINARY;
+}
+
+TempDir::TempDir() {
+    char pattern[] = "/tmp/bro-test-XXXXXX";
+    if (!mkdtemp(pattern)) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+}
+
+TempDir::~TempDir() {
+    const std::string command = "rm -rf '" + path_ + "'";
+    if (std::system(command.c_str()) != 0)
+        std::fprintf(stderr, "could not remove %s\n", path_.c_str());
+}
+
+std::string TempDir::write_file(const std::string& name, const std::string& content,
+                                unsigned mode) const {
+    const std::string full = path_ + "/" + name;
+    std::ofstream(full, std::ios::binary) << content;
+    chmod(full.c_str(), mode);
+    return full;
+}
+
+std::string TempDir::write_script(const std::string& name, const std::string& body) const {
+    return write_file(name, "#!/bin/sh\n" + body + "\n", 0755);
+}
+
+bool connect_succeeds(const std::string& socket_path) {
+    const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::strncpy(address.sun_path, socket_path.c_str(), sizeof address.sun_path - 1);
+    const bool ok = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+    close(fd);
+    return ok;
+}
+
+BroServer::BroServer(const TempDir& dir, const std::string& executable,
+                     std::vector<std::string> flags, std::vector<std::string> environment) {
+    static int counter = 0;
+    const std::string name = "server" + std::to_string(counter++);
+    socket_path_ = dir.path() + "/" + name + ".sock";
+    log_path_ = dir.path() + "/" + name + ".log";
+    std::vector<std::string> argv = {server_binary(), "--executable", executable, "--socket-path",
+                                     socket_path_,    "--log-level",  "debug"};
+    argv.insert(argv.end(), flags.begin(), flags.end());
+    environment.push_back("PATH=/usr/bin:/bin");
+    pid_ = start_background(argv, environment, log_path_);
+    for (int attempt = 0; attempt < 500; ++attempt) {
+        if (connect_succeeds(socket_path_)) return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    stop();
+    throw std::runtime_error("bro-server did not start; log:\n" + log());
+}
+
+BroServer::~BroServer() {
+    if (pid_ > 0) stop();
+}
+
+int BroServer::stop() {
+    if (pid_ <= 0) return 0;
+    kill(pid_, SIGTERM);
+    const auto status = wait_with_deadline(pid_, std::chrono::seconds(10));
+    pid_ = -1;
+    return status.value_or(-1);
+}
+
+std::string BroServer::log() const {
+    return read_file(log_path_);
+}
+
+ProcessResult run_client(const std::string& socket_path, const ClientRun& run) {
+    ProcessOptions options;
+    options.argv = {client_binary()};
+    options.argv.insert(options.argv.end(), run.args.begin(), run.args.end());
+    options.environment = {"BRO_SOCKET_PATH=" + socket_path, "PATH=/usr/bin:/bin"};
+    options.environment.insert(options.environment.end(), run.environment.begin(),
+                               run.environment.end());
+    options.stdin_data = run.stdin_data;
+    options.stdin_file = run.stdin_file;
+    return run_process(options);
+}
+
+ProcessResult run_client(const BroServer& server, const ClientRun& run) {
+    return run_client(server.socket_path(), run);
+}
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    return buffer.str();
+}
+
+std::string random_bytes(std::size_t count, unsigned seed) {
+    std::mt19937_64 generator(seed);
+    std::string bytes(count, '\0');
+    for (std::size_t i = 0; i < count; i += 8) {
+        const auto value = generator();
+        std::memcpy(bytes.data() + i, &value, std::min<std::size_t>(8, count - i));
+    }
+    return bytes;
+}
+
+int open_fd_count(pid_t pid) {
+    const std::string path = "/proc/" + std::to_string(pid) + "/fd";
+    DIR* dir = opendir(path.c_str());
+    if (!dir) return -1;
+    int count = 0;
+    while (dirent* entry = readdir(dir)) {
+        if (entry->d_name[0] != '.') ++count;
+    }
+    closedir(dir);
+    return count;
+}
+
+}  // namespace bro::test

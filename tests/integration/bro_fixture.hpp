@@ -1,0 +1,71 @@
+#pragma once
+// Real bro-server processes on temporary sockets, and bro-client runs against them.
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "process_runner.hpp"
+
+namespace bro::test {
+
+// A private temporary directory, removed with its contents.
+class TempDir {
+  public:
+    TempDir();
+    ~TempDir();
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const std::string& path() const { return path_; }
+    // Writes `content` to path()/name with `mode` and returns the full path.
+    std::string write_file(const std::string& name, const std::string& content,
+                           unsigned mode = 0644) const;
+    // A /bin/sh script, executable.
+    std::string write_script(const std::string& name, const std::string& body) const;
+
+  private:
+    std::string path_;
+};
+
+class BroServer {
+  public:
+    // Starts bro-server for `executable` with extra flags and extra environment; waits until
+    // the socket accepts connections (bounded).
+    BroServer(const TempDir& dir, const std::string& executable,
+              std::vector<std::string> flags = {}, std::vector<std::string> environment = {});
+    ~BroServer();  // SIGTERM, bounded wait
+    BroServer(const BroServer&) = delete;
+    BroServer& operator=(const BroServer&) = delete;
+
+    const std::string& socket_path() const { return socket_path_; }
+    std::string log() const;
+    pid_t pid() const { return pid_; }
+    // Sends SIGTERM and returns the server's wait status (bounded).
+    int stop();
+
+  private:
+    std::string socket_path_;
+    std::string log_path_;
+    pid_t pid_ = -1;
+};
+
+struct ClientRun {
+    std::vector<std::string> args = {};
+    std::vector<std::string> environment = {};  // added to BRO_SOCKET_PATH and PATH
+    std::optional<std::string> stdin_data = {};
+    std::optional<std::string> stdin_file = {};
+};
+
+ProcessResult run_client(const std::string& socket_path, const ClientRun& run);
+ProcessResult run_client(const BroServer& server, const ClientRun& run);
+
+std::string server_binary();
+std::string client_binary();
+bool connect_succeeds(const std::string& socket_path);
+std::string read_file(const std::string& path);
+std::string random_bytes(std::size_t count, unsigned seed);
+// Number of open fds of a process (from /proc/PID/fd).
+int open_fd_count(pid_t pid);
+
+}  // namespace bro::test

@@ -1,0 +1,45 @@
+#pragma once
+// Runs a real program with given argv, environment and stdin, collects stdout and stderr
+// concurrently (so a program that fills one pipe cannot block the other) and its wait status.
+// Every wait is bounded: a process still running at the deadline is killed and reported.
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bro::test {
+
+struct ProcessResult {
+    std::string out;
+    std::string err;
+    int wait_status = 0;
+    bool timed_out = false;
+
+    bool exited() const;
+    int exit_code() const;  // -1 unless exited()
+    bool signaled() const;
+    int signal() const;  // 0 unless signaled()
+};
+
+struct ProcessOptions {
+    std::vector<std::string> argv;
+    std::vector<std::string> environment;   // NAME=value, the complete environment
+    std::optional<std::string> stdin_file;  // default: /dev/null
+    std::optional<std::string> stdin_data;  // written through a pipe instead
+    std::chrono::seconds timeout{60};
+};
+
+ProcessResult run_process(const ProcessOptions& options);
+
+// Starts a process in the background with stdin/stdout/stderr on /dev/null and the given log
+// file for stderr; the caller owns the pid.
+pid_t start_background(const std::vector<std::string>& argv,
+                       const std::vector<std::string>& environment, const std::string& stderr_file);
+
+// waitpid with a deadline; kills with SIGKILL at the deadline. Returns the wait status.
+std::optional<int> wait_with_deadline(pid_t pid, std::chrono::milliseconds deadline);
+
+}  // namespace bro::test

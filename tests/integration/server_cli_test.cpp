@@ -1,0 +1,114 @@
+// bro-server's command line: help, version, required flags, socket handling, systemd.
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "bro_fixture.hpp"
+
+namespace bro::test {
+namespace {
+
+class ServerCli : public ::testing::Test {
+  protected:
+    TempDir dir;
+    ProcessResult server(std::vector<std::string> args) {
+        ProcessOptions options;
+        options.argv = {server_binary()};
+        options.argv.insert(options.argv.end(), args.begin(), args.end());
+        options.environment = {"PATH=/usr/bin:/bin"};
+        options.timeout = std::chrono::seconds(10);
+        return run_process(options);
+    }
+};
+
+TEST_F(ServerCli, HelpListsEveryFlagWithItsEnvironmentVariable) {
+    const auto result = server({"--help"});
+    EXPECT_EQ(result.exit_code(), 0);
+    for (const char* text :
+         {"--executable", "--socket-path", "--systemd-socket", "--fd-passing", "--allowed-env",
+          "--inherit-env", "--log-level", "--tmpdir", "BRO_SERVER_EXECUTABLE",
+          "BRO_SERVER_SOCKET_PATH", "BRO_SERVER_ALLOWED_ENV", "BRO_SERVER_INHERIT_ENV"}) {
+        EXPECT_NE(result.out.find(text), std::string::npos) << text;
+    }
+}
+
+TEST_F(ServerCli, VersionIsPrinted) {
+    const auto result = server({"--version"});
+    EXPECT_EQ(result.exit_code(), 0);
+    EXPECT_EQ(result.out.rfind("bro-server ", 0), 0u) << result.out;
+}
+
+TEST_F(ServerCli, MissingExecutableIsAUsageError) {
+    const auto result = server({"--socket-path", dir.path() + "/s"});
+    EXPECT_EQ(result.exit_code(), 2);
+    EXPECT_NE(result.err.find("--executable is required"), std::string::npos) << result.err;
+}
+
+TEST_F(ServerCli, NonExecutableExecutableIsRefusedAtStart) {
+    const auto result =
+        server({"--executable", dir.path() + "/missing", "--socket-path", dir.path() + "/s"});
+    EXPECT_EQ(result.exit_code(), 2);
+    EXPECT_NE(result.err.find("missing"), std::string::npos) << result.err;
+}
+
+TEST_F(ServerCli, RefusesToReplaceAFileThatIsNotASocket) {
+    const auto precious = dir.write_file("precious", "keep me");
+    const auto result = server({"--executable", "/bin/true", "--socket-path", precious});
+    EXPECT_NE(result.exit_code(), 0);
+    EXPECT_NE(result.err.find("not a socket"), std::string::npos) << result.err;
+    EXPECT_EQ(read_file(precious), "keep me");
+}
+
+TEST_F(ServerCli, ReplacesAStaleSocketLeftByACrashedServer) {
+    {
+        BroServer crashed(dir, "/bin/echo");
+        kill(crashed.pid(), SIGKILL);
+        crashed.stop();
+        // The stale socket file is left behind by the SIGKILL.
+    }
+    BroServer server(dir, "/bin/echo");
+    EXPECT_EQ(run_client(server, {.args = {"hi"}}).out, "hi\n");
+}
+
+TEST_F(ServerCli, FdPassingIsRefusedClearlyUntilImplemented) {
+    const auto result =
+        server({"--executable", "/bin/true", "--socket-path", dir.path() + "/s", "--fd-passing"});
+    EXPECT_EQ(result.exit_code(), 2);
+    EXPECT_NE(result.err.find("not implemented"), std::string::npos) << result.err;
+}
+
+TEST_F(ServerCli, SystemdSocketWithoutActivationSaysWhatToDo) {
+    const auto result = server({"--executable", "/bin/true", "--systemd-socket"});
+    EXPECT_NE(result.exit_code(), 0);
+    EXPECT_NE(result.err.find("LISTEN_FDS"), std::string::npos) << result.err;
+}
+
+TEST_F(ServerCli, SocketActivationWithSystemdSocketActivateServesClients) {
+    const char* activate = "/usr/bin/systemd-socket-activate";
+    if (access(activate, X_OK) != 0)
+        GTEST_SKIP() << activate << " is not installed (package systemd)";
+    const std::string socket = dir.path() + "/activated.sock";
+    const pid_t pid = start_background({activate, "-l", socket, server_binary(), "--systemd-socket",
+                                        "--executable", "/bin/echo", "--log-level", "debug"},
+                                       {"PATH=/usr/bin:/bin"}, dir.path() + "/activate.log");
+    bool listening = false;
+    for (int i = 0; i < 500 && !listening; ++i) {
+        struct stat st {};
+        listening = stat(socket.c_str(), &st) == 0;
+        if (!listening) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ASSERT_TRUE(listening) << read_file(dir.path() + "/activate.log");
+    const auto first = run_client(socket, {.args = {"activated"}});
+    const auto second = run_client(socket, {.args = {"again"}});
+    kill(pid, SIGTERM);
+    wait_with_deadline(pid, std::chrono::seconds(10));
+    EXPECT_EQ(first.out, "activated\n") << first.err << read_file(dir.path() + "/activate.log");
+    EXPECT_EQ(second.out, "again\n") << second.err;
+}
+
+}  // namespace
+}  // namespace bro::test
