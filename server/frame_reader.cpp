@@ -16,7 +16,7 @@ void FrameReader::prepare_for_streaming() {
     if (buffer_.size() < kStreamingBuffer) buffer_.resize(kStreamingBuffer);
 }
 
-ring::Task<bool> FrameReader::fill(std::size_t count) {
+ring::Task<bool> FrameReader::fill(std::size_t count, bool greedy) {
     while (end_ - begin_ < count) {
         if (begin_ > 0) {  // compact so the free space is at the end
             std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
@@ -26,15 +26,18 @@ ring::Task<bool> FrameReader::fill(std::size_t count) {
         if (buffer_.size() < count) {
             buffer_.resize(std::max(count, kInitialBuffer));
         }
-        last_ = co_await ring::Receive(ring_, fd_, std::span(buffer_).subspan(end_));
+        auto space = std::span(buffer_).subspan(end_);
+        if (!greedy) space = space.first(count - (end_ - begin_));
+        last_ = co_await ring::Receive(ring_, fd_, space);
         if (!last_ || last_.value() == 0) co_return false;
         end_ += static_cast<std::size_t>(last_.value());
     }
     co_return true;
 }
 
-ring::Task<std::optional<protocol::FrameHeader>> FrameReader::next_header() {
-    const bool filled = co_await fill(protocol::kFrameHeaderBytes);
+ring::Task<std::optional<protocol::FrameHeader>> FrameReader::next_header(
+    bool leave_payload_in_socket) {
+    const bool filled = co_await fill(protocol::kFrameHeaderBytes, !leave_payload_in_socket);
     if (!filled) co_return std::nullopt;
     auto decoded = protocol::decode_frame_header(
         std::span(buffer_).subspan(begin_, protocol::kFrameHeaderBytes), limits_);

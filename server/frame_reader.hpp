@@ -25,8 +25,11 @@ class FrameReader {
         : ring_(ring), fd_(fd), limits_(limits) {}
 
     // The next frame's header. Empty on end of stream, a receive error or cancellation
-    // (see last_result()); throws ProtocolViolation on a malformed header.
-    ring::Task<std::optional<protocol::FrameHeader>> next_header();
+    // (see last_result()); throws ProtocolViolation on a malformed header. With
+    // `leave_payload_in_socket`, receives no byte beyond the header, so the caller can splice
+    // the payload straight from the socket.
+    ring::Task<std::optional<protocol::FrameHeader>> next_header(
+        bool leave_payload_in_socket = false);
     // The whole payload of the current frame, in the buffer (valid until the next call).
     ring::Task<std::optional<std::span<const std::uint8_t>>> whole_payload(std::uint32_t length);
     // Up to `max` bytes of the current frame's payload: the buffered ones first, else one
@@ -42,8 +45,9 @@ class FrameReader {
     void prepare_for_streaming();
 
   private:
-    // Ensures at least `count` bytes are buffered; false on end of stream or error.
-    ring::Task<bool> fill(std::size_t count);
+    // Ensures at least `count` bytes are buffered, receiving more only when `greedy`; false on
+    // end of stream or error.
+    ring::Task<bool> fill(std::size_t count, bool greedy = true);
 
     ring::Ring& ring_;
     int fd_;

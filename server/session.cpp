@@ -26,7 +26,7 @@ struct RequestRefused : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-constexpr std::size_t kSpliceChunk = 256 * 1024;
+constexpr std::size_t kSpliceChunk = 1 << 20;
 
 struct Pipe {
     UniqueFd read, write;
@@ -149,7 +149,7 @@ ring::Task<bool> Session::receive_files(const protocol::Request& request) {
         UniqueFd file = directory_->create_file(index, request.files[index].basename, path);
         file_paths_.push_back(path);
         for (;;) {
-            auto header = co_await reader_.next_header();
+            auto header = co_await reader_.next_header(/*leave_payload_in_socket=*/true);
             if (!header) co_return false;
             if (header->type == FrameType::kFileEnd) break;
             if (header->type != FrameType::kFileData) {
@@ -178,6 +178,8 @@ ring::Task<bool> Session::copy_payload_to_file(int file_fd, std::uint32_t length
     }
     if (remaining > 0 && !splice_pipe_read_) {
         auto pipe = make_pipe();
+        // A bigger pipe moves more per splice; each io_uring splice is an io-wq hand-off.
+        fcntl(pipe.write.get(), F_SETPIPE_SZ, static_cast<int>(kSpliceChunk));
         splice_pipe_read_ = std::move(pipe.read);
         splice_pipe_write_ = std::move(pipe.write);
     }

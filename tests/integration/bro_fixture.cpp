@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -70,6 +71,11 @@ BroServer::BroServer(const TempDir& dir, const std::string& executable,
     pid_ = start_background(argv, environment, log_path_);
     for (int attempt = 0; attempt < 500; ++attempt) {
         if (connect_succeeds(socket_path_)) return;
+        int status = 0;
+        if (waitpid(pid_, &status, WNOHANG) == pid_) {
+            pid_ = -1;
+            throw std::runtime_error("bro-server exited at start; log:\n" + log());
+        }
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     stop();

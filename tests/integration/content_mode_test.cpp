@@ -3,6 +3,9 @@
 
 #include <dirent.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 #include <future>
 
@@ -155,6 +158,34 @@ TEST_F(ContentMode, BinaryFileArgumentOfSeveralMibIsByteExact) {
     const auto result = run_client(server, {.args = {file}, .environment = {"BRO_FILE_ARGS=1"}});
     ASSERT_EQ(result.exit_code(), 0) << result.err;
     EXPECT_TRUE(result.out == content);
+}
+
+long peak_rss_kib(pid_t pid) {
+    const std::string status = read_file("/proc/" + std::to_string(pid) + "/status");
+    const auto at = status.find("VmHWM:");
+    return at == std::string::npos ? -1 : std::stol(status.substr(at + 6));
+}
+
+TEST_F(ContentMode, FourGibFileArgumentStreamsInBoundedMemoryOnBothSides) {
+    constexpr unsigned long long kSize = (4ULL << 30) + 1;
+    struct statvfs space {};
+    if (statvfs(dir.path().c_str(), &space) != 0 ||
+        static_cast<unsigned long long>(space.f_bavail) * space.f_frsize < 3 * kSize) {
+        GTEST_SKIP() << "needs 12 GiB free in " << dir.path() << " for the file and its copy";
+    }
+    // Sparse on the caller's side, a real 4 GiB copy on the server's side.
+    const auto big = dir.path() + "/big.img";
+    ASSERT_EQ(truncate(dir.write_file("big.img", "").c_str(), kSize), 0);
+    BroServer server(dir, "/usr/bin/stat");
+    const auto result =
+        run_client(server, {.args = {"-c", "%s", big}, .environment = {"BRO_FILE_ARGS=1"}});
+    ASSERT_EQ(result.exit_code(), 0) << result.err;
+    EXPECT_EQ(result.out, std::to_string(kSize) + "\n");
+    // Bounded means independent of the file's size: 1/32 of it leaves room for sanitizer
+    // builds (about 70 MiB) and fails for anything that buffers the file.
+    constexpr long kLimitKib = 128 * 1024;
+    EXPECT_LT(result.max_rss_kib, kLimitKib) << "client peak RSS in KiB";
+    EXPECT_LT(peak_rss_kib(server.pid()), kLimitKib) << "server peak RSS in KiB";
 }
 
 TEST_F(ContentMode, SessionDirectoryIsRemovedAfterTheRun) {

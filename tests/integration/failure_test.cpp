@@ -61,6 +61,16 @@ TEST_F(Failure, UnreachableSocketNamesThePathAndErrno) {
     EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
 }
 
+TEST_F(Failure, BroLogDebugMakesTheClientExplainItself) {
+    BroServer server(dir, "/bin/echo");
+    const auto quiet = run_client(server, {.args = {"x"}});
+    EXPECT_EQ(quiet.err, "");
+    const auto loud = run_client(server, {.args = {"x"}, .environment = {"BRO_LOG=debug"}});
+    EXPECT_EQ(loud.out, "x\n");
+    EXPECT_NE(loud.err.find("bro-client"), std::string::npos) << loud.err;
+    EXPECT_NE(loud.err.find(server.socket_path()), std::string::npos) << loud.err;
+}
+
 TEST_F(Failure, ExecutableRemovedAfterStartGives127WithTheFailingStep) {
     const auto script = dir.write_script("vanishing", "exit 0");
     BroServer server(dir, script);

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -73,12 +74,17 @@ int ProcessResult::signal() const {
     return signaled() ? WTERMSIG(wait_status) : 0;
 }
 
-std::optional<int> wait_with_deadline(pid_t pid, std::chrono::milliseconds deadline) {
+std::optional<int> wait_with_deadline(pid_t pid, std::chrono::milliseconds deadline,
+                                      long* max_rss_kib) {
     const auto end = std::chrono::steady_clock::now() + deadline;
     for (;;) {
         int status = 0;
-        const pid_t done = waitpid(pid, &status, WNOHANG);
-        if (done == pid) return status;
+        rusage usage{};
+        const pid_t done = wait4(pid, &status, WNOHANG, &usage);
+        if (done == pid) {
+            if (max_rss_kib) *max_rss_kib = usage.ru_maxrss;
+            return status;
+        }
         if (done < 0 && errno != EINTR) return std::nullopt;
         if (std::chrono::steady_clock::now() > end) {
             kill(pid, SIGKILL);
@@ -125,7 +131,7 @@ ProcessResult run_process(const ProcessOptions& options) {
     }
     ProcessResult result;
     std::thread watchdog([&, pid] {
-        auto status = wait_with_deadline(pid, options.timeout);
+        auto status = wait_with_deadline(pid, options.timeout, &result.max_rss_kib);
         result.timed_out = !status;
         result.wait_status = status.value_or(0);
     });

@@ -17,6 +17,7 @@ struct ProcessResult {
     std::string err;
     int wait_status = 0;
     bool timed_out = false;
+    long max_rss_kib = 0;  // peak resident set of the process itself (wait4)
 
     bool exited() const;
     int exit_code() const;  // -1 unless exited()
@@ -39,7 +40,9 @@ ProcessResult run_process(const ProcessOptions& options);
 pid_t start_background(const std::vector<std::string>& argv,
                        const std::vector<std::string>& environment, const std::string& stderr_file);
 
-// waitpid with a deadline; kills with SIGKILL at the deadline. Returns the wait status.
-std::optional<int> wait_with_deadline(pid_t pid, std::chrono::milliseconds deadline);
+// waitpid with a deadline; kills with SIGKILL at the deadline. Returns the wait status, and
+// the process's peak RSS in `max_rss_kib` when given.
+std::optional<int> wait_with_deadline(pid_t pid, std::chrono::milliseconds deadline,
+                                      long* max_rss_kib = nullptr);
 
 }  // namespace bro::test
