@@ -4,11 +4,12 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <fstream>
 #include <stdexcept>
 #include <system_error>
 #include <thread>
@@ -74,17 +75,23 @@ int ProcessResult::signal() const {
     return signaled() ? WTERMSIG(wait_status) : 0;
 }
 
+long peak_rss_of(pid_t pid) {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(status, line)) {
+        if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+    }
+    return -1;
+}
+
 std::optional<int> wait_with_deadline(pid_t pid, std::chrono::milliseconds deadline,
-                                      long* max_rss_kib) {
+                                      long* peak_rss_kib) {
     const auto end = std::chrono::steady_clock::now() + deadline;
     for (;;) {
+        if (peak_rss_kib) *peak_rss_kib = std::max(*peak_rss_kib, peak_rss_of(pid));
         int status = 0;
-        rusage usage{};
-        const pid_t done = wait4(pid, &status, WNOHANG, &usage);
-        if (done == pid) {
-            if (max_rss_kib) *max_rss_kib = usage.ru_maxrss;
-            return status;
-        }
+        const pid_t done = waitpid(pid, &status, WNOHANG);
+        if (done == pid) return status;
         if (done < 0 && errno != EINTR) return std::nullopt;
         if (std::chrono::steady_clock::now() > end) {
             kill(pid, SIGKILL);
@@ -131,7 +138,7 @@ ProcessResult run_process(const ProcessOptions& options) {
     }
     ProcessResult result;
     std::thread watchdog([&, pid] {
-        auto status = wait_with_deadline(pid, options.timeout, &result.max_rss_kib);
+        auto status = wait_with_deadline(pid, options.timeout, &result.peak_rss_kib);
         result.timed_out = !status;
         result.wait_status = status.value_or(0);
     });

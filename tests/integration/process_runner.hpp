@@ -17,7 +17,10 @@ struct ProcessResult {
     std::string err;
     int wait_status = 0;
     bool timed_out = false;
-    long max_rss_kib = 0;  // peak resident set of the process itself (wait4)
+    // Peak resident set (VmHWM) of the program itself, sampled from /proc while it runs.
+    // (wait4's ru_maxrss would include the spawning test process, which posix_spawn's vfork
+    // child shares until exec.)
+    long peak_rss_kib = 0;
 
     bool exited() const;
     int exit_code() const;  // -1 unless exited()
@@ -41,8 +44,10 @@ pid_t start_background(const std::vector<std::string>& argv,
                        const std::vector<std::string>& environment, const std::string& stderr_file);
 
 // waitpid with a deadline; kills with SIGKILL at the deadline. Returns the wait status, and
-// the process's peak RSS in `max_rss_kib` when given.
+// records the process's peak RSS in `peak_rss_kib` when given.
 std::optional<int> wait_with_deadline(pid_t pid, std::chrono::milliseconds deadline,
-                                      long* max_rss_kib = nullptr);
+                                      long* peak_rss_kib = nullptr);
+// VmHWM of a running process in KiB, or -1.
+long peak_rss_of(pid_t pid);
 
 }  // namespace bro::test
