@@ -21,10 +21,6 @@ constexpr int kBlockingLimitMs = 5000;
 
 }  // namespace
 
-void OwnedFd::reset(int fd) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = fd;
-}
 
 Pipe make_pipe() {
     int fds[2];
