@@ -109,8 +109,7 @@ std::variant<ChildProcess, ExitStatus> Spawner::spawn(const SpawnRequest& reques
     const pid_t pid = clone(child_main, stack_top, CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD,
                             &context, &pidfd);
     if (pid < 0) {
-        return ExitStatus::not_started(SpawnStep::kCreateProcess, errno,
-                                       std::string("clone: ") + std::strerror(errno));
+        return ExitStatus::not_started(SpawnStep::kCreateProcess, errno, "clone");
     }
     ChildProcess child(pid, UniqueFd(pidfd));
     if (context.error == 0) return child;
@@ -125,8 +124,8 @@ std::variant<ChildProcess, ExitStatus> Spawner::spawn(const SpawnRequest& reques
     if (context.failed_step == SpawnStep::kChangeDirectory) {
         detail = "chdir " + request.working_directory;
     }
-    return ExitStatus::not_started(context.failed_step, context.error,
-                                   detail + ": " + std::strerror(context.error));
+    // The errno travels separately; the client prints its text once.
+    return ExitStatus::not_started(context.failed_step, context.error, detail);
 }
 
 }  // namespace bro::server
