@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
     if (!parsed.config) return parsed.exit_code;
     configure_logging(parsed.config->log_level);
     try {
+        bro::server::block_stop_signals();
         auto listener = parsed.config->systemd_socket
                             ? bro::server::Listener::from_systemd()
                             : bro::server::Listener::bind_path(parsed.config->socket_path);

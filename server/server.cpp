@@ -24,10 +24,8 @@ sigset_t stop_signals() {
 }
 
 UniqueFd open_signal_fd() {
+    block_stop_signals();
     const sigset_t set = stop_signals();
-    if (sigprocmask(SIG_BLOCK, &set, nullptr) != 0) {
-        throw std::system_error(errno, std::system_category(), "sigprocmask");
-    }
     signal(SIGPIPE, SIG_IGN);
     UniqueFd fd(signalfd(-1, &set, SFD_CLOEXEC));
     if (!fd) throw std::system_error(errno, std::system_category(), "signalfd");
@@ -35,6 +33,13 @@ UniqueFd open_signal_fd() {
 }
 
 }  // namespace
+
+void block_stop_signals() {
+    const sigset_t set = stop_signals();
+    if (sigprocmask(SIG_BLOCK, &set, nullptr) != 0) {
+        throw std::system_error(errno, std::system_category(), "sigprocmask");
+    }
+}
 
 Server::Server(ring::Ring& ring, ServerConfig config, Listener listener)
     : ring_(ring),

@@ -17,10 +17,14 @@
 
 namespace bro::server {
 
+// Blocks SIGTERM/SIGINT/SIGHUP so they wait for the server's signalfd. Call before the socket
+// starts listening: a stop request that arrives between the two must still stop cleanly.
+void block_stop_signals();
+
 class Server {
   public:
-    // Blocks SIGTERM/SIGINT/SIGHUP for the calling thread (they arrive through a signalfd)
-    // and ignores SIGPIPE (a vanished client must give EPIPE).
+    // Reads stop signals through a signalfd (blocking them if main() did not) and ignores
+    // SIGPIPE (a vanished client must give EPIPE).
     Server(ring::Ring& ring, ServerConfig config, Listener listener);
 
     ring::Task<void> serve();
