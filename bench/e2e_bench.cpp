@@ -166,7 +166,8 @@ int wait_for(pid_t pid) {
 
 void expect_success(int status, const char* what, int expected = 0) {
     if (WIFEXITED(status) && WEXITSTATUS(status) == expected) return;
-    if (WIFEXITED(status)) fail(std::string(what) + " exited with " + std::to_string(WEXITSTATUS(status)));
+    if (WIFEXITED(status))
+        fail(std::string(what) + " exited with " + std::to_string(WEXITSTATUS(status)));
     fail(std::string(what) + " was killed by signal " + std::to_string(WTERMSIG(status)));
 }
 
@@ -290,8 +291,11 @@ struct Distribution {
     static Distribution of(const std::vector<double>& v) {
         double sum = 0;
         for (double x : v) sum += x;
-        return {percentile(v, 50), percentile(v, 90), percentile(v, 99),
-                sum / static_cast<double>(v.size()), *std::min_element(v.begin(), v.end()),
+        return {percentile(v, 50),
+                percentile(v, 90),
+                percentile(v, 99),
+                sum / static_cast<double>(v.size()),
+                *std::min_element(v.begin(), v.end()),
                 *std::max_element(v.begin(), v.end())};
     }
 };
@@ -333,8 +337,7 @@ LatencyResult measure_latency(const Options& options, const Server& server) {
                     bro.push_back(time_run(client_argv, client_env));
                     break;
                 default:
-                    client_only.push_back(
-                        time_run(client_argv, no_server_env, kClientFailureExit));
+                    client_only.push_back(time_run(client_argv, no_server_env, kClientFailureExit));
                     break;
             }
         }
@@ -349,7 +352,8 @@ LatencyResult measure_latency(const Options& options, const Server& server) {
     const std::size_t per_block = options.rounds / blocks;
     for (std::size_t b = 0; b < blocks; ++b) {
         const auto begin = static_cast<std::ptrdiff_t>(b * per_block);
-        const auto end = static_cast<std::ptrdiff_t>(b + 1 == blocks ? options.rounds : (b + 1) * per_block);
+        const auto end =
+            static_cast<std::ptrdiff_t>(b + 1 == blocks ? options.rounds : (b + 1) * per_block);
         const std::vector<double> d(direct.begin() + begin, direct.begin() + end);
         const std::vector<double> r(bro.begin() + begin, bro.begin() + end);
         result.block_ratios.push_back(median(r) / median(d));
@@ -376,7 +380,8 @@ double time_pipeline(const Argv& argv, const Environment& env, std::uint64_t byt
         for (std::size_t i = 0; i < buffer.size(); i += 64) buffer[i] = '\n';
         std::uint64_t left = bytes;
         while (left > 0) {
-            const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(left, buffer.size()));
+            const std::size_t want =
+                static_cast<std::size_t>(std::min<std::uint64_t>(left, buffer.size()));
             const ssize_t n = write(fd, buffer.data(), want);
             if (n < 0 && errno == EINTR) continue;
             if (n <= 0) break;
@@ -495,12 +500,11 @@ void print_latency(const LatencyResult& l) {
     row("`/bin/true` direct", l.direct);
     row("bro content mode", l.bro);
     row("bro-client alone (no server, connect fails)", l.client_only);
-    std::printf("| **ratio bro/direct** | **%sx** (blocks %sx-%sx) | %sx | %sx | %sx | %sx |\n",
-                fixed(l.ratio, 2).c_str(), fixed(l.ratio_min, 2).c_str(),
-                fixed(l.ratio_max, 2).c_str(), fixed(l.bro.p90 / l.direct.p90, 2).c_str(),
-                fixed(l.bro.p99 / l.direct.p99, 2).c_str(),
-                fixed(l.bro.mean / l.direct.mean, 2).c_str(),
-                fixed(l.bro.min / l.direct.min, 2).c_str());
+    std::printf(
+        "| **ratio bro/direct** | **%sx** (blocks %sx-%sx) | %sx | %sx | %sx | %sx |\n",
+        fixed(l.ratio, 2).c_str(), fixed(l.ratio_min, 2).c_str(), fixed(l.ratio_max, 2).c_str(),
+        fixed(l.bro.p90 / l.direct.p90, 2).c_str(), fixed(l.bro.p99 / l.direct.p99, 2).c_str(),
+        fixed(l.bro.mean / l.direct.mean, 2).c_str(), fixed(l.bro.min / l.direct.min, 2).c_str());
 }
 
 void print_throughput(const ThroughputResult& t) {
@@ -512,8 +516,9 @@ void print_throughput(const ThroughputResult& t) {
     std::printf("| run | median | min | max |\n|---|---|---|---|\n");
     std::printf("%s", gbps_row("`cat` direct", t.direct_median, t.direct_gbps).c_str());
     std::printf("%s", gbps_row("bro content mode", t.bro_median, t.bro_gbps).c_str());
-    std::printf("| **ratio bro/direct** | **%sx** (pairs %sx-%sx) | | |\n", fixed(t.ratio, 2).c_str(),
-                fixed(t.ratio_min, 2).c_str(), fixed(t.ratio_max, 2).c_str());
+    std::printf("| **ratio bro/direct** | **%sx** (pairs %sx-%sx) | | |\n",
+                fixed(t.ratio, 2).c_str(), fixed(t.ratio_min, 2).c_str(),
+                fixed(t.ratio_max, 2).c_str());
 }
 
 void print_report(const std::optional<LatencyResult>& latency,
@@ -539,9 +544,9 @@ std::string json_array(const std::vector<double>& values, int digits) {
 }
 
 std::string json_distribution(const Distribution& d) {
-    return "{\"p50_ms\": " + ms(d.p50) + ", \"p90_ms\": " + ms(d.p90) + ", \"p99_ms\": " +
-           ms(d.p99) + ", \"mean_ms\": " + ms(d.mean) + ", \"min_ms\": " + ms(d.min) +
-           ", \"max_ms\": " + ms(d.max) + "}";
+    return "{\"p50_ms\": " + ms(d.p50) + ", \"p90_ms\": " + ms(d.p90) +
+           ", \"p99_ms\": " + ms(d.p99) + ", \"mean_ms\": " + ms(d.mean) +
+           ", \"min_ms\": " + ms(d.min) + ", \"max_ms\": " + ms(d.max) + "}";
 }
 
 std::string json_escape(const std::string& s) {
@@ -629,30 +634,41 @@ Options parse_options(int argc, char** argv) {
             continue;
         }
         const char* value = argv[++i];
-        if (flag == "--server") o.server = value;
-        else if (flag == "--client") o.client = value;
-        else if (flag == "--rounds") o.rounds = parse_number(flag, value);
-        else if (flag == "--warmup") o.warmup = parse_number(flag, value);
-        else if (flag == "--blocks") o.blocks = parse_number(flag, value);
-        else if (flag == "--bytes") o.bytes = parse_number(flag, value);
-        else if (flag == "--repeats") o.repeats = parse_number(flag, value);
-        else if (flag == "--json") o.json = value;
-        else if (flag == "--pin") o.pin_cpu = static_cast<int>(parse_number(flag, value, true));
+        if (flag == "--server")
+            o.server = value;
+        else if (flag == "--client")
+            o.client = value;
+        else if (flag == "--rounds")
+            o.rounds = parse_number(flag, value);
+        else if (flag == "--warmup")
+            o.warmup = parse_number(flag, value);
+        else if (flag == "--blocks")
+            o.blocks = parse_number(flag, value);
+        else if (flag == "--bytes")
+            o.bytes = parse_number(flag, value);
+        else if (flag == "--repeats")
+            o.repeats = parse_number(flag, value);
+        else if (flag == "--json")
+            o.json = value;
+        else if (flag == "--pin")
+            o.pin_cpu = static_cast<int>(parse_number(flag, value, true));
         else if (flag == "--chunks") {
             o.chunks.clear();
             std::stringstream list(value);
             for (std::string item; std::getline(list, item, ',');) {
                 o.chunks.push_back(parse_number(flag, item.c_str()));
             }
-        }
-        else if (flag == "--sink") {
+        } else if (flag == "--sink") {
             const std::string sink = value;
-            if (sink == "pipe") o.sinks = {Sink::kPipe};
-            else if (sink == "null") o.sinks = {Sink::kNull};
-            else if (sink == "both") o.sinks = {Sink::kPipe, Sink::kNull};
-            else fail("--sink wants pipe, null or both");
-        }
-        else {
+            if (sink == "pipe")
+                o.sinks = {Sink::kPipe};
+            else if (sink == "null")
+                o.sinks = {Sink::kNull};
+            else if (sink == "both")
+                o.sinks = {Sink::kPipe, Sink::kNull};
+            else
+                fail("--sink wants pipe, null or both");
+        } else {
             usage();
             fail("unknown option " + flag);
         }

@@ -67,7 +67,11 @@ void encode_request_bench(benchmark::State& state) {
     state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
     state.counters["frame_bytes"] = static_cast<double>(out.size());
 }
-BENCHMARK(encode_request_bench)->Name("protocol/encode_request")->ArgName("args")->Arg(10)->Arg(1000);
+BENCHMARK(encode_request_bench)
+    ->Name("protocol/encode_request")
+    ->ArgName("args")
+    ->Arg(10)
+    ->Arg(1000);
 
 void decode_request_bench(benchmark::State& state) {
     const RequestFixture fixture(static_cast<std::size_t>(state.range(0)));
@@ -84,7 +88,11 @@ void decode_request_bench(benchmark::State& state) {
     }
     state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * payload.size()));
 }
-BENCHMARK(decode_request_bench)->Name("protocol/decode_request")->ArgName("args")->Arg(10)->Arg(1000);
+BENCHMARK(decode_request_bench)
+    ->Name("protocol/decode_request")
+    ->ArgName("args")
+    ->Arg(10)
+    ->Arg(1000);
 
 void encode_frame_header_bench(benchmark::State& state) {
     std::uint32_t length = 0;

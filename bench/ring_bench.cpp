@@ -170,7 +170,8 @@ Task<std::size_t> ring_poll_splice(Ring& ring, int in, int out, std::size_t chun
     std::size_t moved = 0;
     while (moved < kRelayBytes) {
         const auto want = std::min(chunk, kRelayBytes - moved);
-        const ssize_t n = splice(in, nullptr, out, nullptr, want, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+        const ssize_t n =
+            splice(in, nullptr, out, nullptr, want, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
         if (n > 0) {
             moved += static_cast<std::size_t>(n);
             continue;
@@ -191,7 +192,8 @@ std::size_t syscall_read_write(int in, int out, std::size_t chunk) {
         const ssize_t got = ::read(in, buffer.data(), std::min(chunk, kRelayBytes - moved));
         if (got <= 0) break;
         for (ssize_t done = 0; done < got;) {
-            const ssize_t put = ::write(out, buffer.data() + done, static_cast<std::size_t>(got - done));
+            const ssize_t put =
+                ::write(out, buffer.data() + done, static_cast<std::size_t>(got - done));
             if (put <= 0) return moved;
             done += put;
         }
