@@ -14,6 +14,8 @@ struct ProtocolLimits {
     std::size_t max_environment = 256;           // forwarded variables
     std::size_t max_environment_bytes = 128 << 10;
     std::size_t max_file_arguments = 256;
+    std::size_t max_forwarded_fds = 16;  // BRO_FORWARD_FDS entries (fd mode)
+    std::uint32_t max_forwarded_fd_number = 1023;
     std::size_t max_path_bytes = 4096;     // cwd and file basenames
     std::size_t max_message_bytes = 4096;  // text in Error and Exit frames
 };
@@ -22,5 +24,11 @@ struct ProtocolLimits {
 // kDataChunkBytes; receivers accept up to kMaxDataFrameBytes so the two can evolve apart.
 inline constexpr std::size_t kDataChunkBytes = 128 << 10;
 inline constexpr std::size_t kMaxDataFrameBytes = 1 << 20;
+
+// Descriptors an fd-mode Request may carry: stdin, stdout, stderr, one per file argument and
+// one per forwarded fd. The receiver sizes its control buffer for exactly this many.
+inline std::size_t max_request_fds(const ProtocolLimits& limits) {
+    return 3 + limits.max_file_arguments + limits.max_forwarded_fds;
+}
 
 }  // namespace bro

@@ -18,6 +18,7 @@ bool is_known(std::uint8_t type) {
         case FrameType::kStderr:
         case FrameType::kExit:
         case FrameType::kError:
+        case FrameType::kModeRejected:
             return true;
     }
     return false;
@@ -101,6 +102,8 @@ void encode_request(const RequestView& request, std::vector<std::uint8_t>& out) 
             w.u32(file.path_offset);
             w.string(file.basename);
         }
+        w.u32(static_cast<std::uint32_t>(request.forwarded_fds.size()));
+        for (auto target : request.forwarded_fds) w.u32(target);
     });
 }
 
@@ -205,6 +208,31 @@ std::optional<DecodeError> decode_files(ByteReader& r, Request& out, const Proto
     return std::nullopt;
 }
 
+std::optional<DecodeError> decode_forwarded_fds(ByteReader& r, Request& out,
+                                                const ProtocolLimits& limits) {
+    const std::uint32_t count = r.u32();
+    if (count > limits.max_forwarded_fds) {
+        return DecodeError{"too many forwarded fds: " + std::to_string(count) + ", limit " +
+                           std::to_string(limits.max_forwarded_fds)};
+    }
+    if (count > 0 && out.mode != TransferMode::kFdPassing) {
+        return DecodeError{"forwarded fds need fd-passing mode"};
+    }
+    for (std::uint32_t i = 0; i < count && r.ok(); ++i) {
+        const std::uint32_t target = r.u32();
+        const bool duplicate = std::find(out.forwarded_fds.begin(), out.forwarded_fds.end(),
+                                         target) != out.forwarded_fds.end();
+        if (r.ok() && (target < 3 || target > limits.max_forwarded_fd_number || duplicate)) {
+            return DecodeError{"forwarded fd " + std::to_string(target) +
+                               " is not a distinct number from 3 to " +
+                               std::to_string(limits.max_forwarded_fd_number)};
+        }
+        out.forwarded_fds.push_back(target);
+    }
+    if (!r.ok()) return DecodeError{"malformed forwarded fd list"};
+    return std::nullopt;
+}
+
 }  // namespace
 
 std::variant<Request, DecodeError> decode_request(std::span<const std::uint8_t> payload,
@@ -236,6 +264,7 @@ std::variant<Request, DecodeError> decode_request(std::span<const std::uint8_t> 
     if (auto error = decode_arguments(r, request, limits)) return *error;
     if (auto error = decode_environment(r, request, limits)) return *error;
     if (auto error = decode_files(r, request, limits)) return *error;
+    if (auto error = decode_forwarded_fds(r, request, limits)) return *error;
     if (!r.at_end()) return DecodeError{"request has trailing bytes"};
     return request;
 }
@@ -273,6 +302,20 @@ std::variant<ExitStatus, DecodeError> decode_exit(std::span<const std::uint8_t> 
                                 : (status.code >= 0 && status.code < 128);
     if (!code_valid) return DecodeError{"exit report has an out-of-range code"};
     return status;
+}
+
+void encode_mode_rejected(std::uint8_t accepted_modes, std::vector<std::uint8_t>& out) {
+    encode_frame(FrameType::kModeRejected, out, [&](ByteWriter& w) { w.u8(accepted_modes); });
+}
+
+std::variant<std::uint8_t, DecodeError> decode_mode_rejected(
+    std::span<const std::uint8_t> payload) {
+    ByteReader r(payload);
+    const std::uint8_t modes = r.u8();
+    if (!r.at_end() || modes == 0 || modes > (kAcceptsContent | kAcceptsFdPassing)) {
+        return DecodeError{"malformed mode rejection"};
+    }
+    return modes;
 }
 
 void encode_error(std::string_view message, std::vector<std::uint8_t>& out) {

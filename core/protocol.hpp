@@ -36,9 +36,14 @@ enum class FrameType : std::uint8_t {
     kStderr = 0x82,
     kExit = 0x83,
     kError = 0x84,
+    kModeRejected = 0x85,  // the server does not accept the request's transfer mode
 };
 
 enum class TransferMode : std::uint8_t { kContent = 0, kFdPassing = 1 };
+
+// Bits of a ModeRejected frame's payload: the modes the server does accept.
+inline constexpr std::uint8_t kAcceptsContent = 1;
+inline constexpr std::uint8_t kAcceptsFdPassing = 2;
 enum class StdinMode : std::uint8_t {
     kNone = 0,      // the child reads /dev/null
     kStreamed = 1,  // StdinData frames follow the file contents, ended by StdinEnd
@@ -82,6 +87,8 @@ struct Request {
     std::vector<std::string> arguments;
     std::vector<EnvironmentEntry> environment;
     std::vector<FileArgument> files;
+    // fd mode: the child numbers for the descriptors after the file arguments' ones.
+    std::vector<std::uint32_t> forwarded_fds;
 };
 
 // Views over the client's own memory, so encoding copies each byte once.
@@ -102,6 +109,7 @@ struct RequestView {
     std::span<const std::string_view> arguments;
     std::span<const EnvironmentEntryView> environment;
     std::span<const FileArgumentView> files;
+    std::span<const std::uint32_t> forwarded_fds = {};
 };
 
 // Appends a complete Request frame (header included) to `out`.
@@ -120,6 +128,11 @@ std::variant<Request, DecodeError> decode_request(std::span<const std::uint8_t> 
 void encode_exit(const ExitStatus& status, std::vector<std::uint8_t>& out);
 std::variant<ExitStatus, DecodeError> decode_exit(std::span<const std::uint8_t> payload,
                                                   const ProtocolLimits& limits);
+
+// ModeRejected frame: one byte, the kAccepts* bits of the modes the server takes. A client
+// that sent fd-passing may retry on a new connection in content mode (nothing was consumed).
+void encode_mode_rejected(std::uint8_t accepted_modes, std::vector<std::uint8_t>& out);
+std::variant<std::uint8_t, DecodeError> decode_mode_rejected(std::span<const std::uint8_t> payload);
 
 // Error frame: the server refused the request (policy, limits, malformed input). The run
 // never started.

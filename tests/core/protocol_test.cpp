@@ -144,9 +144,9 @@ testing::AssertionResult rejected(const Bytes& payload, std::string_view expecte
 // ---- Frame header ------------------------------------------------------------------------
 
 constexpr FrameType kAllTypes[] = {
-    FrameType::kRequest,   FrameType::kFileData, FrameType::kFileEnd,
-    FrameType::kStdinData, FrameType::kStdinEnd, FrameType::kStdout,
-    FrameType::kStderr,    FrameType::kExit,     FrameType::kError,
+    FrameType::kRequest,  FrameType::kFileData,     FrameType::kFileEnd, FrameType::kStdinData,
+    FrameType::kStdinEnd, FrameType::kStdout,       FrameType::kStderr,  FrameType::kExit,
+    FrameType::kError,    FrameType::kModeRejected,
 };
 
 std::variant<FrameHeader, FrameHeaderError> decode_header(FrameType type, std::uint32_t length,
@@ -166,6 +166,7 @@ TEST(Protocol, FrameHeaderRoundTripsEveryTypeAtZeroAndAtItsBound) {
         if (type == FrameType::kRequest)
             bound = static_cast<std::uint32_t>(limits.max_request_bytes);
         if (type == FrameType::kFileEnd || type == FrameType::kStdinEnd) bound = 0;
+        if (type == FrameType::kModeRejected) bound = 1;
         if (type == FrameType::kExit || type == FrameType::kError) {
             bound = static_cast<std::uint32_t>(limits.max_message_bytes + 64);
         }
@@ -189,7 +190,7 @@ TEST(Protocol, FrameHeaderRejectsEveryUnknownType) {
         EXPECT_EQ(std::holds_alternative<FrameHeader>(decoded), is_listed) << "type " << type;
         known += is_listed;
     }
-    EXPECT_EQ(known, 9);
+    EXPECT_EQ(known, std::size(kAllTypes));
 }
 
 TEST(Protocol, FrameHeaderRejectsFewerThanFiveBytes) {
@@ -652,6 +653,68 @@ TEST(Protocol, ErrorFrameRejectsMessageAboveTheReceiversLimit) {
     limits.max_message_bytes = 9;
     EXPECT_TRUE(std::holds_alternative<DecodeError>(
         decode_error(payload_of(frame, FrameType::kError), limits)));
+}
+
+}  // namespace
+}  // namespace bro::protocol
+
+namespace bro::protocol {
+namespace {
+
+std::variant<Request, DecodeError> decode_with_forwarded(TransferMode mode,
+                                                         std::vector<std::uint32_t> targets) {
+    const std::string_view args[] = {"a"};
+    RequestView view;
+    view.mode = mode;
+    view.cwd = "/";
+    view.arguments = args;
+    view.forwarded_fds = targets;
+    Bytes frame;
+    encode_request(view, frame);
+    return decode_request(std::span(frame).subspan(kFrameHeaderBytes), ProtocolLimits{});
+}
+
+TEST(Protocol, ForwardedFdTargetsRoundTripInFdMode) {
+    const auto decoded = decode_with_forwarded(TransferMode::kFdPassing, {3, 5, 1023});
+    const auto* request = std::get_if<Request>(&decoded);
+    ASSERT_NE(request, nullptr) << std::get<DecodeError>(decoded).message;
+    EXPECT_EQ(request->forwarded_fds, (std::vector<std::uint32_t>{3, 5, 1023}));
+}
+
+TEST(Protocol, ForwardedFdsAreRefusedInContentMode) {
+    EXPECT_TRUE(
+        std::holds_alternative<DecodeError>(decode_with_forwarded(TransferMode::kContent, {3})));
+}
+
+TEST(Protocol, ForwardedFdTargetsMustBeDistinctAndAboveStandardStreams) {
+    for (const auto& targets : std::vector<std::vector<std::uint32_t>>{{2}, {0}, {4, 4}, {1024}}) {
+        EXPECT_TRUE(std::holds_alternative<DecodeError>(
+            decode_with_forwarded(TransferMode::kFdPassing, targets)))
+            << targets.front();
+    }
+}
+
+TEST(Protocol, TooManyForwardedFdsAreRefused) {
+    std::vector<std::uint32_t> targets;
+    for (std::uint32_t fd = 3; fd < 3 + ProtocolLimits{}.max_forwarded_fds + 1; ++fd) {
+        targets.push_back(fd);
+    }
+    EXPECT_TRUE(std::holds_alternative<DecodeError>(
+        decode_with_forwarded(TransferMode::kFdPassing, targets)));
+}
+
+TEST(Protocol, ModeRejectedRoundTripsTheAcceptedModes) {
+    for (std::uint8_t modes : {kAcceptsContent, kAcceptsFdPassing,
+                               static_cast<std::uint8_t>(kAcceptsContent | kAcceptsFdPassing)}) {
+        Bytes frame;
+        encode_mode_rejected(modes, frame);
+        ASSERT_EQ(frame.size(), kFrameHeaderBytes + 1);
+        const auto decoded = decode_mode_rejected(std::span(frame).subspan(kFrameHeaderBytes));
+        ASSERT_TRUE(std::holds_alternative<std::uint8_t>(decoded));
+        EXPECT_EQ(std::get<std::uint8_t>(decoded), modes);
+    }
+    const Bytes none = {0};
+    EXPECT_TRUE(std::holds_alternative<DecodeError>(decode_mode_rejected(none)));
 }
 
 }  // namespace
