@@ -3,16 +3,41 @@
 #include "core/name_list.hpp"
 
 namespace bro::client {
+namespace {
+
+std::optional<TransferChoice> parse_transfer_choice(std::string_view text) {
+    if (text.empty() || text == "auto") return TransferChoice::kAuto;
+    if (text == "content") return TransferChoice::kContent;
+    if (text == "fd") return TransferChoice::kFdPassing;
+    return std::nullopt;
+}
+
+}  // namespace
 
 ClientConfig read_client_config(const Environment& environment) {
     ClientConfig config;
     config.socket_path = environment.value_or_empty("BRO_SOCKET_PATH");
+    config.transfer_mode_text = environment.value_or_empty("BRO_TRANSFER_MODE");
+    config.transfer_mode = parse_transfer_choice(config.transfer_mode_text);
     config.forward_environment = split_name_list(environment.value_or_empty("BRO_FORWARD_ENV"));
     config.file_arguments.flags = split_name_list(environment.value_or_empty("BRO_FILE_FLAGS"));
     config.file_arguments.positional_paths = !environment.value_or_empty("BRO_FILE_ARGS").empty();
+    config.forward_fds = environment.value_or_empty("BRO_FORWARD_FDS");
     config.capture_tty_stdin = !environment.value_or_empty("BRO_CAPTURE_TTY_STDIN").empty();
     config.debug_log = environment.value_or_empty("BRO_LOG") == "debug";
     return config;
+}
+
+const char* transfer_choice_name(TransferChoice choice) {
+    switch (choice) {
+        case TransferChoice::kAuto:
+            return "auto";
+        case TransferChoice::kContent:
+            return "content";
+        case TransferChoice::kFdPassing:
+            return "fd";
+    }
+    return "?";
 }
 
 }  // namespace bro::client

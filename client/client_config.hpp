@@ -3,12 +3,15 @@
 // client has no flags of its own: every argument belongs to the remote command.
 //
 //   BRO_SOCKET_PATH        (required) the server's socket; "@name" is an abstract socket
+//   BRO_TRANSFER_MODE      "auto" (default, also when empty), "content" or "fd"
 //   BRO_FORWARD_ENV        comma list of variables to forward when set (even if empty)
 //   BRO_FILE_FLAGS         comma list of flags whose value is a file path, e.g. "-C,--file"
 //   BRO_FILE_ARGS          non-empty: every positional argument may be a file path too
+//   BRO_FORWARD_FDS        comma list of extra fds (3 and up) to pass in fd-passing mode
 //   BRO_CAPTURE_TTY_STDIN  non-empty: stream stdin even when it is a terminal
 //   BRO_LOG                "debug": print debug lines to stderr
 
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -17,15 +20,26 @@
 
 namespace bro::client {
 
+// What BRO_TRANSFER_MODE asks for. kAuto tries fd-passing and falls back to content mode
+// when the server says it takes only that, so a client needs no configuration for either
+// kind of server; the other two insist on one mode.
+enum class TransferChoice { kAuto, kContent, kFdPassing };
+
 struct ClientConfig {
     std::string_view socket_path;  // empty when BRO_SOCKET_PATH is unset or empty
+    // nullopt when BRO_TRANSFER_MODE holds something else; the text is kept for the message.
+    std::optional<TransferChoice> transfer_mode = TransferChoice::kAuto;
+    std::string_view transfer_mode_text;
     std::vector<std::string_view> forward_environment;
     FileArgumentRules file_arguments;
+    std::string_view forward_fds;  // BRO_FORWARD_FDS as written; forwarded_fds.hpp parses it
     bool capture_tty_stdin = false;
     bool debug_log = false;
 };
 
 // Views in the result point into `environment`'s strings, which live as long as the process.
 ClientConfig read_client_config(const Environment& environment);
+
+const char* transfer_choice_name(TransferChoice choice);
 
 }  // namespace bro::client

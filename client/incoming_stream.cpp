@@ -4,6 +4,7 @@
 #include <cstring>
 #include <variant>
 
+#include "client/control_frames.hpp"
 #include "client/exit_code.hpp"
 #include "client/fd_io.hpp"
 
@@ -12,8 +13,12 @@ namespace bro::client {
 using protocol::FrameType;
 using protocol::kFrameHeaderBytes;
 
-IncomingStream::IncomingStream(OutputFds output, const Diagnostics& diagnostics)
-    : output_(output), diagnostics_(diagnostics), buffer_(kBufferBytes) {}
+IncomingStream::IncomingStream(OutputFds output, std::string_view socket_path,
+                               const Diagnostics& diagnostics)
+    : output_(output),
+      socket_path_(socket_path),
+      diagnostics_(diagnostics),
+      buffer_(kBufferBytes) {}
 
 std::span<std::uint8_t> IncomingStream::receive_space() {
     // Data payloads are consumed as they arrive, so what is left is a partial header or a
@@ -52,12 +57,19 @@ std::optional<int> IncomingStream::received(std::size_t count) {
             begin_ += kFrameHeaderBytes;
             continue;
         }
-        if (header.type != FrameType::kExit && header.type != FrameType::kError) {
+        if (!is_control_frame(header.type)) {
             diagnostics_.error("the server sent an unexpected frame (type ",
                                static_cast<unsigned>(header.type), ")");
             return kClientFailureExitCode;
         }
-        // decode_frame_header bounds Exit/Error frames far below the buffer size.
+        if (!control_frame_length_ok(header.type, header.length)) {
+            diagnostics_.error("the server sent a malformed frame (type ",
+                               static_cast<unsigned>(header.type), ", ", header.length,
+                               " bytes); are client and server the same version?");
+            return kClientFailureExitCode;
+        }
+        // Control frames are bounded far below the buffer size (decode_frame_header and
+        // control_frame_length_ok).
         if (end_ - begin_ < kFrameHeaderBytes + header.length) return std::nullopt;
         return handle_control_frame(header);
     }
@@ -81,22 +93,14 @@ std::optional<int> IncomingStream::handle_control_frame(const protocol::FrameHea
     const std::span<const std::uint8_t> payload{buffer_.data() + begin_ + kFrameHeaderBytes,
                                                 header.length};
     begin_ += kFrameHeaderBytes + header.length;
-    if (header.type == FrameType::kError) {
-        const auto decoded = protocol::decode_error(payload, ProtocolLimits{});
-        if (const auto* message = std::get_if<std::string>(&decoded)) {
-            diagnostics_.error("the server refused the request: ", *message);
-        } else {
-            diagnostics_.error("the server sent a malformed error frame: ",
-                               std::get<protocol::DecodeError>(decoded).message);
-        }
-        return kClientFailureExitCode;
+    if (header.type != FrameType::kModeRejected) {
+        return exit_code_for_frame(header.type, payload, diagnostics_);
     }
-    const auto decoded = protocol::decode_exit(payload, ProtocolLimits{});
-    if (const auto* error = std::get_if<protocol::DecodeError>(&decoded)) {
-        diagnostics_.error("the server sent a malformed exit frame: ", error->message);
-        return kClientFailureExitCode;
-    }
-    return exit_code_for(std::get<ExitStatus>(decoded), diagnostics_);
+    // Content mode is the fallback, never retried from: a refusal here is final.
+    const auto accepted = accepted_modes_of(payload, diagnostics_);
+    if (!accepted) return kClientFailureExitCode;
+    return report_mode_rejected(protocol::TransferMode::kContent, *accepted, socket_path_,
+                                diagnostics_);
 }
 
 int IncomingStream::end_of_stream() {

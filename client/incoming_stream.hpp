@@ -1,13 +1,15 @@
 #pragma once
 // What the server sends: Stdout and Stderr frames, copied to fds 1 and 2 as their bytes
 // arrive (a data frame is never buffered whole), then exactly one Exit or Error frame that
-// ends the run. Partial frames across reads are kept; only a partial header or a partial
-// Exit/Error frame (a few KiB at most) ever waits in the buffer.
+// ends the run, or a ModeRejected frame when the server does not take content mode. Partial
+// frames across reads are kept; only a partial header or a partial control frame (a few KiB at
+// most) ever waits in the buffer. Content mode only: the fd-passing exchange relays nothing.
 
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string_view>
 
 #include "client/byte_buffer.hpp"
 #include "client/diagnostics.hpp"
@@ -25,16 +27,17 @@ class IncomingStream {
   public:
     static constexpr std::size_t kBufferBytes = protocol::kFrameHeaderBytes + (256 << 10);
 
-    // Check valid(): the buffer allocation can fail.
-    IncomingStream(OutputFds output, const Diagnostics& diagnostics);
+    // Check valid(): the buffer allocation can fail. `socket_path` names the server in the
+    // message about a rejected mode.
+    IncomingStream(OutputFds output, std::string_view socket_path, const Diagnostics& diagnostics);
 
     bool valid() const { return buffer_.valid(); }
 
     // Where to receive the next bytes (never empty).
     std::span<std::uint8_t> receive_space();
     // Handles `count` bytes just received into receive_space(). Returns the client's exit code
-    // once the run is over: the program's status, or 125 after an Error frame, a malformed
-    // frame or a failed write to stdout/stderr (each reported on stderr).
+    // once the run is over: the program's status, or 125 after an Error or ModeRejected frame,
+    // a malformed frame or a failed write to stdout/stderr (each reported on stderr).
     std::optional<int> received(std::size_t count);
     // The server closed the connection: reports it and returns 125 (an Exit frame would have
     // ended the run first).
@@ -47,6 +50,7 @@ class IncomingStream {
     std::optional<int> handle_control_frame(const protocol::FrameHeader& header);
 
     OutputFds output_;
+    std::string_view socket_path_;
     const Diagnostics& diagnostics_;
     ByteBuffer buffer_;
     std::size_t begin_ = 0;  // unprocessed bytes are [begin_, end_)

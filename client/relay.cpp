@@ -38,9 +38,10 @@ void log_totals(const Diagnostics& diagnostics, const OutgoingStream& outgoing,
 
 }  // namespace
 
-int relay(const RelayFds& fds, ClientRequest& request, const Diagnostics& diagnostics) {
+int relay(const RelayFds& fds, ClientRequest& request, std::string_view socket_path,
+          const Diagnostics& diagnostics) {
     OutgoingStream outgoing(request, fds.stdin_fd);
-    IncomingStream incoming(fds.output, diagnostics);
+    IncomingStream incoming(fds.output, socket_path, diagnostics);
     if (!outgoing.valid() || !incoming.valid()) {
         diagnostics.error("out of memory for the relay buffers");
         return kClientFailureExitCode;

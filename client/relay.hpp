@@ -1,10 +1,12 @@
 #pragma once
-// The client's one loop: sends the request, file contents and stdin while copying the
+// Content mode's one loop: sends the request, file contents and stdin while copying the
 // server's stdout/stderr frames out, until the Exit or Error frame.
 //
 // Sending and receiving run concurrently in a single poll() loop, never blocking on the
 // socket: the program may write a lot of output before it reads its stdin, and a client that
 // blocked in send() while the server blocked sending output would deadlock both.
+
+#include <string_view>
 
 #include "client/diagnostics.hpp"
 #include "client/incoming_stream.hpp"
@@ -19,7 +21,8 @@ struct RelayFds {
 };
 
 // Runs the exchange and returns the client's exit code (see exit_code.hpp). Closes each file
-// argument once its content is sent.
-int relay(const RelayFds& fds, ClientRequest& request, const Diagnostics& diagnostics);
+// argument once its content is sent. `socket_path` names the server in messages.
+int relay(const RelayFds& fds, ClientRequest& request, std::string_view socket_path,
+          const Diagnostics& diagnostics);
 
 }  // namespace bro::client

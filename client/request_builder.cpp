@@ -22,9 +22,25 @@ bool copy_path(std::string_view path, std::array<char, PATH_MAX>& out) {
     return true;
 }
 
+UniqueFd open_retrying(const char* path, int access_flags) {
+    UniqueFd fd;
+    do {
+        fd.reset(::open(path, access_flags | O_CLOEXEC | O_NOCTTY));
+    } while (!fd.valid() && errno == EINTR);
+    return fd;
+}
+
+// Errors that say "not for writing" rather than "not at all": no write permission, a
+// read-only file system, a running executable, an immutable or append-only file (EPERM). The
+// program can still read such a file, as it could locally.
+bool may_read_instead(int error) {
+    return error == EACCES || error == EROFS || error == ETXTBSY || error == EPERM;
+}
+
 // Opens `path` when it is a regular file. stat() comes first so a FIFO is never opened (that
 // would block until a writer appears); fstat() then confirms what was actually opened.
-UniqueFd open_regular_file(std::string_view path, const Diagnostics& diagnostics) {
+UniqueFd open_regular_file(std::string_view path, FileAccess access,
+                           const Diagnostics& diagnostics) {
     std::array<char, PATH_MAX> c_path;
     if (!copy_path(path, c_path)) return {};
     struct stat status;
@@ -36,10 +52,13 @@ UniqueFd open_regular_file(std::string_view path, const Diagnostics& diagnostics
         diagnostics.debug("not a file argument: ", path, " is not a regular file");
         return {};
     }
-    UniqueFd fd;
-    do {
-        fd.reset(::open(c_path.data(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
-    } while (!fd.valid() && errno == EINTR);
+    UniqueFd fd =
+        open_retrying(c_path.data(), access == FileAccess::kReadWrite ? O_RDWR : O_RDONLY);
+    if (!fd.valid() && access == FileAccess::kReadWrite && may_read_instead(errno)) {
+        diagnostics.debug("file argument ", path, " is not writable here (", SystemError{errno},
+                          "); passing it read-only");
+        fd = open_retrying(c_path.data(), O_RDONLY);
+    }
     if (!fd.valid()) {
         diagnostics.debug("not a file argument: cannot open ", path, ": ", SystemError{errno});
         return {};
@@ -57,8 +76,13 @@ std::uint16_t read_umask() {
     return static_cast<std::uint16_t>(mask & 0777);
 }
 
-const char* stdin_mode_name(protocol::StdinMode mode) {
-    return mode == protocol::StdinMode::kStreamed ? "streamed" : "none (/dev/null)";
+const char* stdin_mode_name(protocol::TransferMode transfer, protocol::StdinMode mode) {
+    if (mode != protocol::StdinMode::kStreamed) return "none (/dev/null)";
+    return transfer == protocol::TransferMode::kFdPassing ? "passed (fd 0)" : "streamed";
+}
+
+const char* mode_name(protocol::TransferMode mode) {
+    return mode == protocol::TransferMode::kFdPassing ? "fd-passing" : "content";
 }
 
 }  // namespace
@@ -70,7 +94,7 @@ protocol::StdinMode choose_stdin_mode(int stdin_fd, bool stdin_was_closed, bool 
 }
 
 std::optional<std::vector<OpenedFileArgument>> open_file_arguments(
-    std::span<const std::string_view> arguments, const FileArgumentRules& rules,
+    std::span<const std::string_view> arguments, const FileArgumentRules& rules, FileAccess access,
     const Diagnostics& diagnostics) {
     std::vector<OpenedFileArgument> files;
     if (rules.flags.empty() && !rules.positional_paths) return files;
@@ -81,7 +105,7 @@ std::optional<std::vector<OpenedFileArgument>> open_file_arguments(
             diagnostics.debug("not a file argument: ", candidate.path, " has no file name");
             continue;
         }
-        UniqueFd fd = open_regular_file(candidate.path, diagnostics);
+        UniqueFd fd = open_regular_file(candidate.path, access, diagnostics);
         if (!fd.valid()) continue;
         if (files.size() == limit) {
             diagnostics.error("more than ", limit, " file arguments (at ", candidate.path,
@@ -111,14 +135,18 @@ std::vector<protocol::EnvironmentEntryView> collect_forwarded_environment(
 std::optional<ClientRequest> build_request(const ClientConfig& config,
                                            std::span<const std::string_view> arguments,
                                            const Environment& environment, bool stdin_was_closed,
+                                           const RequestOptions& options,
                                            const Diagnostics& diagnostics) {
     ClientRequest request;
-    auto files = open_file_arguments(arguments, config.file_arguments, diagnostics);
+    const FileAccess access = options.mode == protocol::TransferMode::kFdPassing
+                                  ? FileAccess::kReadWrite
+                                  : FileAccess::kRead;
+    auto files = open_file_arguments(arguments, config.file_arguments, access, diagnostics);
     if (!files) return std::nullopt;
     request.files = std::move(*files);
     request.stdin_mode =
         choose_stdin_mode(STDIN_FILENO, stdin_was_closed, config.capture_tty_stdin);
-    diagnostics.debug("stdin: ", stdin_mode_name(request.stdin_mode));
+    diagnostics.debug("stdin: ", stdin_mode_name(options.mode, request.stdin_mode));
 
     const auto environment_entries =
         collect_forwarded_environment(config.forward_environment, environment);
@@ -135,17 +163,20 @@ std::optional<ClientRequest> build_request(const ClientConfig& config,
     if (!have_cwd) diagnostics.debug("no working directory sent: getcwd: ", SystemError{errno});
 
     protocol::RequestView view;
-    view.mode = protocol::TransferMode::kContent;
+    view.mode = options.mode;
     view.stdin_mode = request.stdin_mode;
     view.umask = read_umask();
     view.cwd = have_cwd ? std::string_view(cwd.data()) : std::string_view{};
     view.arguments = arguments;
     view.environment = environment_entries;
     view.files = file_views;
+    view.forwarded_fds = options.forwarded_fds;
     protocol::encode_request(view, request.frame);
-    diagnostics.debug("request: ", arguments.size(), " arguments, ", environment_entries.size(),
-                      " variables, ", request.files.size(), " files, cwd ", view.cwd, ", umask ",
-                      Octal{view.umask}, ", ", request.frame.size(), " bytes");
+    diagnostics.debug("request: ", mode_name(options.mode), " mode, ", arguments.size(),
+                      " arguments, ", environment_entries.size(), " variables, ",
+                      request.files.size(), " files, ", options.forwarded_fds.size(),
+                      " forwarded fds, cwd ", view.cwd, ", umask ", Octal{view.umask}, ", ",
+                      request.frame.size(), " bytes");
     return request;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // Turns the client's invocation (argv, environment, stdin, cwd, umask) into the Request frame,
-// and opens the file arguments whose content follows it (content mode).
+// and opens the file arguments whose content follows it (content mode) or whose descriptors
+// travel with it (fd-passing mode).
 
 #include <cstdint>
 #include <optional>
@@ -17,9 +18,14 @@
 
 namespace bro::client {
 
-// A file argument confirmed to be a regular file and opened for reading.
+// How file arguments are opened. Content mode only reads them. Fd-passing hands the
+// descriptor to the program, which may write through it (`tee FILE`, `sort -o FILE`) and must
+// then change the caller's file, so it is opened read-write where the caller may write.
+enum class FileAccess { kRead, kReadWrite };
+
+// A file argument confirmed to be a regular file and opened.
 struct OpenedFileArgument {
-    UniqueFd fd;            // closed by the relay once its content is sent
+    UniqueFd fd;            // closed once its content (or the descriptor) is sent
     std::string_view path;  // as the caller wrote it, for messages
     std::uint32_t argument_index = 0;
     std::uint32_t path_offset = 0;
@@ -28,8 +34,15 @@ struct OpenedFileArgument {
 
 struct ClientRequest {
     std::vector<std::uint8_t> frame;        // the complete Request frame, header included
-    std::vector<OpenedFileArgument> files;  // in request order; their content follows
+    std::vector<OpenedFileArgument> files;  // in request order; content or fds follow
+    // Content mode: kStreamed means StdinData frames follow. Fd-passing: kStreamed means the
+    // real fd 0 is passed, kNone that /dev/null goes in its place.
     protocol::StdinMode stdin_mode = protocol::StdinMode::kNone;
+};
+
+struct RequestOptions {
+    protocol::TransferMode mode = protocol::TransferMode::kContent;
+    std::span<const std::uint32_t> forwarded_fds = {};  // fd-passing only: the child's numbers
 };
 
 // kStreamed unless the caller gave no stdin (`stdin_was_closed`) or stdin is a terminal and
@@ -37,10 +50,11 @@ struct ClientRequest {
 protocol::StdinMode choose_stdin_mode(int stdin_fd, bool stdin_was_closed, bool capture_tty_stdin);
 
 // Opens the candidates `rules` finds in `arguments` that are regular files. Anything else (a
-// directory, a FIFO, "-", a missing or unreadable path) stays a plain argument. Returns nullopt,
-// after saying so, when there are more files than a server accepts.
+// directory, a FIFO, "-", a missing or unreadable path) stays a plain argument. kReadWrite
+// falls back to read-only where writing is not allowed. Returns nullopt, after saying so, when
+// there are more files than a server accepts.
 std::optional<std::vector<OpenedFileArgument>> open_file_arguments(
-    std::span<const std::string_view> arguments, const FileArgumentRules& rules,
+    std::span<const std::string_view> arguments, const FileArgumentRules& rules, FileAccess access,
     const Diagnostics& diagnostics);
 
 // (name, value) for each name that is set, even to "", in list order, without duplicates.
@@ -48,9 +62,11 @@ std::vector<protocol::EnvironmentEntryView> collect_forwarded_environment(
     std::span<const std::string_view> names, const Environment& environment);
 
 // The whole request for this process: also reads cwd and umask. `arguments` is argv[1..].
+// File arguments are opened read-write in fd-passing mode, read-only in content mode.
 std::optional<ClientRequest> build_request(const ClientConfig& config,
                                            std::span<const std::string_view> arguments,
                                            const Environment& environment, bool stdin_was_closed,
+                                           const RequestOptions& options,
                                            const Diagnostics& diagnostics);
 
 }  // namespace bro::client

@@ -31,6 +31,8 @@ std::size_t max_payload(FrameType type, const ProtocolLimits& limits) {
         case FrameType::kFileEnd:
         case FrameType::kStdinEnd:
             return 0;
+        case FrameType::kModeRejected:
+            return 1;
         case FrameType::kExit:
         case FrameType::kError:
             return limits.max_message_bytes + 64;

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -21,7 +22,12 @@ struct ChildContext {
     const char* executable;
     char* const* argv;
     char* const* envp;
-    int stdio[3];
+    // stdio first, then extra fds; scratch has room for the temporary copies.
+    const int* sources;
+    const int* targets;
+    int* scratch;
+    std::size_t fd_count;
+    int first_free;  // above every target: where temporary copies go
     const char* working_directory;
     const char* fallback_directory;
     mode_t umask;
@@ -45,15 +51,23 @@ int child_main(void* argument) {
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
     if (setsid() < 0) child_fail(context, SpawnStep::kCreateSession);
-    for (int target = 0; target < 3; ++target) {
-        if (dup2(context.stdio[target], target) < 0) child_fail(context, SpawnStep::kRedirectStdio);
+    // Two phases, so no source is overwritten before it was copied and no fd lands on its
+    // own number (dup2 onto itself would keep FD_CLOEXEC and the fd would vanish at exec).
+    for (std::size_t i = 0; i < context.fd_count; ++i) {
+        context.scratch[i] = fcntl(context.sources[i], F_DUPFD_CLOEXEC, context.first_free);
+        if (context.scratch[i] < 0) child_fail(context, SpawnStep::kRedirectStdio);
+    }
+    for (std::size_t i = 0; i < context.fd_count; ++i) {
+        if (dup2(context.scratch[i], context.targets[i]) < 0) {
+            child_fail(context, SpawnStep::kRedirectStdio);
+        }
     }
     umask(context.umask);
     if (chdir(context.working_directory) != 0 && chdir(context.fallback_directory) != 0) {
         child_fail(context, SpawnStep::kChangeDirectory);
     }
     // Every server fd is already O_CLOEXEC; this makes it hold for any fd a library opened.
-    syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+    syscall(SYS_close_range, static_cast<unsigned>(context.first_free), ~0U, CLOSE_RANGE_CLOEXEC);
     execve(context.executable, context.argv, context.envp);
     child_fail(context, SpawnStep::kExecute);
 }
@@ -94,10 +108,22 @@ Spawner::Spawner() : stack_(256 * 1024) {}
 std::variant<ChildProcess, ExitStatus> Spawner::spawn(const SpawnRequest& request) {
     const auto argv = pointers_to(request.argv);
     const auto envp = pointers_to(request.environment);
+    std::vector<int> sources = {request.stdin_fd, request.stdout_fd, request.stderr_fd};
+    std::vector<int> targets = {0, 1, 2};
+    for (const auto& extra : request.extra_fds) {
+        sources.push_back(extra.source);
+        targets.push_back(extra.target);
+    }
+    std::vector<int> scratch(sources.size(), -1);
+    const int first_free = *std::max_element(targets.begin(), targets.end()) + 1;
     ChildContext context{request.executable.c_str(),
                          argv.data(),
                          envp.data(),
-                         {request.stdin_fd, request.stdout_fd, request.stderr_fd},
+                         sources.data(),
+                         targets.data(),
+                         scratch.data(),
+                         sources.size(),
+                         first_free,
                          request.working_directory.c_str(),
                          request.fallback_directory.c_str(),
                          request.umask,

@@ -36,6 +36,12 @@ class ChildProcess {
     bool reaped_ = false;
 };
 
+// A descriptor of the server that becomes `target` in the child.
+struct FdMapping {
+    int source;
+    int target;
+};
+
 struct SpawnRequest {
     std::string executable;
     std::vector<std::string> argv;         // argv[0] included
@@ -43,8 +49,9 @@ struct SpawnRequest {
     int stdin_fd = -1;                     // become the child's fds 0, 1, 2
     int stdout_fd = -1;
     int stderr_fd = -1;
-    std::string working_directory;   // tried first
-    std::string fallback_directory;  // used when working_directory is unusable
+    std::vector<FdMapping> extra_fds;  // targets >= 3, distinct (fd-passing mode)
+    std::string working_directory;     // tried first
+    std::string fallback_directory;    // used when working_directory is unusable
     mode_t umask = 022;
 };
 

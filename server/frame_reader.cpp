@@ -1,5 +1,6 @@
 #include "server/frame_reader.hpp"
 
+#include <sys/socket.h>
 #include <algorithm>
 #include <cstring>
 
@@ -11,6 +12,36 @@ constexpr std::size_t kInitialBuffer = 512;
 // Large enough that one receive takes a whole client data chunk.
 constexpr std::size_t kStreamingBuffer = kDataChunkBytes + protocol::kFrameHeaderBytes;
 }  // namespace
+
+ring::Task<ring::IoResult> FrameReader::receive_with_fds(std::span<std::uint8_t> space) {
+    const std::size_t max_fds = max_request_fds(limits_);
+    std::vector<std::uint8_t> control(CMSG_SPACE(max_fds * sizeof(int)));
+    iovec io{space.data(), space.size()};
+    msghdr message{};
+    message.msg_iov = &io;
+    message.msg_iovlen = 1;
+    message.msg_control = control.data();
+    message.msg_controllen = control.size();
+    const ring::IoResult result =
+        co_await ring::ReceiveMessage(ring_, fd_, &message, MSG_CMSG_CLOEXEC);
+    if (!result) co_return result;
+    for (cmsghdr* c = CMSG_FIRSTHDR(&message); c; c = CMSG_NXTHDR(&message, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+        const std::size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        const auto* fds = reinterpret_cast<const int*>(CMSG_DATA(c));
+        for (std::size_t i = 0; i < count; ++i) received_fds_.emplace_back(fds[i]);
+    }
+    if (message.msg_flags & MSG_CTRUNC) {
+        received_fds_.clear();  // closes what did arrive
+        throw ProtocolViolation("more than " + std::to_string(max_fds) +
+                                " descriptors sent with the request");
+    }
+    if (received_fds_.size() > max_fds) {
+        received_fds_.clear();
+        throw ProtocolViolation("more than " + std::to_string(max_fds) + " descriptors sent");
+    }
+    co_return result;
+}
 
 void FrameReader::prepare_for_streaming() {
     if (buffer_.size() < kStreamingBuffer) buffer_.resize(kStreamingBuffer);
@@ -28,7 +59,11 @@ ring::Task<bool> FrameReader::fill(std::size_t count, bool greedy) {
         }
         auto space = std::span(buffer_).subspan(end_);
         if (!greedy) space = space.first(count - (end_ - begin_));
-        last_ = co_await ring::Receive(ring_, fd_, space);
+        if (accepting_fds_) {
+            last_ = co_await receive_with_fds(space);
+        } else {
+            last_ = co_await ring::Receive(ring_, fd_, space);
+        }
         if (!last_ || last_.value() == 0) co_return false;
         end_ += static_cast<std::size_t>(last_.value());
     }

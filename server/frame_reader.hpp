@@ -13,6 +13,7 @@
 
 #include "core/limits.hpp"
 #include "core/protocol.hpp"
+#include "core/unique_fd.hpp"
 #include "ring/io_result.hpp"
 #include "ring/ring.hpp"
 #include "ring/task.hpp"
@@ -40,6 +41,12 @@ class FrameReader {
     std::span<const std::uint8_t> take_buffered(std::size_t max);
 
     ring::IoResult last_result() const { return last_; }
+
+    // Until stop_accepting_fds(), receives use recvmsg and keep SCM_RIGHTS descriptors (at
+    // most max_request_fds(limits), received close-on-exec). Afterwards plain receives let
+    // the kernel discard any descriptor a client sends.
+    void stop_accepting_fds() { accepting_fds_ = false; }
+    std::vector<UniqueFd> take_received_fds() { return std::move(received_fds_); }
     // Grows the buffer so one receive can take a whole data chunk; called once data starts
     // to flow (never for idle connections).
     void prepare_for_streaming();
@@ -48,6 +55,7 @@ class FrameReader {
     // Ensures at least `count` bytes are buffered, receiving more only when `greedy`; false on
     // end of stream or error.
     ring::Task<bool> fill(std::size_t count, bool greedy = true);
+    ring::Task<ring::IoResult> receive_with_fds(std::span<std::uint8_t> space);
 
     ring::Ring& ring_;
     int fd_;
@@ -56,6 +64,8 @@ class FrameReader {
     std::size_t begin_ = 0;
     std::size_t end_ = 0;
     ring::IoResult last_{0};
+    bool accepting_fds_ = true;
+    std::vector<UniqueFd> received_fds_;
 };
 
 struct ProtocolViolation : std::runtime_error {

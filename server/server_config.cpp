@@ -49,7 +49,11 @@ po::options_description describe_options(ServerConfig& c) {
         "use the listening socket passed by systemd socket activation (LISTEN_FDS/LISTEN_PID) "
         "instead of --socket-path")(
         "fd-passing", flag(),
-        "file descriptor passing mode (not implemented in this version: refused at start)")(
+        "file descriptor passing mode: the client's stdin, stdout, stderr and file arguments "
+        "are passed to the child as descriptors, no data is relayed (same as --transfer-modes "
+        "fd)")("transfer-modes", po::value<std::string>()->value_name("MODES"),
+               "modes requests may use: content, fd, or content,fd (default content; bro-client "
+               "picks fd-passing when the server accepts it)")(
         "allowed-env", po::value<std::string>()->value_name("A,B,..."),
         "client-forwarded environment variables the child may receive; all others are dropped")(
         "inherit-env", po::value<std::string>()->value_name("A,B,..."),
@@ -109,12 +113,34 @@ std::string validate(ServerConfig& c) {
     if (c.systemd_socket == !c.socket_path.empty()) {
         return "give exactly one of --socket-path and --systemd-socket";
     }
-    if (c.fd_passing) {
-        return "--fd-passing is not implemented in this version of bro-server; run without it "
-               "(content mode)";
-    }
     if (!valid_log_level(c.log_level)) {
         return "--log-level " + c.log_level + ": use trace, debug, info, warn, error or off";
+    }
+    return {};
+}
+
+// Returns an error message, or empty.
+std::string read_transfer_modes(const po::variables_map& vm, ServerConfig& c) {
+    const bool fd_flag = vm["fd-passing"].as<bool>();
+    if (!vm.count("transfer-modes")) {
+        c.accept_content = !fd_flag;
+        c.accept_fd_passing = fd_flag;
+        return {};
+    }
+    c.accept_content = c.accept_fd_passing = false;
+    for (auto mode : split_name_list(vm["transfer-modes"].as<std::string>())) {
+        if (mode == "content") {
+            c.accept_content = true;
+        } else if (mode == "fd") {
+            c.accept_fd_passing = true;
+        } else {
+            return "--transfer-modes: unknown mode '" + std::string(mode) +
+                   "'; use content, fd or content,fd";
+        }
+    }
+    if (!c.accept_content && !c.accept_fd_passing) return "--transfer-modes: name a mode";
+    if (fd_flag && c.accept_content && !c.accept_fd_passing) {
+        return "--fd-passing contradicts --transfer-modes content";
     }
     return {};
 }
@@ -146,7 +172,10 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
         return {std::nullopt, 0};
     }
     config.systemd_socket = vm["systemd-socket"].as<bool>();
-    config.fd_passing = vm["fd-passing"].as<bool>();
+    if (auto error = read_transfer_modes(vm, config); !error.empty()) {
+        std::cerr << "bro-server: " << error << "\nTry 'bro-server --help'.\n";
+        return {std::nullopt, 2};
+    }
     config.allowed_env = to_strings(vm, "allowed-env");
     config.inherit_env = to_strings(vm, "inherit-env");
     if (auto error = validate(config); !error.empty()) {

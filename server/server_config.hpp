@@ -13,7 +13,9 @@ struct ServerConfig {
     std::string executable;   // absolute path of the one program this server runs
     std::string socket_path;  // empty with systemd socket activation
     bool systemd_socket = false;
-    bool fd_passing = false;
+    // Which transfer modes requests may use (--transfer-modes / --fd-passing).
+    bool accept_content = true;
+    bool accept_fd_passing = false;
     std::vector<std::string> allowed_env;
     std::vector<std::string> inherit_env;
     std::string tmpdir = "/tmp";

@@ -100,7 +100,9 @@ ring::Task<void> Session::run() {
     std::string refusal;
     try {
         auto request = co_await receive_request();
-        if (request) {
+        if (request && request->mode == protocol::TransferMode::kFdPassing) {
+            co_await execute_with_fds(*request);
+        } else if (request) {
             const bool files_received = co_await receive_files(*request);
             if (files_received) co_await execute(*request);
         }
@@ -134,11 +136,30 @@ ring::Task<std::optional<protocol::Request>> Session::receive_request() {
         throw ProtocolViolation(error->message);
     }
     auto& request = std::get<protocol::Request>(decoded);
-    if (request.mode != protocol::TransferMode::kContent) {
-        throw RequestRefused(
-            "this server runs in content mode and does not accept fd-passing requests");
+    reader_.stop_accepting_fds();
+    received_fds_ = reader_.take_received_fds();
+    const bool fd_mode = request.mode == protocol::TransferMode::kFdPassing;
+    if (!(fd_mode ? context_.config.accept_fd_passing : context_.config.accept_content)) {
+        co_await reject_mode();
+        co_return std::nullopt;
+    }
+    const std::size_t expected_fds =
+        fd_mode ? 3 + request.files.size() + request.forwarded_fds.size() : 0;
+    if (received_fds_.size() != expected_fds) {
+        throw ProtocolViolation("the request carries " + std::to_string(received_fds_.size()) +
+                                " descriptors, its mode needs " + std::to_string(expected_fds));
     }
     co_return std::move(request);
+}
+
+ring::Task<void> Session::reject_mode() {
+    const auto& config = context_.config;
+    const std::uint8_t accepted = (config.accept_content ? protocol::kAcceptsContent : 0) |
+                                  (config.accept_fd_passing ? protocol::kAcceptsFdPassing : 0);
+    spdlog::debug("session {}: transfer mode not accepted; told the client", id_);
+    std::vector<std::uint8_t> frame;
+    protocol::encode_mode_rejected(accepted, frame);
+    co_await writer_.send(frame);
 }
 
 ring::Task<bool> Session::receive_files(const protocol::Request& request) {
@@ -216,6 +237,14 @@ ring::Task<bool> Session::write_all(int fd, std::span<const std::uint8_t> bytes)
     co_return true;
 }
 
+std::vector<std::string> Session::child_environment(const protocol::Request& request) const {
+    return context_.env_policy.build_child_environment(
+        request.environment, environ, [&](std::string_view name) {
+            spdlog::debug("session {}: dropped environment variable {} (not in --allowed-env)", id_,
+                          name);
+        });
+}
+
 std::vector<std::string> Session::child_argv(const protocol::Request& request) const {
     std::vector<std::string> argv;
     argv.reserve(request.arguments.size() + 1);
@@ -248,11 +277,7 @@ ring::Task<void> Session::execute(const protocol::Request& request) {
     SpawnRequest spawn;
     spawn.executable = context_.config.executable;
     spawn.argv = child_argv(request);
-    spawn.environment = context_.env_policy.build_child_environment(
-        request.environment, environ, [&](std::string_view name) {
-            spdlog::debug("session {}: dropped environment variable {} (not in --allowed-env)", id_,
-                          name);
-        });
+    spawn.environment = child_environment(request);
     spawn.stdin_fd = child_stdin.get();
     spawn.stdout_fd = out.write.get();
     spawn.stderr_fd = err.write.get();
@@ -260,11 +285,51 @@ ring::Task<void> Session::execute(const protocol::Request& request) {
     spawn.fallback_directory = directory_ ? directory_->path() : "/";
     spawn.umask = request.umask;
 
+    if (streamed) reader_.prepare_for_streaming();
+    std::vector<UniqueFd> child_ends;
+    child_ends.push_back(std::move(child_stdin));
+    child_ends.push_back(std::move(out.write));
+    child_ends.push_back(std::move(err.write));
+    co_await start_run(std::move(spawn), std::move(child_ends), request.arguments.size());
+}
+
+// fd mode: the received descriptors become the child's fds 0-2, file arguments from 3 up
+// (skipping forwarded numbers) with argv pointing at /dev/fd/N, and forwarded fds at their
+// own numbers. No byte of data passes through the server.
+ring::Task<void> Session::execute_with_fds(const protocol::Request& request) {
+    std::vector<UniqueFd> fds = std::move(received_fds_);
+    const auto& forwarded = request.forwarded_fds;
+    SpawnRequest spawn;
+    int next_target = 3;
+    for (std::size_t i = 0; i < request.files.size(); ++i) {
+        while (std::find(forwarded.begin(), forwarded.end(), next_target) != forwarded.end()) {
+            ++next_target;
+        }
+        spawn.extra_fds.push_back({fds[3 + i].get(), next_target});
+        file_paths_.push_back("/dev/fd/" + std::to_string(next_target++));
+    }
+    for (std::size_t i = 0; i < forwarded.size(); ++i) {
+        spawn.extra_fds.push_back(
+            {fds[3 + request.files.size() + i].get(), static_cast<int>(forwarded[i])});
+    }
+    spawn.executable = context_.config.executable;
+    spawn.argv = child_argv(request);
+    spawn.environment = child_environment(request);
+    spawn.stdin_fd = fds[0].get();
+    spawn.stdout_fd = fds[1].get();
+    spawn.stderr_fd = fds[2].get();
+    spawn.working_directory = request.cwd.empty() ? "/" : request.cwd;
+    spawn.fallback_directory = "/";
+    spawn.umask = request.umask;
+    co_await start_run(std::move(spawn), std::move(fds), request.arguments.size());
+}
+
+// Spawns the child, then runs it to the end: relaying (content mode) or only watching the
+// client (fd mode), waiting for the exit, and reporting it.
+ring::Task<void> Session::start_run(SpawnRequest spawn, std::vector<UniqueFd> child_ends,
+                                    std::size_t argument_count) {
     auto spawned = context_.spawner.spawn(spawn);
-    // The child holds its own copies now; ours must go so the pipes can reach end of file.
-    child_stdin.reset();
-    out.write.reset();
-    err.write.reset();
+    child_ends.clear();
     if (auto* failure = std::get_if<ExitStatus>(&spawned)) {
         spdlog::info("session {}: {}", id_, describe_status(*failure));
         std::vector<std::uint8_t> frame;
@@ -274,8 +339,7 @@ ring::Task<void> Session::execute(const protocol::Request& request) {
     }
     child_.emplace(std::move(std::get<ChildProcess>(spawned)));
     spdlog::debug("session {}: started pid {} with {} argument(s)", id_, child_->pid(),
-                  request.arguments.size());
-    if (streamed) reader_.prepare_for_streaming();
+                  argument_count);
     std::vector<ring::Task<void>> parts;
     parts.push_back(pump_client_frames());
     parts.push_back(finish_run());
@@ -334,8 +398,8 @@ void Session::client_vanished(const char* why) {
 
 ring::Task<void> Session::finish_run() {
     std::vector<ring::Task<void>> parts;
-    parts.push_back(pump_output(stdout_read_, FrameType::kStdout));
-    parts.push_back(pump_output(stderr_read_, FrameType::kStderr));
+    if (stdout_read_) parts.push_back(pump_output(stdout_read_, FrameType::kStdout));
+    if (stderr_read_) parts.push_back(pump_output(stderr_read_, FrameType::kStderr));
     parts.push_back(wait_child());
     co_await ring::when_all(std::move(parts));
     run_finished_ = true;

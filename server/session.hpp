@@ -58,6 +58,12 @@ class Session {
     ring::Task<bool> receive_files(const protocol::Request& request);
     ring::Task<bool> copy_payload_to_file(int file_fd, std::uint32_t length);
     ring::Task<void> execute(const protocol::Request& request);
+    ring::Task<void> execute_with_fds(const protocol::Request& request);
+    // `child_ends` are the descriptors handed to the child; they are closed as soon as it
+    // exists, so the pipes can reach end of file and no client fd stays in the server.
+    ring::Task<void> start_run(SpawnRequest spawn, std::vector<UniqueFd> child_ends,
+                               std::size_t argument_count);
+    ring::Task<void> reject_mode();
     ring::Task<void> pump_client_frames();
     ring::Task<bool> forward_stdin(std::uint32_t length);
     ring::Task<void> finish_run();
@@ -67,6 +73,7 @@ class Session {
     ring::Task<bool> write_all(int fd, std::span<const std::uint8_t> bytes);
     void client_vanished(const char* why);
     std::vector<std::string> child_argv(const protocol::Request& request) const;
+    std::vector<std::string> child_environment(const protocol::Request& request) const;
 
     SessionContext& context_;
     UniqueFd socket_;
@@ -74,7 +81,8 @@ class Session {
     FrameReader reader_;
     FrameWriter writer_;
     std::optional<SessionDirectory> directory_;
-    std::vector<std::string> file_paths_;
+    std::vector<std::string> file_paths_;  // what each file argument becomes in argv
+    std::vector<UniqueFd> received_fds_;   // fd mode: stdin, stdout, stderr, files, forwarded
     UniqueFd splice_pipe_read_, splice_pipe_write_;
     UniqueFd stdin_write_, stdout_read_, stderr_read_;
     std::optional<ChildProcess> child_;

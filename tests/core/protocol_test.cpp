@@ -703,6 +703,15 @@ TEST(Protocol, TooManyForwardedFdsAreRefused) {
         decode_with_forwarded(TransferMode::kFdPassing, targets)));
 }
 
+TEST(Protocol, ModeRejectedFrameLongerThanOneByteIsRefused) {
+    EXPECT_TRUE(std::holds_alternative<FrameHeaderError>(
+        decode_frame_header(encode_frame_header(FrameType::kModeRejected, 2), ProtocolLimits{})));
+}
+
+TEST(Protocol, RequestDescriptorBudgetNeverExceedsOneMessage) {
+    EXPECT_LE(max_request_fds(ProtocolLimits{}), kMaxFdsPerMessage);
+}
+
 TEST(Protocol, ModeRejectedRoundTripsTheAcceptedModes) {
     for (std::uint8_t modes : {kAcceptsContent, kAcceptsFdPassing,
                                static_cast<std::uint8_t>(kAcceptsContent | kAcceptsFdPassing)}) {

@@ -74,11 +74,11 @@ TEST_F(ServerCli, ReplacesAStaleSocketLeftByACrashedServer) {
     EXPECT_EQ(run_client(server, {.args = {"hi"}}).out, "hi\n");
 }
 
-TEST_F(ServerCli, FdPassingIsRefusedClearlyUntilImplemented) {
-    const auto result =
-        server({"--executable", "/bin/true", "--socket-path", dir.path() + "/s", "--fd-passing"});
+TEST_F(ServerCli, UnknownTransferModeIsAUsageError) {
+    const auto result = server({"--executable", "/bin/true", "--socket-path", dir.path() + "/s",
+                                "--transfer-modes", "content,telepathy"});
     EXPECT_EQ(result.exit_code(), 2);
-    EXPECT_NE(result.err.find("not implemented"), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find("telepathy"), std::string::npos) << result.err;
 }
 
 TEST_F(ServerCli, SystemdSocketWithoutActivationSaysWhatToDo) {

@@ -1,0 +1,75 @@
+#include "client/control_frames.hpp"
+
+#include <string>
+#include <variant>
+
+#include "client/exit_code.hpp"
+#include "core/limits.hpp"
+
+namespace bro::client {
+
+using protocol::FrameType;
+
+bool is_control_frame(FrameType type) {
+    return type == FrameType::kExit || type == FrameType::kError ||
+           type == FrameType::kModeRejected;
+}
+
+bool control_frame_length_ok(FrameType type, std::uint32_t length) {
+    return type != FrameType::kModeRejected || length == 1;
+}
+
+int exit_code_for_frame(FrameType type, std::span<const std::uint8_t> payload,
+                        const Diagnostics& diagnostics) {
+    if (type == FrameType::kError) {
+        const auto decoded = protocol::decode_error(payload, ProtocolLimits{});
+        if (const auto* message = std::get_if<std::string>(&decoded)) {
+            diagnostics.error("the server refused the request: ", *message);
+        } else {
+            diagnostics.error("the server sent a malformed error frame: ",
+                              std::get<protocol::DecodeError>(decoded).message);
+        }
+        return kClientFailureExitCode;
+    }
+    const auto decoded = protocol::decode_exit(payload, ProtocolLimits{});
+    if (const auto* error = std::get_if<protocol::DecodeError>(&decoded)) {
+        diagnostics.error("the server sent a malformed exit frame: ", error->message);
+        return kClientFailureExitCode;
+    }
+    return exit_code_for(std::get<ExitStatus>(decoded), diagnostics);
+}
+
+std::optional<std::uint8_t> accepted_modes_of(std::span<const std::uint8_t> payload,
+                                              const Diagnostics& diagnostics) {
+    const auto decoded = protocol::decode_mode_rejected(payload);
+    if (const auto* error = std::get_if<protocol::DecodeError>(&decoded)) {
+        diagnostics.error("the server sent a malformed frame: ", error->message,
+                          "; are client and server the same version?");
+        return std::nullopt;
+    }
+    return std::get<std::uint8_t>(decoded);
+}
+
+int report_mode_rejected(protocol::TransferMode sent, std::uint8_t accepted,
+                         std::string_view socket_path, const Diagnostics& diagnostics) {
+    const bool sent_fd = sent == protocol::TransferMode::kFdPassing;
+    const std::uint8_t sent_bit = sent_fd ? protocol::kAcceptsFdPassing : protocol::kAcceptsContent;
+    if (accepted & sent_bit) {
+        // It refused the very mode it claims to accept: nothing the user can configure fixes
+        // that, so say what happened.
+        diagnostics.error("the server at ", socket_path, " rejected ",
+                          sent_fd ? "fd-passing" : "content",
+                          " mode although it says it accepts it; is the server misconfigured?");
+    } else if (sent_fd) {
+        diagnostics.error("the server at ", socket_path,
+                          " does not accept fd-passing (it takes content mode); unset "
+                          "BRO_TRANSFER_MODE or set it to auto");
+    } else {
+        diagnostics.error("the server at ", socket_path,
+                          " accepts only fd-passing mode; unset BRO_TRANSFER_MODE or set it to "
+                          "auto");
+    }
+    return kClientFailureExitCode;
+}
+
+}  // namespace bro::client

@@ -1,0 +1,40 @@
+#pragma once
+// The frames that end an exchange: Exit (the program ran), Error (the server refused the
+// request) and ModeRejected (the server does not take the request's transfer mode). Shared by
+// the content-mode relay and the fd-passing exchange, so both report them the same way.
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+
+#include "client/diagnostics.hpp"
+#include "core/protocol.hpp"
+
+namespace bro::client {
+
+// True for the frame types handled here.
+bool is_control_frame(protocol::FrameType type);
+
+// The largest payload of a control frame this client accepts. decode_frame_header bounds Exit
+// and Error; a ModeRejected payload is one byte, so anything longer is refused before it is
+// buffered.
+bool control_frame_length_ok(protocol::FrameType type, std::uint32_t length);
+
+// Exit frame: the client's exit code for the program's status (exit_code.hpp).
+// Error frame: says why the server refused, returns 125.
+// Any malformed payload: says so, returns 125.
+int exit_code_for_frame(protocol::FrameType type, std::span<const std::uint8_t> payload,
+                        const Diagnostics& diagnostics);
+
+// The kAccepts* bits of a ModeRejected payload, or nullopt after reporting it malformed.
+std::optional<std::uint8_t> accepted_modes_of(std::span<const std::uint8_t> payload,
+                                              const Diagnostics& diagnostics);
+
+// The server at `socket_path` refused `sent` and takes `accepted` instead, and the client may
+// not switch (BRO_TRANSFER_MODE insists, or this was already the fallback): one line saying
+// what to change. Returns 125.
+int report_mode_rejected(protocol::TransferMode sent, std::uint8_t accepted,
+                         std::string_view socket_path, const Diagnostics& diagnostics);
+
+}  // namespace bro::client

@@ -1,0 +1,194 @@
+#include "client/fd_exchange.hpp"
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <variant>
+#include <vector>
+
+#include "client/control_frames.hpp"
+#include "client/fd_message.hpp"
+#include "client/request_builder.hpp"
+#include "client/server_connection.hpp"
+#include "core/limits.hpp"
+
+namespace bro::client {
+namespace {
+
+using protocol::FrameType;
+using protocol::kFrameHeaderBytes;
+
+// Room for any control frame decode_frame_header lets through (Exit and Error payloads are
+// bounded by max_message_bytes plus their fixed fields).
+constexpr std::size_t kReplyBytes = 8192;
+static_assert(ProtocolLimits{}.max_message_bytes + 64 <= kReplyBytes);
+
+const char* accepted_modes_name(std::uint8_t accepted) {
+    switch (accepted) {
+        case protocol::kAcceptsContent:
+            return "content mode";
+        case protocol::kAcceptsFdPassing:
+            return "fd-passing mode";
+        default:
+            return "content and fd-passing mode";
+    }
+}
+
+enum class ReadResult { kComplete, kEnded, kFailed };
+
+// Fills `into` from the blocking socket. kEnded: the server closed the connection (or reset
+// it) first.
+ReadResult receive_exactly(int socket, std::span<std::uint8_t> into) {
+    while (!into.empty()) {
+        const ssize_t n = ::recv(socket, into.data(), into.size(), 0);
+        if (n > 0) {
+            into = into.subspan(static_cast<std::size_t>(n));
+        } else if (n == 0 || errno == ECONNRESET) {
+            return ReadResult::kEnded;
+        } else if (errno != EINTR) {
+            return ReadResult::kFailed;
+        }
+    }
+    return ReadResult::kComplete;
+}
+
+// The server's one answer: Exit, Error or ModeRejected. Anything else means it does not speak
+// fd-passing as this client does.
+FdPassingResult receive_reply(int socket, std::string_view socket_path,
+                              const Diagnostics& diagnostics) {
+    std::array<std::uint8_t, kReplyBytes> buffer;
+    const auto ended = [&] {
+        diagnostics.error("the server closed the connection before reporting an exit status");
+        return FdPassingResult{};
+    };
+    const auto failed = [&] {
+        diagnostics.error("cannot receive from the server: ", SystemError{errno});
+        return FdPassingResult{};
+    };
+
+    const std::span<std::uint8_t> header_bytes{buffer.data(), kFrameHeaderBytes};
+    switch (receive_exactly(socket, header_bytes)) {
+        case ReadResult::kComplete:
+            break;
+        case ReadResult::kEnded:
+            return ended();
+        case ReadResult::kFailed:
+            return failed();
+    }
+    const auto decoded = protocol::decode_frame_header(header_bytes, ProtocolLimits{});
+    if (const auto* error = std::get_if<protocol::FrameHeaderError>(&decoded)) {
+        diagnostics.error("the server sent a malformed frame: ", error->message,
+                          "; are client and server the same version?");
+        return {};
+    }
+    const auto header = std::get<protocol::FrameHeader>(decoded);
+    if (!is_control_frame(header.type)) {
+        diagnostics.error("the server sent an unexpected frame (type ",
+                          static_cast<unsigned>(header.type),
+                          ") in fd-passing mode; are client and server the same version?");
+        return {};
+    }
+    if (!control_frame_length_ok(header.type, header.length) || header.length > buffer.size()) {
+        diagnostics.error("the server sent a malformed frame (type ",
+                          static_cast<unsigned>(header.type), ", ", header.length,
+                          " bytes); are client and server the same version?");
+        return {};
+    }
+
+    const std::span<std::uint8_t> payload{buffer.data(), header.length};
+    switch (receive_exactly(socket, payload)) {
+        case ReadResult::kComplete:
+            break;
+        case ReadResult::kEnded:
+            return ended();
+        case ReadResult::kFailed:
+            return failed();
+    }
+    if (header.type != FrameType::kModeRejected) {
+        return {exit_code_for_frame(header.type, payload, diagnostics), 0};
+    }
+    const auto accepted = accepted_modes_of(payload, diagnostics);
+    if (!accepted) return {};
+    diagnostics.debug("the server at ", socket_path, " rejected fd-passing mode; it accepts ",
+                      accepted_modes_name(*accepted));
+    return {kClientFailureExitCode, *accepted};
+}
+
+}  // namespace
+
+FdPassingResult run_fd_passing(const Invocation& invocation) {
+    const ClientConfig& config = invocation.config;
+    const Diagnostics& diagnostics = invocation.diagnostics;
+    const bro::UniqueFd socket = connect_to_server(config.socket_path, diagnostics);
+    if (!socket.valid()) return {};
+
+    RequestOptions options;
+    options.mode = protocol::TransferMode::kFdPassing;
+    options.forwarded_fds = invocation.forwarded_fds;
+    auto request = build_request(config, invocation.arguments, invocation.environment,
+                                 invocation.stdin_was_closed, options, diagnostics);
+    if (!request) return {};
+
+    const std::size_t fd_count = 3 + request->files.size() + invocation.forwarded_fds.size();
+    if (fd_count > kMaxFdsPerMessage) {
+        diagnostics.error("this request would pass ", fd_count, " descriptors (", 3,
+                          " standard streams, ", request->files.size(), " file arguments, ",
+                          invocation.forwarded_fds.size(),
+                          " forwarded fds), but Linux passes at "
+                          "most ",
+                          kMaxFdsPerMessage, " in one message; pass fewer files");
+        return {};
+    }
+
+    // Not captured (a terminal, or no stdin at all): the program reads /dev/null, as in content
+    // mode, instead of the caller's terminal.
+    bro::UniqueFd dev_null;
+    int stdin_fd = STDIN_FILENO;
+    if (request->stdin_mode != protocol::StdinMode::kStreamed) {
+        dev_null.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+        if (!dev_null.valid()) {
+            diagnostics.error("cannot open /dev/null for the program's stdin: ",
+                              SystemError{errno});
+            return {};
+        }
+        stdin_fd = dev_null.get();
+    }
+
+    std::vector<int> fds;
+    fds.reserve(fd_count);
+    fds.push_back(stdin_fd);
+    fds.push_back(STDOUT_FILENO);
+    fds.push_back(STDERR_FILENO);
+    diagnostics.debug("passing fd ", stdin_fd, " as stdin", dev_null.valid() ? " (/dev/null)" : "",
+                      ", fd 1 as stdout, fd 2 as stderr");
+    for (const auto& file : request->files) {
+        fds.push_back(file.fd.get());
+        diagnostics.debug("passing fd ", file.fd.get(), " for argument ", file.argument_index, " (",
+                          file.path, ")");
+    }
+    for (const auto target : invocation.forwarded_fds) {
+        fds.push_back(static_cast<int>(target));
+        diagnostics.debug("passing fd ", target, " as the program's fd ", target);
+    }
+
+    const int error = send_with_fds(socket.get(), request->frame, fds);
+    // The server holds its own references now (or has none to hold): ours are not needed
+    // while the program runs.
+    request->files.clear();
+    dev_null.reset();
+    if (error == EPIPE || error == ECONNRESET) {
+        // The server stopped reading; its answer may still be waiting.
+        diagnostics.debug("the server stopped reading the request: ", SystemError{error});
+    } else if (error != 0) {
+        diagnostics.error("cannot send the request to the server: ", SystemError{error});
+        return {};
+    }
+    diagnostics.debug("sent ", request->frame.size(), " bytes and ", fds.size(),
+                      " descriptors; waiting for the exit status");
+    return receive_reply(socket.get(), config.socket_path, diagnostics);
+}
+
+}  // namespace bro::client

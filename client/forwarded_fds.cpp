@@ -1,0 +1,60 @@
+#include "client/forwarded_fds.hpp"
+
+#include <fcntl.h>
+
+#include <algorithm>
+
+#include "core/limits.hpp"
+#include "core/name_list.hpp"
+
+namespace bro::client {
+namespace {
+
+// Decimal digits only, no sign, no overflow past `max`: "03" is 3, "+3" and "3x" are not fds.
+std::optional<std::uint32_t> parse_fd_number(std::string_view text, std::uint32_t max) {
+    if (text.empty()) return std::nullopt;
+    std::uint64_t value = 0;
+    for (const char c : text) {
+        if (c < '0' || c > '9') return std::nullopt;
+        value = value * 10 + static_cast<std::uint64_t>(c - '0');
+        if (value > max) return std::nullopt;
+    }
+    return static_cast<std::uint32_t>(value);
+}
+
+}  // namespace
+
+std::optional<std::vector<std::uint32_t>> read_forwarded_fds(std::string_view list,
+                                                             const Diagnostics& diagnostics) {
+    const ProtocolLimits limits;
+    const auto items = split_name_list(list);
+    if (items.size() > limits.max_forwarded_fds) {
+        diagnostics.error("BRO_FORWARD_FDS names ", items.size(), " fds, but at most ",
+                          limits.max_forwarded_fds, " can be forwarded");
+        return std::nullopt;
+    }
+    std::vector<std::uint32_t> fds;
+    fds.reserve(items.size());
+    for (const auto item : items) {
+        const auto fd = parse_fd_number(item, limits.max_forwarded_fd_number);
+        if (!fd || *fd < 3) {
+            diagnostics.error("BRO_FORWARD_FDS: \"", item, "\" is not an fd number from 3 to ",
+                              limits.max_forwarded_fd_number,
+                              " (stdin, stdout and stderr are always passed; list only extra "
+                              "fds, separated by commas)");
+            return std::nullopt;
+        }
+        if (std::find(fds.begin(), fds.end(), *fd) != fds.end()) {
+            diagnostics.error("BRO_FORWARD_FDS names fd ", *fd, " twice");
+            return std::nullopt;
+        }
+        if (::fcntl(static_cast<int>(*fd), F_GETFD) < 0) {
+            diagnostics.error("BRO_FORWARD_FDS names fd ", *fd, ", which is not open");
+            return std::nullopt;
+        }
+        fds.push_back(*fd);
+    }
+    return fds;
+}
+
+}  // namespace bro::client

@@ -1,0 +1,25 @@
+#pragma once
+// Everything one run of the client works from, gathered in main() before any connection is
+// made, so each transfer mode (and the fallback from one to the other) starts from the same
+// inputs.
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "client/client_config.hpp"
+#include "client/diagnostics.hpp"
+#include "client/environment.hpp"
+
+namespace bro::client {
+
+struct Invocation {
+    const ClientConfig& config;
+    std::span<const std::string_view> arguments;  // argv[1..]
+    const Environment& environment;
+    bool stdin_was_closed = false;                 // the caller gave no fd 0 at all
+    std::span<const std::uint32_t> forwarded_fds;  // BRO_FORWARD_FDS, validated
+    const Diagnostics& diagnostics;
+};
+
+}  // namespace bro::client

@@ -1,0 +1,239 @@
+// fd-passing mode: the caller's descriptors go to the child; the server relays no data.
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <future>
+
+#include "bro_fixture.hpp"
+
+namespace bro::test {
+namespace {
+
+class FdPassing : public ::testing::Test {
+  protected:
+    TempDir dir;
+    // Runs `command` in /bin/sh with the client at "$BRO" and the server's socket set, so a
+    // test can give the client redirections a shell would.
+    ProcessResult shell(const BroServer& server, const std::string& command,
+                        std::vector<std::string> environment = {}) {
+        ProcessOptions options;
+        options.argv = {"/bin/sh", "-c", command};
+        options.environment = {"BRO=" + client_binary(), "BRO_SOCKET_PATH=" + server.socket_path(),
+                               "PATH=/usr/bin:/bin", "D=" + dir.path()};
+        options.environment.insert(options.environment.end(), environment.begin(),
+                                   environment.end());
+        return run_process(options);
+    }
+};
+
+TEST_F(FdPassing, FileArgumentArrivesAsFd3AndIsReadByTheChild) {
+    BroServer server(dir, dir.write_script("show", R"(echo "$1"; cat "$1")"), {"--fd-passing"});
+    const auto file = dir.write_file("input.txt", "through a descriptor\n");
+    const auto result = run_client(server, {.args = {file}, .environment = {"BRO_FILE_ARGS=1"}});
+    EXPECT_EQ(result.exit_code(), 0) << result.err << server.log();
+    EXPECT_EQ(result.out, "/dev/fd/3\nthrough a descriptor\n");
+}
+
+TEST_F(FdPassing, ChildWritingThroughAFileArgumentChangesTheCallersFile) {
+    BroServer server(dir, "/usr/bin/tee", {"--fd-passing"});
+    const auto file = dir.write_file("out.txt", "old content that must go\n");
+    const auto result = run_client(
+        server, {.args = {file}, .environment = {"BRO_FILE_ARGS=1"}, .stdin_data = "new\n"});
+    EXPECT_EQ(result.exit_code(), 0) << result.err;
+    EXPECT_EQ(read_file(file), "new\n");
+}
+
+TEST_F(FdPassing, AppendRedirectedStdoutKeepsOAppend) {
+    BroServer server(dir, "/bin/echo", {"--fd-passing"});
+    dir.write_file("log", "first\n");
+    const auto result = shell(server, R"("$BRO" second >> "$D/log")");
+    EXPECT_EQ(result.exit_code(), 0) << result.err;
+    EXPECT_EQ(read_file(dir.path() + "/log"), "first\nsecond\n");
+}
+
+TEST_F(FdPassing, ChildWritesStraightIntoTheCallersStdoutFile) {
+    BroServer server(dir, dir.write_script("where", "readlink /proc/$$/fd/1"), {"--fd-passing"});
+    const auto result = shell(server, R"("$BRO" > "$D/out"; cat "$D/out")");
+    EXPECT_EQ(result.exit_code(), 0) << result.err;
+    EXPECT_EQ(result.out, dir.path() + "/out\n") << "stdout was relayed, not passed";
+}
+
+TEST_F(FdPassing, ClosedStdoutGivesTheChildAHarmlessDescriptor) {
+    BroServer server(dir, "/bin/echo", {"--fd-passing"});
+    const auto result = shell(server, R"("$BRO" lost >&-; echo "status $?")");
+    EXPECT_EQ(result.out, "status 0\n") << result.err;
+}
+
+TEST_F(FdPassing, StdinFromARegularFileIsReadDirectly) {
+    BroServer server(dir, "/bin/cat", {"--fd-passing"});
+    const std::string content = random_bytes(2 << 20, 7);
+    dir.write_file("in", content);
+    const auto result = shell(server, R"(exec "$BRO" < "$D/in")");
+    EXPECT_EQ(result.exit_code(), 0) << result.err;
+    EXPECT_TRUE(result.out == content);
+}
+
+TEST_F(FdPassing, ForwardedFdsArriveAtTheirOwnNumbers) {
+    BroServer server(dir, dir.write_script("read-fds", "cat <&3; cat <&5"), {"--fd-passing"});
+    dir.write_file("three", "from three\n");
+    dir.write_file("five", "from five\n");
+    const auto result =
+        shell(server, R"(exec 3<"$D/three" 5<"$D/five"; exec "$BRO")", {"BRO_FORWARD_FDS=3,5"});
+    EXPECT_EQ(result.exit_code(), 0) << result.err;
+    EXPECT_EQ(result.out, "from three\nfrom five\n");
+}
+
+// The server's received copies land on small numbers too, so with many forwarded fds some
+// source and target numbers coincide: each must still arrive (dived drops such an fd).
+TEST_F(FdPassing, ManyForwardedFdsSurviveNumbersThatCollideWithTheServers) {
+    std::string body, redirections, list;
+    for (int fd = 3; fd <= 9; ++fd) {  // sh redirects single-digit fds only
+        const std::string n = std::to_string(fd);
+        dir.write_file(std::string("f").append(n), std::string(n).append("\n"));
+        body.append("cat <&").append(n).append("; ");
+        redirections.append(" ").append(n).append("<\"$D/f").append(n).append("\"");
+        if (!list.empty()) list.append(",");
+        list.append(n);
+    }
+    BroServer server(dir, dir.write_script("read-all", body + "cat \"$1\""), {"--fd-passing"});
+    const auto file = dir.write_file("arg", "file argument\n");
+    const auto result = shell(server, "exec" + redirections + "; exec \"$BRO\" \"$D/arg\"",
+                              {"BRO_FORWARD_FDS=" + list, "BRO_FILE_ARGS=1"});
+    EXPECT_EQ(result.exit_code(), 0) << result.err << server.log();
+    EXPECT_EQ(result.out, "3\n4\n5\n6\n7\n8\n9\nfile argument\n");
+}
+
+TEST_F(FdPassing, ChildHasNoControllingTerminal) {
+    BroServer server(dir, dir.write_script("tty", "cut -d' ' -f7 /proc/$$/stat"), {"--fd-passing"});
+    const auto result = run_client(server, {});
+    EXPECT_EQ(result.out, "0\n") << "tty_nr of the child";
+}
+
+TEST_F(FdPassing, ExitStatusesAreExact) {
+    BroServer server(
+        dir, dir.write_script("exit-with", "[ \"$1\" = kill ] && kill -KILL $$; exit \"$1\""),
+        {"--fd-passing"});
+    EXPECT_EQ(run_client(server, {.args = {"42"}}).exit_code(), 42);
+    EXPECT_EQ(run_client(server, {.args = {"kill"}}).exit_code(), 137);
+}
+
+TEST_F(FdPassing, ServerFdCountIsUnchangedAfterTenThousandInvocations) {
+    BroServer server(dir, "/bin/true", {"--fd-passing"});
+    const auto file = dir.write_file("f", "x");
+    ASSERT_EQ(run_client(server, {}).exit_code(), 0);
+    const int baseline = open_fd_count(server.pid());
+    int failures = 0;
+    for (int i = 0; i < 10000; ++i) {
+        const auto result =
+            run_client(server, {.args = {file}, .environment = {"BRO_FILE_ARGS=1"}});
+        failures += result.exit_code() != 0;
+    }
+    EXPECT_EQ(failures, 0);
+    EXPECT_EQ(open_fd_count(server.pid()), baseline);
+}
+
+TEST_F(FdPassing, TwoHundredConcurrentClientsEachGetTheirOwnOutput) {
+    BroServer server(dir, "/bin/echo", {"--fd-passing"});
+    std::vector<std::future<ProcessResult>> runs;
+    for (int i = 0; i < 200; ++i) {
+        runs.push_back(std::async(std::launch::async, [&, i] {
+            return run_client(server, {.args = {"client", std::to_string(i)}});
+        }));
+    }
+    for (int i = 0; i < 200; ++i) {
+        const auto result = runs[i].get();
+        EXPECT_EQ(result.out, "client " + std::to_string(i) + "\n") << result.err;
+    }
+}
+
+TEST_F(FdPassing, FileInvisibleToTheServerByPathStillReachesTheChild) {
+    ProcessOptions probe;
+    probe.argv = {"/usr/bin/unshare", "-m", "/bin/true"};
+    if (run_process(probe).exit_code() != 0) {
+        GTEST_SKIP() << "unshare -m is not permitted here (needs root or user namespaces)";
+    }
+    BroServer server(dir, "/bin/cat", {"--fd-passing"});
+    const std::string hidden = dir.path() + "/hidden";
+    ASSERT_EQ(mkdir(hidden.c_str(), 0700), 0);
+    // Inside a private mount namespace a tmpfs covers `hidden`: the file exists only there.
+    const auto result = shell(server,
+                              R"(exec unshare -m sh -c 'mount -t tmpfs none "$D/hidden" &&
+                                 echo "only in my namespace" > "$D/hidden/secret" &&
+                                 exec "$BRO" "$D/hidden/secret"')",
+                              {"BRO_FILE_ARGS=1"});
+    EXPECT_EQ(result.exit_code(), 0) << result.err;
+    EXPECT_EQ(result.out, "only in my namespace\n");
+    EXPECT_NE(access((hidden + "/secret").c_str(), F_OK), 0) << "the server can see the file";
+}
+
+// Mode negotiation: the client needs no configuration for either kind of server.
+TEST_F(FdPassing, DefaultClientFallsBackToContentModeForAContentOnlyServer) {
+    BroServer server(dir, dir.write_script("where", "readlink /proc/$$/fd/1"));
+    const auto result = shell(server, R"("$BRO" > "$D/out"; cat "$D/out")");
+    EXPECT_EQ(result.exit_code(), 0) << result.err;
+    EXPECT_EQ(result.out.rfind("pipe:", 0), 0u) << result.out;
+}
+
+TEST_F(FdPassing, ServerAcceptingBothModesGetsFdPassing) {
+    BroServer server(dir, dir.write_script("where", "readlink /proc/$$/fd/1"),
+                     {"--transfer-modes", "content,fd"});
+    const auto result = shell(server, R"("$BRO" > "$D/out"; cat "$D/out")");
+    EXPECT_EQ(result.out, dir.path() + "/out\n");
+}
+
+TEST_F(FdPassing, ForcingContentModeAgainstAnFdOnlyServerSaysWhatToChange) {
+    BroServer server(dir, "/bin/true", {"--fd-passing"});
+    const auto result = run_client(server, {.environment = {"BRO_TRANSFER_MODE=content"}});
+    EXPECT_EQ(result.exit_code(), 125);
+    EXPECT_NE(result.err.find("BRO_TRANSFER_MODE"), std::string::npos) << result.err;
+    EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+}
+
+TEST_F(FdPassing, DescriptorsSentWithAContentRequestAreRefusedAndClosed) {
+    BroServer server(dir, "/bin/echo");
+    ASSERT_EQ(run_client(server, {.args = {"warm"}}).exit_code(), 0);
+    const int baseline = open_fd_count(server.pid());
+    const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::strncpy(address.sun_path, server.socket_path().c_str(), sizeof address.sun_path - 1);
+    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    // A minimal valid content-mode request: magic, version, mode 0, stdin none, umask, cwd "/",
+    // no arguments, environment, files or forwarded fds.
+    const unsigned char request[] = {0x01, 0, 0, 0, 29, 'B', 'R', 'O', 1, 0, 0, 0,
+                                     0x12, 0, 0, 0, 1,  '/', 0,   0,   0, 0, 0, 0,
+                                     0,    0, 0, 0, 0,  0,   0,   0,   0, 0};
+    int passed = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    iovec io{const_cast<unsigned char*>(request), sizeof request};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    msghdr message{};
+    message.msg_iov = &io;
+    message.msg_iovlen = 1;
+    message.msg_control = control;
+    message.msg_controllen = sizeof control;
+    cmsghdr* c = CMSG_FIRSTHDR(&message);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(c), &passed, sizeof passed);
+    ASSERT_EQ(sendmsg(fd, &message, 0), static_cast<ssize_t>(sizeof request));
+    close(passed);
+    unsigned char reply[512];
+    const ssize_t n = read(fd, reply, sizeof reply);
+    close(fd);
+    ASSERT_GT(n, 5);
+    EXPECT_EQ(reply[0], 0x84) << "expected an Error frame";
+    EXPECT_NE(std::string(reinterpret_cast<char*>(reply) + 9, n - 9).find("descriptors"),
+              std::string::npos);
+    EXPECT_EQ(run_client(server, {.args = {"still"}}).out, "still\n");
+    EXPECT_EQ(open_fd_count(server.pid()), baseline);
+}
+
+}  // namespace
+}  // namespace bro::test

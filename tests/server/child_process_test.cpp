@@ -1,0 +1,116 @@
+// Spawner: descriptors reach the child at the numbers asked for, failures name their step.
+
+#include "server/child_process.hpp"
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace bro::server {
+namespace {
+
+struct Pipe {
+    UniqueFd read, write;
+};
+Pipe make_pipe() {
+    int fds[2];
+    EXPECT_EQ(pipe2(fds, O_CLOEXEC), 0);
+    return {UniqueFd(fds[0]), UniqueFd(fds[1])};
+}
+
+std::string read_all(int fd) {
+    std::string out;
+    char buffer[4096];
+    for (ssize_t n; (n = read(fd, buffer, sizeof buffer)) > 0;) out.append(buffer, n);
+    return out;
+}
+
+int wait_exit_code(ChildProcess& child) {
+    int status = 0;
+    EXPECT_EQ(waitpid(child.pid(), &status, 0), child.pid());
+    child.mark_reaped();
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+struct Spawned {
+    std::string out;
+    int exit_code;
+};
+
+Spawned run_shell(const std::string& script, std::vector<FdMapping> extra) {
+    Pipe out = make_pipe();
+    UniqueFd null(open("/dev/null", O_RDWR | O_CLOEXEC));
+    SpawnRequest request;
+    request.executable = "/bin/sh";
+    request.argv = {"sh", "-c", script};
+    request.stdin_fd = null.get();
+    request.stdout_fd = out.write.get();
+    request.stderr_fd = null.get();
+    request.extra_fds = std::move(extra);
+    request.working_directory = "/";
+    request.fallback_directory = "/";
+    Spawner spawner;
+    auto spawned = spawner.spawn(request);
+    EXPECT_TRUE(std::holds_alternative<ChildProcess>(spawned));
+    out.write.reset();
+    Spawned result{read_all(out.read.get()), -1};
+    if (auto* child = std::get_if<ChildProcess>(&spawned))
+        result.exit_code = wait_exit_code(*child);
+    return result;
+}
+
+// dived's bug: dup2(fd, fd) is a no-op that keeps FD_CLOEXEC, so the fd vanished at exec.
+TEST(Spawner, DescriptorAlreadyAtItsTargetNumberSurvivesExec) {
+    Pipe data = make_pipe();
+    ASSERT_EQ(write(data.write.get(), "kept\n", 5), 5);
+    data.write.reset();
+    const int number = data.read.get();  // close-on-exec, like every received descriptor
+    const auto result = run_shell("cat <&" + std::to_string(number), {{number, number}});
+    EXPECT_EQ(result.out, "kept\n");
+    EXPECT_EQ(result.exit_code, 0);
+}
+
+TEST(Spawner, DescriptorsSwappingNumbersBothArrive) {
+    Pipe a = make_pipe(), b = make_pipe();
+    ASSERT_EQ(write(a.write.get(), "a\n", 2), 2);
+    ASSERT_EQ(write(b.write.get(), "b\n", 2), 2);
+    a.write.reset();
+    b.write.reset();
+    const int fa = a.read.get(), fb = b.read.get();
+    // a goes to b's number and b to a's: a naive dup2 order overwrites one before copying it.
+    const auto result = run_shell("cat <&" + std::to_string(fb) + "; cat <&" + std::to_string(fa),
+                                  {{fa, fb}, {fb, fa}});
+    EXPECT_EQ(result.out, "a\nb\n");
+}
+
+TEST(Spawner, UnmappedServerDescriptorsDoNotReachTheChild) {
+    Pipe secret = make_pipe();
+    const auto result = run_shell(
+        "[ -e /proc/self/fd/" + std::to_string(secret.read.get()) + " ] && echo leaked || echo ok",
+        {});
+    EXPECT_EQ(result.out, "ok\n");
+}
+
+TEST(Spawner, MissingExecutableReportsTheExecStepAndErrno) {
+    UniqueFd null(open("/dev/null", O_RDWR | O_CLOEXEC));
+    SpawnRequest request;
+    request.executable = "/nonexistent/tool";
+    request.argv = {"tool"};
+    request.stdin_fd = request.stdout_fd = request.stderr_fd = null.get();
+    request.working_directory = request.fallback_directory = "/";
+    Spawner spawner;
+    auto spawned = spawner.spawn(request);
+    ASSERT_TRUE(std::holds_alternative<ExitStatus>(spawned));
+    const auto& status = std::get<ExitStatus>(spawned);
+    EXPECT_EQ(status.failed_step, SpawnStep::kExecute);
+    EXPECT_EQ(status.error_number, ENOENT);
+    EXPECT_EQ(status.shell_code(), 127);
+    EXPECT_NE(status.message.find("/nonexistent/tool"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace bro::server
