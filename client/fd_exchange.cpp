@@ -60,24 +60,24 @@ ReadResult receive_exactly(int socket, std::span<std::uint8_t> into) {
 FdPassingResult receive_reply(int socket, std::string_view socket_path,
                               const Diagnostics& diagnostics) {
     std::array<std::uint8_t, kReplyBytes> buffer;
-    const auto ended = [&] {
-        diagnostics.error("the server closed the connection before reporting an exit status");
-        return FdPassingResult{};
-    };
-    const auto failed = [&] {
-        diagnostics.error("cannot receive from the server: ", SystemError{errno});
-        return FdPassingResult{};
+    // Receives all of `bytes`; false (after saying why) when the connection ended or failed.
+    const auto receive = [&](std::span<std::uint8_t> bytes) {
+        switch (receive_exactly(socket, bytes)) {
+            case ReadResult::kComplete:
+                return true;
+            case ReadResult::kEnded:
+                diagnostics.error(
+                    "the server closed the connection before reporting an exit status");
+                return false;
+            case ReadResult::kFailed:
+                diagnostics.error("cannot receive from the server: ", SystemError{errno});
+                return false;
+        }
+        return false;
     };
 
     const std::span<std::uint8_t> header_bytes{buffer.data(), kFrameHeaderBytes};
-    switch (receive_exactly(socket, header_bytes)) {
-        case ReadResult::kComplete:
-            break;
-        case ReadResult::kEnded:
-            return ended();
-        case ReadResult::kFailed:
-            return failed();
-    }
+    if (!receive(header_bytes)) return {};
     const auto decoded = protocol::decode_frame_header(header_bytes, ProtocolLimits{});
     if (const auto* error = std::get_if<protocol::FrameHeaderError>(&decoded)) {
         diagnostics.error("the server sent a malformed frame: ", error->message,
@@ -99,14 +99,7 @@ FdPassingResult receive_reply(int socket, std::string_view socket_path,
     }
 
     const std::span<std::uint8_t> payload{buffer.data(), header.length};
-    switch (receive_exactly(socket, payload)) {
-        case ReadResult::kComplete:
-            break;
-        case ReadResult::kEnded:
-            return ended();
-        case ReadResult::kFailed:
-            return failed();
-    }
+    if (!receive(payload)) return {};
     if (header.type != FrameType::kModeRejected) {
         return {exit_code_for_frame(header.type, payload, diagnostics), 0};
     }
