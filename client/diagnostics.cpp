@@ -83,6 +83,7 @@ const char* errno_name(int number) {
 void LogLine::append(std::string_view text) {
     const std::size_t room = text_.size() - size_;
     const std::size_t count = std::min(room, text.size());
+    if (count == 0) return;  // an empty view may carry a null pointer, which memcpy must not get
     std::memcpy(text_.data() + size_, text.data(), count);
     size_ += count;
 }
