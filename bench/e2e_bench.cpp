@@ -1,18 +1,27 @@
 // bro_e2e_bench: end-to-end comparison of running a command directly with running it through
-// bro (content mode). It starts its own bro-servers (for /bin/true and /bin/cat) on sockets in a
-// private temp dir, then measures, always interleaving the direct baseline and the bro run in one
-// loop so that machine noise hits both alike:
+// bro, in content mode and in fd-passing mode. It starts its own bro-servers on sockets in a
+// private temp dir (for /bin/true and /bin/cat, each once content-only and once with
+// --fd-passing), then measures, always interleaving the direct baseline and every bro arm in one
+// loop so that machine noise hits all of them alike. Every bro-client run pins its mode with
+// BRO_TRANSFER_MODE (content or fd), except the one arm that measures the default (auto)
+// against a content-only server, which pays for the refused fd attempt and the fallback:
 //
 //  latency     /bin/true spawned directly (posix_spawn + waitpid) vs bro-client against a server
-//              whose executable is /bin/true, plus bro-client alone (socket absent: it starts,
-//              fails to connect and exits), the client's own share. stdin and stdout are
-//              /dev/null for all. Reports p50/p90/p99, the ratio of medians, and its spread: the
-//              min/max of the ratio of medians within each of --blocks consecutive blocks.
+//              whose executable is /bin/true: content mode (BRO_TRANSFER_MODE=content,
+//              content-only server), fd mode (BRO_TRANSFER_MODE=fd, --fd-passing server), and
+//              auto against the content-only server (fd attempt, ModeRejected, content retry);
+//              plus bro-client alone (socket absent: it starts, fails to connect and exits), the
+//              client's own share. stdin and stdout are /dev/null for all. Reports p50/p90/p99,
+//              each arm's ratio of medians to direct, and its spread: the min/max of the ratio
+//              of medians within each of --blocks consecutive blocks. The fallback cost is the
+//              difference of medians auto - content, with the same per-block spread.
 //  throughput  --bytes from a producer thread through `cat`: producer -> /bin/cat -> sink vs
-//              producer -> bro-client[cat server] -> sink, where the sink is a pipe read and
-//              discarded by a thread (--sink pipe) or /dev/null as the child's stdout (--sink
-//              null, DESIGN §5's `head | cat >/dev/null`). --repeats pairs per sink; reports GB/s
-//              medians, the ratio of medians, and the min/max of the per-pair ratios.
+//              producer -> bro-client[cat server] -> sink in content mode and in fd mode, where
+//              the sink is a pipe read and discarded by a thread (--sink pipe) or /dev/null as
+//              the child's stdout (--sink null, DESIGN §5's `head | cat >/dev/null`). --repeats
+//              interleaved triples (direct, content, fd; the order rotates) per sink and write
+//              size; reports GB/s medians, each mode's ratio of medians to direct, and the
+//              min/max of the per-triple ratios.
 //
 // Usage: bro_e2e_bench --server PATH --client PATH [--rounds N] [--warmup N] [--blocks N]
 //                      [--bytes N] [--repeats N] [--sink pipe|null|both] [--chunks N,...]
@@ -37,6 +46,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cmath>
 #include <cstdint>
@@ -176,10 +186,15 @@ void expect_success(int status, const char* what, int expected = 0) {
 
 class Server {
   public:
-    Server(const std::string& server_path, const std::string& executable, std::string socket_path)
+    // fd_passing: the server accepts only fd-passing requests (--fd-passing); otherwise only
+    // content mode (the server's default).
+    Server(const std::string& server_path, const std::string& executable, std::string socket_path,
+           bool fd_passing)
         : socket_path_(std::move(socket_path)) {
-        const Argv argv({server_path, "--executable", executable, "--socket-path", socket_path_,
-                         "--log-level", "warn"});
+        std::vector<std::string> args = {server_path,  "--executable", executable, "--socket-path",
+                                         socket_path_, "--log-level",  "warn"};
+        if (fd_passing) args.emplace_back("--fd-passing");
+        const Argv argv(std::move(args));
         const Environment env({});
         pid_ = spawn(argv, env, {});
         try {
@@ -300,66 +315,131 @@ struct Distribution {
     }
 };
 
-struct LatencyResult {
-    std::size_t rounds;
-    Distribution direct, bro;  // seconds
-    Distribution client_only;  // bro-client alone: no server, connect() fails
-    double ratio;              // median(bro) / median(direct)
-    double ratio_min, ratio_max;
-    std::vector<double> block_ratios;
+// Latency arms, in the order of the loop's rotation and of the report.
+enum class LatencyArm { kDirect, kContent, kFd, kAutoFallback, kClientOnly };
+constexpr std::size_t kLatencyArms = 5;
+constexpr std::array<LatencyArm, kLatencyArms> kAllLatencyArms = {
+    LatencyArm::kDirect, LatencyArm::kContent, LatencyArm::kFd, LatencyArm::kAutoFallback,
+    LatencyArm::kClientOnly};
+
+const char* latency_arm_label(LatencyArm arm) {
+    switch (arm) {
+        case LatencyArm::kDirect:
+            return "`/bin/true` direct";
+        case LatencyArm::kContent:
+            return "bro content mode (`BRO_TRANSFER_MODE=content`)";
+        case LatencyArm::kFd:
+            return "bro fd mode (`BRO_TRANSFER_MODE=fd`, `--fd-passing` server)";
+        case LatencyArm::kAutoFallback:
+            return "bro auto against a content-only server (fd attempt + fallback)";
+        case LatencyArm::kClientOnly:
+            return "bro-client alone (no server, connect fails)";
+    }
+    return "?";
+}
+
+const char* latency_arm_key(LatencyArm arm) {
+    switch (arm) {
+        case LatencyArm::kDirect:
+            return "direct";
+        case LatencyArm::kContent:
+            return "content";
+        case LatencyArm::kFd:
+            return "fd";
+        case LatencyArm::kAutoFallback:
+            return "auto_fallback";
+        case LatencyArm::kClientOnly:
+            return "client_only";
+    }
+    return "?";
+}
+
+// A statistic over the whole run and its spread over consecutive blocks of rounds.
+struct Spread {
+    double value = 0, min = 0, max = 0;
+    std::vector<double> blocks;
 };
 
-LatencyResult measure_latency(const Options& options, const Server& server) {
+struct LatencyResult {
+    std::size_t rounds;
+    std::array<Distribution, kLatencyArms> arms;  // seconds
+    std::array<Spread, kLatencyArms> ratios;      // median(arm) / median(direct)
+    Spread fallback_seconds;                      // median(auto fallback) - median(content)
+};
+
+LatencyResult measure_latency(const Options& options, const Server& content_server,
+                              const Server& fd_server) {
     const Argv direct_argv({"/bin/true"});
-    const Environment direct_env({});
     const Argv client_argv({options.client});
-    const Environment client_env({"BRO_SOCKET_PATH=" + server.socket_path()});
-    // The client's own cost: start, read its configuration, fail to connect, exit.
-    const Environment no_server_env({"BRO_SOCKET_PATH=" + server.socket_path() + ".absent"});
+    // Pinned modes, so that the content arm does not first try fd passing and fall back.
+    const std::array<Environment, kLatencyArms> envs = {
+        Environment({}),
+        Environment(
+            {"BRO_SOCKET_PATH=" + content_server.socket_path(), "BRO_TRANSFER_MODE=content"}),
+        Environment({"BRO_SOCKET_PATH=" + fd_server.socket_path(), "BRO_TRANSFER_MODE=fd"}),
+        // The default (auto): fd attempt, ModeRejected, then the content-mode retry.
+        Environment({"BRO_SOCKET_PATH=" + content_server.socket_path()}),
+        // The client's own cost: start, read its configuration, fail to connect, exit.
+        Environment({"BRO_SOCKET_PATH=" + content_server.socket_path() + ".absent",
+                     "BRO_TRANSFER_MODE=content"}),
+    };
+    const auto run = [&](LatencyArm arm) {
+        const auto index = static_cast<std::size_t>(arm);
+        switch (arm) {
+            case LatencyArm::kDirect:
+                return time_run(direct_argv, envs[index]);
+            case LatencyArm::kClientOnly:
+                return time_run(client_argv, envs[index], kClientFailureExit);
+            default:
+                return time_run(client_argv, envs[index]);
+        }
+    };
 
     for (std::size_t i = 0; i < options.warmup; ++i) {
-        time_run(direct_argv, direct_env);
-        time_run(client_argv, client_env);
-        time_run(client_argv, no_server_env, kClientFailureExit);
+        for (LatencyArm arm : kAllLatencyArms) run(arm);
     }
-    std::vector<double> direct, bro, client_only;
-    direct.reserve(options.rounds);
-    bro.reserve(options.rounds);
-    client_only.reserve(options.rounds);
+    std::array<std::vector<double>, kLatencyArms> samples;
+    for (auto& s : samples) s.reserve(options.rounds);
     for (std::size_t i = 0; i < options.rounds; ++i) {
         // Rotate which goes first so none always runs right after the same other one.
-        for (std::size_t k = 0; k < 3; ++k) {
-            switch ((i + k) % 3) {
-                case 0:
-                    direct.push_back(time_run(direct_argv, direct_env));
-                    break;
-                case 1:
-                    bro.push_back(time_run(client_argv, client_env));
-                    break;
-                default:
-                    client_only.push_back(time_run(client_argv, no_server_env, kClientFailureExit));
-                    break;
-            }
+        for (std::size_t k = 0; k < kLatencyArms; ++k) {
+            const std::size_t index = (i + k) % kLatencyArms;
+            samples[index].push_back(run(kAllLatencyArms[index]));
         }
     }
+
     LatencyResult result{};
     result.rounds = options.rounds;
-    result.direct = Distribution::of(direct);
-    result.bro = Distribution::of(bro);
-    result.client_only = Distribution::of(client_only);
-    result.ratio = result.bro.p50 / result.direct.p50;
+    for (std::size_t a = 0; a < kLatencyArms; ++a) result.arms[a] = Distribution::of(samples[a]);
+    const auto& direct = samples[static_cast<std::size_t>(LatencyArm::kDirect)];
+    const auto& content = samples[static_cast<std::size_t>(LatencyArm::kContent)];
+    const auto& fallback = samples[static_cast<std::size_t>(LatencyArm::kAutoFallback)];
     const std::size_t blocks = std::max<std::size_t>(1, std::min(options.blocks, options.rounds));
     const std::size_t per_block = options.rounds / blocks;
-    for (std::size_t b = 0; b < blocks; ++b) {
+    const auto block_median = [&](const std::vector<double>& v, std::size_t b) {
         const auto begin = static_cast<std::ptrdiff_t>(b * per_block);
         const auto end =
             static_cast<std::ptrdiff_t>(b + 1 == blocks ? options.rounds : (b + 1) * per_block);
-        const std::vector<double> d(direct.begin() + begin, direct.begin() + end);
-        const std::vector<double> r(bro.begin() + begin, bro.begin() + end);
-        result.block_ratios.push_back(median(r) / median(d));
+        return median(std::vector<double>(v.begin() + begin, v.begin() + end));
+    };
+    const auto finish = [](Spread& s) {
+        s.min = *std::min_element(s.blocks.begin(), s.blocks.end());
+        s.max = *std::max_element(s.blocks.begin(), s.blocks.end());
+    };
+    for (std::size_t a = 0; a < kLatencyArms; ++a) {
+        Spread& r = result.ratios[a];
+        r.value = median(samples[a]) / median(direct);
+        for (std::size_t b = 0; b < blocks; ++b) {
+            r.blocks.push_back(block_median(samples[a], b) / block_median(direct, b));
+        }
+        finish(r);
     }
-    result.ratio_min = *std::min_element(result.block_ratios.begin(), result.block_ratios.end());
-    result.ratio_max = *std::max_element(result.block_ratios.begin(), result.block_ratios.end());
+    Spread& f = result.fallback_seconds;
+    f.value = median(fallback) - median(content);
+    for (std::size_t b = 0; b < blocks; ++b) {
+        f.blocks.push_back(block_median(fallback, b) - block_median(content, b));
+    }
+    finish(f);
     return result;
 }
 
@@ -413,52 +493,99 @@ double time_pipeline(const Argv& argv, const Environment& env, std::uint64_t byt
     return elapsed;
 }
 
+// Throughput arms; each repeat is one interleaved triple, in a rotating order.
+enum class PipeArm { kDirect, kContent, kFd };
+constexpr std::size_t kPipeArms = 3;
+constexpr std::array<PipeArm, kPipeArms> kAllPipeArms = {PipeArm::kDirect, PipeArm::kContent,
+                                                         PipeArm::kFd};
+
+const char* pipe_arm_label(PipeArm arm) {
+    switch (arm) {
+        case PipeArm::kDirect:
+            return "`cat` direct";
+        case PipeArm::kContent:
+            return "bro content mode";
+        case PipeArm::kFd:
+            return "bro fd mode";
+    }
+    return "?";
+}
+
+const char* pipe_arm_key(PipeArm arm) {
+    switch (arm) {
+        case PipeArm::kDirect:
+            return "direct";
+        case PipeArm::kContent:
+            return "content";
+        case PipeArm::kFd:
+            return "fd";
+    }
+    return "?";
+}
+
+struct ArmThroughput {
+    std::vector<double> gbps;
+    std::vector<double> ratios;  // per triple: direct's time / this arm's time
+    double median = 0;           // GB/s
+    double ratio = 0;            // median(arm) / median(direct)
+    double ratio_min = 0, ratio_max = 0;
+};
+
 struct ThroughputResult {
     Sink sink;
     std::size_t chunk;
     std::uint64_t bytes;
-    std::vector<double> direct_gbps, bro_gbps, pair_ratios;
-    double direct_median, bro_median, ratio, ratio_min, ratio_max;
+    std::array<ArmThroughput, kPipeArms> arms;
 };
 
-ThroughputResult measure_throughput(const Options& options, const Server& server, Sink sink,
-                                    std::size_t chunk) {
+ThroughputResult measure_throughput(const Options& options, const Server& content_server,
+                                    const Server& fd_server, Sink sink, std::size_t chunk) {
     const Argv direct_argv({"/bin/cat"});
-    const Environment direct_env({});
     const Argv client_argv({options.client});
-    const Environment client_env({"BRO_SOCKET_PATH=" + server.socket_path()});
+    const std::array<Environment, kPipeArms> envs = {
+        Environment({}),
+        Environment(
+            {"BRO_SOCKET_PATH=" + content_server.socket_path(), "BRO_TRANSFER_MODE=content"}),
+        Environment({"BRO_SOCKET_PATH=" + fd_server.socket_path(), "BRO_TRANSFER_MODE=fd"}),
+    };
+    const auto run = [&](std::size_t index, std::uint64_t bytes) {
+        const Argv& argv = kAllPipeArms[index] == PipeArm::kDirect ? direct_argv : client_argv;
+        return time_pipeline(argv, envs[index], bytes, sink, chunk);
+    };
     const double gb = static_cast<double>(options.bytes) / 1e9;
 
     // Warm-up with a small transfer each (page cache, first-touch of the server's buffers).
-    time_pipeline(direct_argv, direct_env, 8 << 20, sink, chunk);
-    time_pipeline(client_argv, client_env, 8 << 20, sink, chunk);
+    for (std::size_t a = 0; a < kPipeArms; ++a) run(a, 8 << 20);
 
     ThroughputResult result{};
     result.sink = sink;
     result.chunk = chunk;
     result.bytes = options.bytes;
     for (std::size_t i = 0; i < options.repeats; ++i) {
-        double direct = 0, bro = 0;
-        if (i % 2 == 0) {
-            direct = time_pipeline(direct_argv, direct_env, options.bytes, sink, chunk);
-            bro = time_pipeline(client_argv, client_env, options.bytes, sink, chunk);
-        } else {
-            bro = time_pipeline(client_argv, client_env, options.bytes, sink, chunk);
-            direct = time_pipeline(direct_argv, direct_env, options.bytes, sink, chunk);
+        std::array<double, kPipeArms> seconds{};
+        for (std::size_t k = 0; k < kPipeArms; ++k) {
+            const std::size_t index = (i + k) % kPipeArms;
+            seconds[index] = run(index, options.bytes);
         }
-        result.direct_gbps.push_back(gb / direct);
-        result.bro_gbps.push_back(gb / bro);
-        result.pair_ratios.push_back(direct / bro);
+        const double direct = seconds[static_cast<std::size_t>(PipeArm::kDirect)];
+        for (std::size_t a = 0; a < kPipeArms; ++a) {
+            result.arms[a].gbps.push_back(gb / seconds[a]);
+            result.arms[a].ratios.push_back(direct / seconds[a]);
+        }
         std::fprintf(stderr,
-                     "  throughput (%s sink, %zu KiB writes) pair %zu/%zu: direct %.2f GB/s, bro "
-                     "%.2f GB/s\n",
-                     sink_name(sink), chunk >> 10, i + 1, options.repeats, gb / direct, gb / bro);
+                     "  throughput (%s sink, %zu KiB writes) triple %zu/%zu: direct %.2f GB/s, "
+                     "content %.2f GB/s, fd %.2f GB/s\n",
+                     sink_name(sink), chunk >> 10, i + 1, options.repeats, gb / seconds[0],
+                     gb / seconds[1], gb / seconds[2]);
     }
-    result.direct_median = median(result.direct_gbps);
-    result.bro_median = median(result.bro_gbps);
-    result.ratio = result.bro_median / result.direct_median;
-    result.ratio_min = *std::min_element(result.pair_ratios.begin(), result.pair_ratios.end());
-    result.ratio_max = *std::max_element(result.pair_ratios.begin(), result.pair_ratios.end());
+    const double direct_median =
+        median(result.arms[static_cast<std::size_t>(PipeArm::kDirect)].gbps);
+    for (auto& arm : result.arms) {
+        arm.median = median(arm.gbps);
+        arm.ratio = arm.median / direct_median;
+        arm.ratio_min = *std::min_element(arm.ratios.begin(), arm.ratios.end());
+        arm.ratio_max = *std::max_element(arm.ratios.begin(), arm.ratios.end());
+    }
     return result;
 }
 
@@ -493,32 +620,45 @@ std::string gbps_row(const char* name, double med, const std::vector<double>& v)
 void print_latency(const LatencyResult& l) {
     std::printf("Latency, `true` (%zu interleaved rounds, ms)\n\n", l.rounds);
     std::printf("| run | p50 | p90 | p99 | mean | min |\n|---|---|---|---|---|---|\n");
-    auto row = [](const char* name, const Distribution& d) {
-        std::printf("| %s | %s | %s | %s | %s | %s |\n", name, ms(d.p50).c_str(), ms(d.p90).c_str(),
-                    ms(d.p99).c_str(), ms(d.mean).c_str(), ms(d.min).c_str());
-    };
-    row("`/bin/true` direct", l.direct);
-    row("bro content mode", l.bro);
-    row("bro-client alone (no server, connect fails)", l.client_only);
+    for (LatencyArm arm : kAllLatencyArms) {
+        const Distribution& d = l.arms[static_cast<std::size_t>(arm)];
+        std::printf("| %s | %s | %s | %s | %s | %s |\n", latency_arm_label(arm), ms(d.p50).c_str(),
+                    ms(d.p90).c_str(), ms(d.p99).c_str(), ms(d.mean).c_str(), ms(d.min).c_str());
+    }
+    const Distribution& direct = l.arms[static_cast<std::size_t>(LatencyArm::kDirect)];
+    for (LatencyArm arm : {LatencyArm::kContent, LatencyArm::kFd, LatencyArm::kAutoFallback}) {
+        const Distribution& d = l.arms[static_cast<std::size_t>(arm)];
+        const Spread& r = l.ratios[static_cast<std::size_t>(arm)];
+        std::printf("| **ratio %s/direct** | **%sx** (blocks %sx-%sx) | %sx | %sx | %sx | %sx |\n",
+                    latency_arm_key(arm), fixed(r.value, 2).c_str(), fixed(r.min, 2).c_str(),
+                    fixed(r.max, 2).c_str(), fixed(d.p90 / direct.p90, 2).c_str(),
+                    fixed(d.p99 / direct.p99, 2).c_str(), fixed(d.mean / direct.mean, 2).c_str(),
+                    fixed(d.min / direct.min, 2).c_str());
+    }
+    const Spread& f = l.fallback_seconds;
     std::printf(
-        "| **ratio bro/direct** | **%sx** (blocks %sx-%sx) | %sx | %sx | %sx | %sx |\n",
-        fixed(l.ratio, 2).c_str(), fixed(l.ratio_min, 2).c_str(), fixed(l.ratio_max, 2).c_str(),
-        fixed(l.bro.p90 / l.direct.p90, 2).c_str(), fixed(l.bro.p99 / l.direct.p99, 2).c_str(),
-        fixed(l.bro.mean / l.direct.mean, 2).c_str(), fixed(l.bro.min / l.direct.min, 2).c_str());
+        "\nFallback cost (auto against a content-only server minus pinned content, p50): "
+        "%s ms (blocks %s-%s ms)\n",
+        ms(f.value).c_str(), ms(f.min).c_str(), ms(f.max).c_str());
 }
 
 void print_throughput(const ThroughputResult& t) {
     std::printf(
-        "\nThroughput, %s MiB producer (%zu KiB writes) -> cat -> %s (%zu interleaved pairs, "
+        "\nThroughput, %s MiB producer (%zu KiB writes) -> cat -> %s (%zu interleaved triples, "
         "GB/s)\n\n",
         fixed(static_cast<double>(t.bytes) / (1 << 20), 0).c_str(), t.chunk >> 10,
-        t.sink == Sink::kPipe ? "pipe read by a thread" : "/dev/null", t.direct_gbps.size());
+        t.sink == Sink::kPipe ? "pipe read by a thread" : "/dev/null", t.arms.front().gbps.size());
     std::printf("| run | median | min | max |\n|---|---|---|---|\n");
-    std::printf("%s", gbps_row("`cat` direct", t.direct_median, t.direct_gbps).c_str());
-    std::printf("%s", gbps_row("bro content mode", t.bro_median, t.bro_gbps).c_str());
-    std::printf("| **ratio bro/direct** | **%sx** (pairs %sx-%sx) | | |\n",
-                fixed(t.ratio, 2).c_str(), fixed(t.ratio_min, 2).c_str(),
-                fixed(t.ratio_max, 2).c_str());
+    for (PipeArm arm : kAllPipeArms) {
+        const ArmThroughput& a = t.arms[static_cast<std::size_t>(arm)];
+        std::printf("%s", gbps_row(pipe_arm_label(arm), a.median, a.gbps).c_str());
+    }
+    for (PipeArm arm : {PipeArm::kContent, PipeArm::kFd}) {
+        const ArmThroughput& a = t.arms[static_cast<std::size_t>(arm)];
+        std::printf("| **ratio %s/direct** | **%sx** (triples %sx-%sx) | | |\n", pipe_arm_key(arm),
+                    fixed(a.ratio, 2).c_str(), fixed(a.ratio_min, 2).c_str(),
+                    fixed(a.ratio_max, 2).c_str());
+    }
 }
 
 void print_report(const std::optional<LatencyResult>& latency,
@@ -562,18 +702,23 @@ void write_json(const std::string& path, const std::optional<LatencyResult>& lat
                 const std::vector<ThroughputResult>& throughputs, int pinned_cpu) {
     std::ostringstream j;
     j << "{\n  \"machine\": \"" << json_escape(machine_description()) << "\",\n";
-    j << "  \"mode\": \"content\",\n";
     j << "  \"pinned_cpu\": " << pinned_cpu << ",\n";
     if (latency) {
         const LatencyResult& l = *latency;
         j << "  \"latency\": {\n    \"rounds\": " << l.rounds << ",\n";
-        j << "    \"direct\": " << json_distribution(l.direct) << ",\n";
-        j << "    \"bro\": " << json_distribution(l.bro) << ",\n";
-        j << "    \"client_only\": " << json_distribution(l.client_only) << ",\n";
-        j << "    \"ratio_p50\": " << fixed(l.ratio, 3) << ",\n";
-        j << "    \"ratio_block_min\": " << fixed(l.ratio_min, 3) << ",\n";
-        j << "    \"ratio_block_max\": " << fixed(l.ratio_max, 3) << ",\n";
-        j << "    \"block_ratios\": " << json_array(l.block_ratios, 3) << "\n  },\n";
+        for (LatencyArm arm : kAllLatencyArms) {
+            const auto a = static_cast<std::size_t>(arm);
+            j << "    \"" << latency_arm_key(arm)
+              << "\": {\"distribution\": " << json_distribution(l.arms[a])
+              << ", \"ratio_p50\": " << fixed(l.ratios[a].value, 3)
+              << ", \"ratio_block_min\": " << fixed(l.ratios[a].min, 3)
+              << ", \"ratio_block_max\": " << fixed(l.ratios[a].max, 3)
+              << ", \"block_ratios\": " << json_array(l.ratios[a].blocks, 3) << "},\n";
+        }
+        const Spread& f = l.fallback_seconds;
+        j << "    \"fallback_cost_p50_ms\": " << ms(f.value) << ",\n";
+        j << "    \"fallback_cost_block_min_ms\": " << ms(f.min) << ",\n";
+        j << "    \"fallback_cost_block_max_ms\": " << ms(f.max) << "\n  },\n";
     }
     j << "  \"throughput\": [";
     for (std::size_t i = 0; i < throughputs.size(); ++i) {
@@ -581,15 +726,16 @@ void write_json(const std::string& path, const std::optional<LatencyResult>& lat
         j << (i ? ",\n" : "\n");
         j << "    {\n      \"sink\": \"" << sink_name(t.sink) << "\",\n";
         j << "      \"bytes\": " << t.bytes << ",\n";
-        j << "      \"producer_write_bytes\": " << t.chunk << ",\n";
-        j << "      \"direct_gbps\": " << json_array(t.direct_gbps, 3) << ",\n";
-        j << "      \"bro_gbps\": " << json_array(t.bro_gbps, 3) << ",\n";
-        j << "      \"direct_median_gbps\": " << fixed(t.direct_median, 3) << ",\n";
-        j << "      \"bro_median_gbps\": " << fixed(t.bro_median, 3) << ",\n";
-        j << "      \"ratio\": " << fixed(t.ratio, 3) << ",\n";
-        j << "      \"ratio_pair_min\": " << fixed(t.ratio_min, 3) << ",\n";
-        j << "      \"ratio_pair_max\": " << fixed(t.ratio_max, 3) << ",\n";
-        j << "      \"pair_ratios\": " << json_array(t.pair_ratios, 3) << "\n    }";
+        j << "      \"producer_write_bytes\": " << t.chunk;
+        for (PipeArm arm : kAllPipeArms) {
+            const ArmThroughput& a = t.arms[static_cast<std::size_t>(arm)];
+            j << ",\n      \"" << pipe_arm_key(arm) << "\": {\"gbps\": " << json_array(a.gbps, 3)
+              << ", \"median_gbps\": " << fixed(a.median, 3) << ", \"ratio\": " << fixed(a.ratio, 3)
+              << ", \"ratio_triple_min\": " << fixed(a.ratio_min, 3)
+              << ", \"ratio_triple_max\": " << fixed(a.ratio_max, 3)
+              << ", \"triple_ratios\": " << json_array(a.ratios, 3) << "}";
+        }
+        j << "\n    }";
     }
     j << "\n  ]\n}\n";
     std::ofstream file(path);
@@ -697,21 +843,26 @@ int main(int argc, char** argv) {
             if (sched_setaffinity(0, sizeof set, &set) != 0) fail(errno_text("sched_setaffinity"));
         }
         const TempDir dir;
-        const Server true_server(options.server, "/bin/true", dir.path() + "/true.sock");
-        const Server cat_server(options.server, "/bin/cat", dir.path() + "/cat.sock");
+        const Server true_server(options.server, "/bin/true", dir.path() + "/true.sock", false);
+        const Server true_fd_server(options.server, "/bin/true", dir.path() + "/true-fd.sock",
+                                    true);
+        const Server cat_server(options.server, "/bin/cat", dir.path() + "/cat.sock", false);
+        const Server cat_fd_server(options.server, "/bin/cat", dir.path() + "/cat-fd.sock", true);
 
         std::optional<LatencyResult> latency;
         if (!options.skip_latency) {
             std::fprintf(stderr, "latency: %zu warm-up + %zu interleaved rounds...\n",
                          options.warmup, options.rounds);
-            latency = measure_latency(options, true_server);
+            latency = measure_latency(options, true_server, true_fd_server);
         }
-        std::fprintf(stderr, "throughput: %llu bytes x %zu interleaved pairs per sink...\n",
-                     static_cast<unsigned long long>(options.bytes), options.repeats);
+        std::fprintf(
+            stderr, "throughput: %llu bytes x %zu interleaved triples per sink and write size...\n",
+            static_cast<unsigned long long>(options.bytes), options.repeats);
         std::vector<ThroughputResult> throughputs;
         for (Sink sink : options.sinks) {
             for (std::size_t chunk : options.chunks) {
-                throughputs.push_back(measure_throughput(options, cat_server, sink, chunk));
+                throughputs.push_back(
+                    measure_throughput(options, cat_server, cat_fd_server, sink, chunk));
             }
         }
 
