@@ -120,7 +120,7 @@ void encode_exit_bench(benchmark::State& state) {
     std::vector<std::uint8_t> out;
     for (auto _ : state) {
         out.clear();
-        encode_exit(status, out);
+        encode_exit(status, {}, out);
         benchmark::DoNotOptimize(out.data());
     }
 }
@@ -128,7 +128,7 @@ BENCHMARK(encode_exit_bench)->Name("protocol/encode_exit");
 
 void decode_exit_bench(benchmark::State& state) {
     std::vector<std::uint8_t> frame;
-    encode_exit(ExitStatus::signaled(9, false), frame);
+    encode_exit(ExitStatus::signaled(9, false), {}, frame);
     const auto payload = std::span(frame).subspan(kFrameHeaderBytes);
     const ProtocolLimits limits;
     for (auto _ : state) {

@@ -1,9 +1,9 @@
 #include "client/control_frames.hpp"
 
-#include <string>
 #include <variant>
 
 #include "client/exit_code.hpp"
+#include "core/reply_decoding.hpp"
 #include "core/limits.hpp"
 
 namespace bro::client {
@@ -19,31 +19,50 @@ bool control_frame_length_ok(FrameType type, std::uint32_t length) {
     return type != FrameType::kModeRejected || length == 1;
 }
 
+void report_malformed_header(const protocol::FrameHeaderError& error,
+                             const Diagnostics& diagnostics) {
+    constexpr std::string_view kHint = "; are client and server the same version?";
+    using Reason = protocol::FrameHeaderError::Reason;
+    switch (error.reason) {
+        case Reason::kTruncated:
+            diagnostics.error("the server sent a truncated frame header", kHint);
+            return;
+        case Reason::kUnknownType:
+            diagnostics.error("the server sent a frame of unknown type ", error.type, kHint);
+            return;
+        case Reason::kTooLong:
+            diagnostics.error("the server sent a frame of type ", error.type, " of ", error.length,
+                              " bytes, limit ", error.limit, kHint);
+            return;
+    }
+}
+
 int exit_code_for_frame(FrameType type, std::span<const std::uint8_t> payload,
                         const Diagnostics& diagnostics) {
     if (type == FrameType::kError) {
         const auto decoded = protocol::decode_error(payload, ProtocolLimits{});
-        if (const auto* message = std::get_if<std::string>(&decoded)) {
+        if (const auto* message = std::get_if<std::string_view>(&decoded)) {
             diagnostics.error("the server refused the request: ", *message);
         } else {
             diagnostics.error("the server sent a malformed error frame: ",
-                              std::get<protocol::DecodeError>(decoded).message);
+                              std::get<protocol::MalformedReply>(decoded).what);
         }
         return kClientFailureExitCode;
     }
     const auto decoded = protocol::decode_exit(payload, ProtocolLimits{});
-    if (const auto* error = std::get_if<protocol::DecodeError>(&decoded)) {
-        diagnostics.error("the server sent a malformed exit frame: ", error->message);
+    if (const auto* error = std::get_if<protocol::MalformedReply>(&decoded)) {
+        diagnostics.error("the server sent a malformed exit frame: ", error->what);
         return kClientFailureExitCode;
     }
-    return exit_code_for(std::get<ExitStatus>(decoded), diagnostics);
+    const auto& report = std::get<protocol::ExitReport>(decoded);
+    return exit_code_for(report.status, report.detail, diagnostics);
 }
 
 std::optional<std::uint8_t> accepted_modes_of(std::span<const std::uint8_t> payload,
                                               const Diagnostics& diagnostics) {
     const auto decoded = protocol::decode_mode_rejected(payload);
-    if (const auto* error = std::get_if<protocol::DecodeError>(&decoded)) {
-        diagnostics.error("the server sent a malformed frame: ", error->message,
+    if (const auto* error = std::get_if<protocol::MalformedReply>(&decoded)) {
+        diagnostics.error("the server sent a malformed frame: ", error->what,
                           "; are client and server the same version?");
         return std::nullopt;
     }

@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "client/diagnostics.hpp"
-#include "core/protocol.hpp"
+#include "core/wire.hpp"
 
 namespace bro::client {
 
@@ -20,6 +20,10 @@ bool is_control_frame(protocol::FrameType type);
 // and Error; a ModeRejected payload is one byte, so anything longer is refused before it is
 // buffered.
 bool control_frame_length_ok(protocol::FrameType type, std::uint32_t length);
+
+// Reports a frame header that does not follow the protocol (likely a version mismatch).
+void report_malformed_header(const protocol::FrameHeaderError& error,
+                             const Diagnostics& diagnostics);
 
 // Exit frame: the client's exit code for the program's status (exit_code.hpp).
 // Error frame: says why the server refused, returns 125.

@@ -2,7 +2,8 @@
 
 namespace bro::client {
 
-int exit_code_for(const ExitStatus& status, const Diagnostics& diagnostics) {
+int exit_code_for(const ExitStatus& status, std::string_view detail,
+                  const Diagnostics& diagnostics) {
     switch (status.kind) {
         case ExitStatus::Kind::kExited:
             diagnostics.debug("the program exited with ", status.code);
@@ -12,12 +13,12 @@ int exit_code_for(const ExitStatus& status, const Diagnostics& diagnostics) {
                               status.core_dumped ? " (core dumped)" : "");
             break;
         case ExitStatus::Kind::kNotStarted:
-            if (status.message.empty()) {
+            if (detail.empty()) {
                 diagnostics.error("the server could not ", describe(status.failed_step), ": ",
                                   SystemError{status.error_number});
             } else {
                 diagnostics.error("the server could not ", describe(status.failed_step), ": ",
-                                  SystemError{status.error_number}, " (", status.message, ")");
+                                  SystemError{status.error_number}, " (", detail, ")");
             }
             break;
     }

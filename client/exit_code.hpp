@@ -8,6 +8,8 @@
 //   125      bro-client itself failed: configuration, connection, a refused or malformed
 //            exchange, a file argument that could not be read, stdout/stderr not writable
 
+#include <string_view>
+
 #include "client/diagnostics.hpp"
 #include "core/exit_status.hpp"
 
@@ -15,7 +17,9 @@ namespace bro::client {
 
 inline constexpr int kClientFailureExitCode = 125;
 
-// The exit code for `status`; explains a run that never started on stderr.
-int exit_code_for(const ExitStatus& status, const Diagnostics& diagnostics);
+// The exit code for `status`; explains a run that never started on stderr, with the server's
+// `detail` ("execve /usr/bin/tool") when it sent one.
+int exit_code_for(const ExitStatus& status, std::string_view detail,
+                  const Diagnostics& diagnostics);
 
 }  // namespace bro::client

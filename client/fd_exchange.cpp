@@ -80,8 +80,7 @@ FdPassingResult receive_reply(int socket, std::string_view socket_path,
     if (!receive(header_bytes)) return {};
     const auto decoded = protocol::decode_frame_header(header_bytes, ProtocolLimits{});
     if (const auto* error = std::get_if<protocol::FrameHeaderError>(&decoded)) {
-        diagnostics.error("the server sent a malformed frame: ", error->message,
-                          "; are client and server the same version?");
+        report_malformed_header(*error, diagnostics);
         return {};
     }
     const auto header = std::get<protocol::FrameHeader>(decoded);

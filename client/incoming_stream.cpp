@@ -46,8 +46,7 @@ std::optional<int> IncomingStream::received(std::size_t count) {
         const auto decoded = protocol::decode_frame_header(
             {buffer_.data() + begin_, kFrameHeaderBytes}, ProtocolLimits{});
         if (const auto* error = std::get_if<protocol::FrameHeaderError>(&decoded)) {
-            diagnostics_.error("the server sent a malformed frame: ", error->message,
-                               "; are client and server the same version?");
+            report_malformed_header(*error, diagnostics_);
             return kClientFailureExitCode;
         }
         const auto header = std::get<protocol::FrameHeader>(decoded);

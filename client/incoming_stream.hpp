@@ -14,7 +14,7 @@
 #include "client/byte_buffer.hpp"
 #include "client/diagnostics.hpp"
 #include "core/limits.hpp"
-#include "core/protocol.hpp"
+#include "core/wire.hpp"
 
 namespace bro::client {
 

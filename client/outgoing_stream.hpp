@@ -15,7 +15,7 @@
 #include "client/diagnostics.hpp"
 #include "client/request_builder.hpp"
 #include "core/limits.hpp"
-#include "core/protocol.hpp"
+#include "core/wire.hpp"
 
 namespace bro::client {
 

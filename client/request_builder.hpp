@@ -13,7 +13,7 @@
 #include "client/diagnostics.hpp"
 #include "client/environment.hpp"
 #include "core/file_arguments.hpp"
-#include "core/protocol.hpp"
+#include "core/request_encoding.hpp"
 #include "core/unique_fd.hpp"
 
 namespace bro::client {

@@ -1,8 +1,8 @@
 #pragma once
 // How a run ended, exactly: normal exit, death by signal, or a child that never reached exec.
+// Client-safe: no std::string (core/wire.hpp).
 
 #include <cstdint>
-#include <string>
 
 namespace bro {
 
@@ -25,16 +25,16 @@ struct ExitStatus {
     bool core_dumped = false;
     SpawnStep failed_step = SpawnStep::kExecute;
     int error_number = 0;  // errno of the failed step
-    std::string message;   // human-readable detail for kNotStarted
 
     static ExitStatus exited(int code) {
-        return {Kind::kExited, code, false, SpawnStep::kExecute, 0, {}};
+        return {Kind::kExited, code, false, SpawnStep::kExecute, 0};
     }
     static ExitStatus signaled(int signal, bool core) {
-        return {Kind::kSignaled, signal, core, SpawnStep::kExecute, 0, {}};
+        return {Kind::kSignaled, signal, core, SpawnStep::kExecute, 0};
     }
-    static ExitStatus not_started(SpawnStep step, int error, std::string message) {
-        return {Kind::kNotStarted, 0, false, step, error, std::move(message)};
+    // The detail text ("execve /usr/bin/tool") travels beside the status in the Exit frame.
+    static ExitStatus not_started(SpawnStep step, int error) {
+        return {Kind::kNotStarted, 0, false, step, error};
     }
 
     // The status a POSIX shell would report: N, 128+signal, 127 when the program was not

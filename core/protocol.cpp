@@ -1,112 +1,30 @@
 #include "core/protocol.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include "core/byte_codec.hpp"
+#include "core/frame_encoding.hpp"
 
 namespace bro::protocol {
 namespace {
 
-bool is_known(std::uint8_t type) {
-    switch (static_cast<FrameType>(type)) {
-        case FrameType::kRequest:
-        case FrameType::kFileData:
-        case FrameType::kFileEnd:
-        case FrameType::kStdinData:
-        case FrameType::kStdinEnd:
-        case FrameType::kStdout:
-        case FrameType::kStderr:
-        case FrameType::kExit:
-        case FrameType::kError:
-        case FrameType::kModeRejected:
-            return true;
-    }
-    return false;
-}
-
-std::size_t max_payload(FrameType type, const ProtocolLimits& limits) {
-    switch (type) {
-        case FrameType::kRequest:
-            return limits.max_request_bytes;
-        case FrameType::kFileEnd:
-        case FrameType::kStdinEnd:
-            return 0;
-        case FrameType::kModeRejected:
-            return 1;
-        case FrameType::kExit:
-        case FrameType::kError:
-            return limits.max_message_bytes + 64;
-        default:
-            return kMaxDataFrameBytes;
-    }
-}
-
-// Encodes a frame whose payload is produced by `fill`, patching the length afterwards so the
-// payload is written once, in place.
-template <typename Fill>
-void encode_frame(FrameType type, std::vector<std::uint8_t>& out, Fill&& fill) {
-    const std::size_t start = out.size();
-    out.resize(start + kFrameHeaderBytes);
-    ByteWriter writer(out);
-    fill(writer);
-    const auto header = encode_frame_header(
-        type, static_cast<std::uint32_t>(out.size() - start - kFrameHeaderBytes));
-    std::copy(header.begin(), header.end(), out.begin() + static_cast<std::ptrdiff_t>(start));
-}
-
-std::string truncated(std::string_view s, std::size_t max) {
-    return std::string(s.substr(0, max));
-}
+std::string_view truncated(std::string_view s, std::size_t max) { return s.substr(0, max); }
 
 }  // namespace
 
-HeaderBytes encode_frame_header(FrameType type, std::uint32_t length) {
-    return {static_cast<std::uint8_t>(type), static_cast<std::uint8_t>(length >> 24),
-            static_cast<std::uint8_t>(length >> 16), static_cast<std::uint8_t>(length >> 8),
-            static_cast<std::uint8_t>(length)};
-}
-
-std::variant<FrameHeader, FrameHeaderError> decode_frame_header(std::span<const std::uint8_t> bytes,
-                                                                const ProtocolLimits& limits) {
-    if (bytes.size() < kFrameHeaderBytes) return FrameHeaderError{"truncated frame header"};
-    if (!is_known(bytes[0])) {
-        return FrameHeaderError{"unknown frame type " + std::to_string(bytes[0])};
+std::string describe(const FrameHeaderError& error) {
+    using Reason = FrameHeaderError::Reason;
+    switch (error.reason) {
+        case Reason::kTruncated:
+            return "truncated frame header";
+        case Reason::kUnknownType:
+            return "unknown frame type " + std::to_string(error.type);
+        case Reason::kTooLong:
+            return "frame of type " + std::to_string(error.type) + " is " +
+                   std::to_string(error.length) + " bytes, limit " + std::to_string(error.limit);
     }
-    const auto type = static_cast<FrameType>(bytes[0]);
-    const std::uint32_t length = (std::uint32_t{bytes[1]} << 24) | (std::uint32_t{bytes[2]} << 16) |
-                                 (std::uint32_t{bytes[3]} << 8) | std::uint32_t{bytes[4]};
-    if (length > max_payload(type, limits)) {
-        return FrameHeaderError{"frame of type " + std::to_string(bytes[0]) + " is " +
-                                std::to_string(length) + " bytes, limit " +
-                                std::to_string(max_payload(type, limits))};
-    }
-    return FrameHeader{type, length};
-}
-
-void encode_request(const RequestView& request, std::vector<std::uint8_t>& out) {
-    encode_frame(FrameType::kRequest, out, [&](ByteWriter& w) {
-        for (auto b : kMagic) w.u8(b);
-        w.u8(kVersion);
-        w.u8(static_cast<std::uint8_t>(request.mode));
-        w.u8(static_cast<std::uint8_t>(request.stdin_mode));
-        w.u16(request.umask);
-        w.string(request.cwd);
-        w.u32(static_cast<std::uint32_t>(request.arguments.size()));
-        for (auto argument : request.arguments) w.string(argument);
-        w.u32(static_cast<std::uint32_t>(request.environment.size()));
-        for (const auto& entry : request.environment) {
-            w.string(entry.name);
-            w.string(entry.value);
-        }
-        w.u32(static_cast<std::uint32_t>(request.files.size()));
-        for (const auto& file : request.files) {
-            w.u32(file.argument_index);
-            w.u32(file.path_offset);
-            w.string(file.basename);
-        }
-        w.u32(static_cast<std::uint32_t>(request.forwarded_fds.size()));
-        for (auto target : request.forwarded_fds) w.u32(target);
-    });
+    return "malformed frame header";
 }
 
 namespace {
@@ -271,67 +189,25 @@ std::variant<Request, DecodeError> decode_request(std::span<const std::uint8_t> 
     return request;
 }
 
-void encode_exit(const ExitStatus& status, std::vector<std::uint8_t>& out) {
+void encode_exit(const ExitStatus& status, std::string_view detail, std::vector<std::uint8_t>& out) {
     encode_frame(FrameType::kExit, out, [&](ByteWriter& w) {
         w.u8(static_cast<std::uint8_t>(status.kind));
         w.i32(status.code);
         w.u8(status.core_dumped ? 1 : 0);
         w.u8(static_cast<std::uint8_t>(status.failed_step));
         w.i32(status.error_number);
-        w.string(truncated(status.message, ProtocolLimits{}.max_message_bytes));
+        w.string(truncated(detail, ProtocolLimits{}.max_message_bytes));
     });
-}
-
-std::variant<ExitStatus, DecodeError> decode_exit(std::span<const std::uint8_t> payload,
-                                                  const ProtocolLimits& limits) {
-    ByteReader r(payload);
-    ExitStatus status;
-    const std::uint8_t kind = r.u8();
-    status.code = r.i32();
-    const std::uint8_t core = r.u8();
-    const std::uint8_t step = r.u8();
-    status.error_number = r.i32();
-    status.message = std::string(r.string(limits.max_message_bytes));
-    if (!r.at_end() || kind > static_cast<std::uint8_t>(ExitStatus::Kind::kNotStarted) ||
-        core > 1 || step > static_cast<std::uint8_t>(SpawnStep::kPrepare)) {
-        return DecodeError{"malformed exit report"};
-    }
-    status.kind = static_cast<ExitStatus::Kind>(kind);
-    status.core_dumped = core == 1;
-    status.failed_step = static_cast<SpawnStep>(step);
-    const bool code_valid = status.kind == ExitStatus::Kind::kExited
-                                ? (status.code >= 0 && status.code <= 255)
-                                : (status.code >= 0 && status.code < 128);
-    if (!code_valid) return DecodeError{"exit report has an out-of-range code"};
-    return status;
 }
 
 void encode_mode_rejected(std::uint8_t accepted_modes, std::vector<std::uint8_t>& out) {
     encode_frame(FrameType::kModeRejected, out, [&](ByteWriter& w) { w.u8(accepted_modes); });
 }
 
-std::variant<std::uint8_t, DecodeError> decode_mode_rejected(
-    std::span<const std::uint8_t> payload) {
-    ByteReader r(payload);
-    const std::uint8_t modes = r.u8();
-    if (!r.at_end() || modes == 0 || modes > (kAcceptsContent | kAcceptsFdPassing)) {
-        return DecodeError{"malformed mode rejection"};
-    }
-    return modes;
-}
-
 void encode_error(std::string_view message, std::vector<std::uint8_t>& out) {
     encode_frame(FrameType::kError, out, [&](ByteWriter& w) {
         w.string(truncated(message, ProtocolLimits{}.max_message_bytes));
     });
-}
-
-std::variant<std::string, DecodeError> decode_error(std::span<const std::uint8_t> payload,
-                                                    const ProtocolLimits& limits) {
-    ByteReader r(payload);
-    const auto message = r.string(limits.max_message_bytes);
-    if (!r.at_end()) return DecodeError{"malformed error frame"};
-    return std::string(message);
 }
 
 }  // namespace bro::protocol

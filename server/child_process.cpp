@@ -105,7 +105,7 @@ void ChildProcess::kill_group(int signal) const {
 
 Spawner::Spawner() : stack_(256 * 1024) {}
 
-std::variant<ChildProcess, ExitStatus> Spawner::spawn(const SpawnRequest& request) {
+std::variant<ChildProcess, SpawnFailure> Spawner::spawn(const SpawnRequest& request) {
     const auto argv = pointers_to(request.argv);
     const auto envp = pointers_to(request.environment);
     std::vector<int> sources = {request.stdin_fd, request.stdout_fd, request.stderr_fd};
@@ -135,7 +135,7 @@ std::variant<ChildProcess, ExitStatus> Spawner::spawn(const SpawnRequest& reques
     const pid_t pid = clone(child_main, stack_top, CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD,
                             &context, &pidfd);
     if (pid < 0) {
-        return ExitStatus::not_started(SpawnStep::kCreateProcess, errno, "clone");
+        return SpawnFailure{ExitStatus::not_started(SpawnStep::kCreateProcess, errno), "clone"};
     }
     ChildProcess child(pid, UniqueFd(pidfd));
     if (context.error == 0) return child;
@@ -151,7 +151,8 @@ std::variant<ChildProcess, ExitStatus> Spawner::spawn(const SpawnRequest& reques
         detail = "chdir " + request.working_directory;
     }
     // The errno travels separately; the client prints its text once.
-    return ExitStatus::not_started(context.failed_step, context.error, detail);
+    return SpawnFailure{ExitStatus::not_started(context.failed_step, context.error),
+                        std::move(detail)};
 }
 
 }  // namespace bro::server

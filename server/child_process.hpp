@@ -55,12 +55,19 @@ struct SpawnRequest {
     mode_t umask = 022;
 };
 
+// A child that never reached exec: the failed step with its errno, and what it was doing
+// ("execve /usr/bin/tool"), which the Exit frame carries to the client.
+struct SpawnFailure {
+    ExitStatus status;
+    std::string detail;
+};
+
 class Spawner {
   public:
     Spawner();
     // Blocks only until the child has exec'd (CLONE_VFORK); the one blocking call the reactor
     // makes. On failure the child is already reaped and the status says which step failed.
-    std::variant<ChildProcess, ExitStatus> spawn(const SpawnRequest& request);
+    std::variant<ChildProcess, SpawnFailure> spawn(const SpawnRequest& request);
 
   private:
     // The child's stack. Reused: with CLONE_VFORK the child is done with it before clone()

@@ -77,7 +77,7 @@ ring::Task<std::optional<protocol::FrameHeader>> FrameReader::next_header(
     auto decoded = protocol::decode_frame_header(
         std::span(buffer_).subspan(begin_, protocol::kFrameHeaderBytes), limits_);
     if (auto* error = std::get_if<protocol::FrameHeaderError>(&decoded)) {
-        throw ProtocolViolation(error->message);
+        throw ProtocolViolation(protocol::describe(*error));
     }
     begin_ += protocol::kFrameHeaderBytes;
     co_return std::get<protocol::FrameHeader>(decoded);

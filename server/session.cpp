@@ -62,7 +62,7 @@ const char* frame_name(FrameType type) {
     }
 }
 
-std::string describe_status(const ExitStatus& status) {
+std::string describe_status(const ExitStatus& status, std::string_view detail = {}) {
     switch (status.kind) {
         case ExitStatus::Kind::kExited:
             return "exited with " + std::to_string(status.code);
@@ -70,7 +70,8 @@ std::string describe_status(const ExitStatus& status) {
             return "killed by signal " + std::to_string(status.code) +
                    (status.core_dumped ? " (core dumped)" : "");
         case ExitStatus::Kind::kNotStarted:
-            return "could not start: " + status.message;
+            return "could not " + std::string(describe(status.failed_step)) + " (" +
+                   std::string(detail) + "): " + std::strerror(status.error_number);
     }
     return "?";
 }
@@ -330,10 +331,10 @@ ring::Task<void> Session::start_run(SpawnRequest spawn, std::vector<UniqueFd> ch
                                     std::size_t argument_count) {
     auto spawned = context_.spawner.spawn(spawn);
     child_ends.clear();
-    if (auto* failure = std::get_if<ExitStatus>(&spawned)) {
-        spdlog::info("session {}: {}", id_, describe_status(*failure));
+    if (auto* failure = std::get_if<SpawnFailure>(&spawned)) {
+        spdlog::info("session {}: {}", id_, describe_status(failure->status, failure->detail));
         std::vector<std::uint8_t> frame;
-        protocol::encode_exit(*failure, frame);
+        protocol::encode_exit(failure->status, failure->detail, frame);
         co_await writer_.send(frame);
         co_return;
     }
@@ -406,7 +407,7 @@ ring::Task<void> Session::finish_run() {
     spdlog::info("session {}: pid {} {}", id_, child_->pid(), describe_status(status_));
     if (!client_gone_) {
         std::vector<std::uint8_t> frame;
-        protocol::encode_exit(status_, frame);
+        protocol::encode_exit(status_, {}, frame);
         co_await writer_.send(frame);
     }
     // Stop the client-frame pump wherever it waits: on the socket or on the child's stdin

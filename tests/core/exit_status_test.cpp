@@ -21,18 +21,18 @@ TEST(ExitStatus, ShellCodeOfADeathBySignalIs128PlusTheSignal) {
 }
 
 TEST(ExitStatus, ShellCodeIs127WhenTheProgramWasNotFoundAtExec) {
-    EXPECT_EQ(ExitStatus::not_started(SpawnStep::kExecute, ENOENT, "no such file").shell_code(),
+    EXPECT_EQ(ExitStatus::not_started(SpawnStep::kExecute, ENOENT).shell_code(),
               127);
 }
 
 TEST(ExitStatus, ShellCodeIs126WhenTheProgramCouldNotBeExecuted) {
-    EXPECT_EQ(ExitStatus::not_started(SpawnStep::kExecute, EACCES, "denied").shell_code(), 126);
+    EXPECT_EQ(ExitStatus::not_started(SpawnStep::kExecute, EACCES).shell_code(), 126);
 }
 
 TEST(ExitStatus, ShellCodeIs126WhenAStepBeforeExecFailedEvenWithEnoent) {
     // ENOENT from chdir means a missing directory, not a missing program.
-    EXPECT_EQ(ExitStatus::not_started(SpawnStep::kChangeDirectory, ENOENT, "").shell_code(), 126);
-    EXPECT_EQ(ExitStatus::not_started(SpawnStep::kPrepare, EMFILE, "").shell_code(), 126);
+    EXPECT_EQ(ExitStatus::not_started(SpawnStep::kChangeDirectory, ENOENT).shell_code(), 126);
+    EXPECT_EQ(ExitStatus::not_started(SpawnStep::kPrepare, EMFILE).shell_code(), 126);
 }
 
 TEST(ExitStatus, WaitidExitedGivesAnExitWithTheStatus) {

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <new>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -526,53 +527,66 @@ TEST(Protocol, HugeDeclaredCountWithLittleDataFailsWithoutAHugeAllocation) {
 
 // ---- Exit and Error frames ---------------------------------------------------------------
 
-std::variant<ExitStatus, DecodeError> exit_round_trip(const ExitStatus& status) {
+// A decoded Exit frame with its detail copied out of the frame, which goes out of scope.
+struct DecodedExit {
+    std::optional<ExitStatus> status;  // empty: the decoder refused the frame
+    std::string detail;
+};
+
+DecodedExit exit_round_trip(const ExitStatus& status, std::string_view detail = {}) {
     Bytes frame;
-    encode_exit(status, frame);
-    return decode_exit(payload_of(frame, FrameType::kExit), ProtocolLimits{});
+    encode_exit(status, detail, frame);
+    const Bytes payload = payload_of(frame, FrameType::kExit);  // the result points into it
+    const auto decoded = decode_exit(payload, ProtocolLimits{});
+    const auto* report = std::get_if<ExitReport>(&decoded);
+    if (report == nullptr) return {};
+    return {report->status, std::string(report->detail)};
 }
 
-Bytes exit_payload(const ExitStatus& status) {
+Bytes exit_payload(const ExitStatus& status, std::string_view detail = {}) {
     Bytes frame;
-    encode_exit(status, frame);
+    encode_exit(status, detail, frame);
     return payload_of(frame, FrameType::kExit);
+}
+
+bool refused(const std::variant<ExitReport, MalformedReply>& decoded) {
+    return std::holds_alternative<MalformedReply>(decoded);
 }
 
 TEST(Protocol, ExitFrameRoundTripsNormalExitCodes) {
     for (const int code : {0, 1, 42, 255}) {
         const auto decoded = exit_round_trip(ExitStatus::exited(code));
-        ASSERT_TRUE(std::holds_alternative<ExitStatus>(decoded)) << "code " << code;
-        EXPECT_EQ(std::get<ExitStatus>(decoded), ExitStatus::exited(code));
+        ASSERT_TRUE(decoded.status) << "code " << code;
+        EXPECT_EQ(*decoded.status, ExitStatus::exited(code));
+        EXPECT_EQ(decoded.detail, "");
     }
 }
 
 TEST(Protocol, ExitFrameRoundTripsSignalWithAndWithoutCore) {
     for (const bool core : {false, true}) {
         const auto decoded = exit_round_trip(ExitStatus::signaled(9, core));
-        ASSERT_TRUE(std::holds_alternative<ExitStatus>(decoded)) << "core " << core;
-        EXPECT_EQ(std::get<ExitStatus>(decoded), ExitStatus::signaled(9, core));
+        ASSERT_TRUE(decoded.status) << "core " << core;
+        EXPECT_EQ(*decoded.status, ExitStatus::signaled(9, core));
     }
 }
 
-TEST(Protocol, ExitFrameRoundTripsNotStartedWithStepErrnoAndMessage) {
-    const ExitStatus status = ExitStatus::not_started(
-        SpawnStep::kChangeDirectory, ENOENT, "chdir(\"/nowhere\"): No such file or directory");
-    const auto decoded = exit_round_trip(status);
-    ASSERT_TRUE(std::holds_alternative<ExitStatus>(decoded));
-    EXPECT_EQ(std::get<ExitStatus>(decoded), status);
+TEST(Protocol, ExitFrameRoundTripsNotStartedWithStepErrnoAndDetail) {
+    const ExitStatus status = ExitStatus::not_started(SpawnStep::kChangeDirectory, ENOENT);
+    const auto decoded = exit_round_trip(status, "chdir /nowhere");
+    ASSERT_TRUE(decoded.status);
+    EXPECT_EQ(*decoded.status, status);
+    EXPECT_EQ(decoded.detail, "chdir /nowhere");
 }
 
 TEST(Protocol, ExitFrameRejectsExitCodeOutside0To255) {
     for (const int code : {-1, 256, 0x7FFFFFFF}) {
-        EXPECT_TRUE(std::holds_alternative<DecodeError>(exit_round_trip(ExitStatus::exited(code))))
-            << "code " << code;
+        EXPECT_FALSE(exit_round_trip(ExitStatus::exited(code)).status) << "code " << code;
     }
 }
 
 TEST(Protocol, ExitFrameRejectsSignalOutside0To127) {
     for (const int signal : {-1, 128}) {
-        EXPECT_TRUE(std::holds_alternative<DecodeError>(
-            exit_round_trip(ExitStatus::signaled(signal, false))))
+        EXPECT_FALSE(exit_round_trip(ExitStatus::signaled(signal, false)).status)
             << "signal " << signal;
     }
 }
@@ -583,7 +597,7 @@ TEST(Protocol, ExitFrameRejectsUnknownKindCoreFlagOrStep) {
          {std::pair{kKind, 3}, std::pair{kCore, 2}, std::pair{kStep, 6}}) {
         Bytes payload = exit_payload(ExitStatus::exited(0));
         payload[offset] = static_cast<std::uint8_t>(value);
-        EXPECT_TRUE(std::holds_alternative<DecodeError>(decode_exit(payload, ProtocolLimits{})))
+        EXPECT_TRUE(refused(decode_exit(payload, ProtocolLimits{})))
             << "byte " << offset << " = " << value;
     }
 }
@@ -591,46 +605,49 @@ TEST(Protocol, ExitFrameRejectsUnknownKindCoreFlagOrStep) {
 TEST(Protocol, ExitFrameRejectsTrailingBytes) {
     Bytes payload = exit_payload(ExitStatus::exited(0));
     payload.push_back(0);
-    EXPECT_TRUE(std::holds_alternative<DecodeError>(decode_exit(payload, ProtocolLimits{})));
+    EXPECT_TRUE(refused(decode_exit(payload, ProtocolLimits{})));
 }
 
 TEST(Protocol, ExitFrameTruncatedAtAnyByteIsRejected) {
-    const Bytes payload = exit_payload(ExitStatus::not_started(SpawnStep::kExecute, ENOENT, "m"));
+    const Bytes payload = exit_payload(ExitStatus::not_started(SpawnStep::kExecute, ENOENT), "m");
     for (std::size_t size = 0; size < payload.size(); ++size) {
         const Bytes prefix(payload.begin(), payload.begin() + static_cast<std::ptrdiff_t>(size));
-        EXPECT_TRUE(std::holds_alternative<DecodeError>(decode_exit(prefix, ProtocolLimits{})))
-            << size << " bytes";
+        EXPECT_TRUE(refused(decode_exit(prefix, ProtocolLimits{}))) << size << " bytes";
     }
 }
 
-TEST(Protocol, ExitFrameCutsAnOverlongMessageToMaxMessageBytes) {
+TEST(Protocol, ExitFrameCutsAnOverlongDetailToMaxMessageBytes) {
     const std::size_t max = ProtocolLimits{}.max_message_bytes;
-    const auto decoded = exit_round_trip(
-        ExitStatus::not_started(SpawnStep::kPrepare, EMFILE, std::string(max * 2, 'm')));
-    ASSERT_TRUE(std::holds_alternative<ExitStatus>(decoded));
-    EXPECT_EQ(std::get<ExitStatus>(decoded).message, std::string(max, 'm'));
+    const auto decoded = exit_round_trip(ExitStatus::not_started(SpawnStep::kPrepare, EMFILE),
+                                         std::string(max * 2, 'm'));
+    ASSERT_TRUE(decoded.status);
+    EXPECT_EQ(decoded.detail, std::string(max, 'm'));
 }
 
-std::variant<std::string, DecodeError> error_round_trip(std::string_view message) {
+// The decoded message copied out of the frame; empty when the decoder refused it.
+std::optional<std::string> error_round_trip(std::string_view message) {
     Bytes frame;
     encode_error(message, frame);
-    return decode_error(payload_of(frame, FrameType::kError), ProtocolLimits{});
+    const Bytes payload = payload_of(frame, FrameType::kError);  // the result points into it
+    const auto decoded = decode_error(payload, ProtocolLimits{});
+    if (const auto* text = std::get_if<std::string_view>(&decoded)) return std::string(*text);
+    return std::nullopt;
 }
 
 TEST(Protocol, ErrorFrameRoundTripsItsMessage) {
     for (const std::string& message : {std::string("environment variable LD_PRELOAD is refused"),
                                        std::string(), std::string("line\n\xff")}) {
         const auto decoded = error_round_trip(message);
-        ASSERT_TRUE(std::holds_alternative<std::string>(decoded));
-        EXPECT_EQ(std::get<std::string>(decoded), message);
+        ASSERT_TRUE(decoded);
+        EXPECT_EQ(*decoded, message);
     }
 }
 
 TEST(Protocol, ErrorFrameCutsAnOverlongMessageToMaxMessageBytes) {
     const std::size_t max = ProtocolLimits{}.max_message_bytes;
     const auto decoded = error_round_trip(std::string(max + 1, 'e'));
-    ASSERT_TRUE(std::holds_alternative<std::string>(decoded));
-    EXPECT_EQ(std::get<std::string>(decoded).size(), max);
+    ASSERT_TRUE(decoded);
+    EXPECT_EQ(decoded->size(), max);
 }
 
 TEST(Protocol, ErrorFrameRejectsTrailingBytesAndTruncation) {
@@ -639,11 +656,11 @@ TEST(Protocol, ErrorFrameRejectsTrailingBytesAndTruncation) {
     Bytes payload = payload_of(frame, FrameType::kError);
     for (std::size_t size = 0; size < payload.size(); ++size) {
         const Bytes prefix(payload.begin(), payload.begin() + static_cast<std::ptrdiff_t>(size));
-        EXPECT_TRUE(std::holds_alternative<DecodeError>(decode_error(prefix, ProtocolLimits{})))
+        EXPECT_TRUE(std::holds_alternative<MalformedReply>(decode_error(prefix, ProtocolLimits{})))
             << size << " bytes";
     }
     payload.push_back('!');
-    EXPECT_TRUE(std::holds_alternative<DecodeError>(decode_error(payload, ProtocolLimits{})));
+    EXPECT_TRUE(std::holds_alternative<MalformedReply>(decode_error(payload, ProtocolLimits{})));
 }
 
 TEST(Protocol, ErrorFrameRejectsMessageAboveTheReceiversLimit) {
@@ -651,7 +668,7 @@ TEST(Protocol, ErrorFrameRejectsMessageAboveTheReceiversLimit) {
     encode_error("0123456789", frame);
     ProtocolLimits limits;
     limits.max_message_bytes = 9;
-    EXPECT_TRUE(std::holds_alternative<DecodeError>(
+    EXPECT_TRUE(std::holds_alternative<MalformedReply>(
         decode_error(payload_of(frame, FrameType::kError), limits)));
 }
 
@@ -708,6 +725,39 @@ TEST(Protocol, ModeRejectedFrameLongerThanOneByteIsRefused) {
         decode_frame_header(encode_frame_header(FrameType::kModeRejected, 2), ProtocolLimits{})));
 }
 
+TEST(Protocol, EncodedRequestSizeIsExactlyWhatEncodingAppends) {
+    const std::string_view args[] = {"-n", "", "input.c"};
+    const EnvironmentEntryView env[] = {{"LANG", "C"}, {"EMPTY", ""}};
+    const FileArgumentView files[] = {{2, 0, "input.c"}};
+    const std::uint32_t forwarded[] = {3, 7};
+    RequestView view;
+    view.mode = TransferMode::kFdPassing;
+    view.cwd = "/home/user/src";
+    view.arguments = args;
+    view.environment = env;
+    view.files = files;
+    view.forwarded_fds = forwarded;
+    Bytes frame = {0xAA};  // appends after what is already there
+    encode_request(view, frame);
+    EXPECT_EQ(frame.size() - 1, encoded_request_size(view));
+    EXPECT_EQ(encoded_request_size(RequestView{}), kFrameHeaderBytes + 28);
+}
+
+TEST(Protocol, FrameHeaderErrorsAreDescribedWithTheirNumbers) {
+    ProtocolLimits limits;
+    limits.max_request_bytes = 1000;
+    const auto too_long =
+        decode_frame_header(encode_frame_header(FrameType::kRequest, 1001), limits);
+    EXPECT_EQ(describe(std::get<FrameHeaderError>(too_long)),
+              "frame of type 1 is 1001 bytes, limit 1000");
+    const HeaderBytes unknown = {0x7F, 0, 0, 0, 0};
+    EXPECT_EQ(describe(std::get<FrameHeaderError>(decode_frame_header(unknown, limits))),
+              "unknown frame type 127");
+    EXPECT_EQ(describe(std::get<FrameHeaderError>(
+                  decode_frame_header(std::span(unknown).first(4), limits))),
+              "truncated frame header");
+}
+
 TEST(Protocol, RequestDescriptorBudgetNeverExceedsOneMessage) {
     EXPECT_LE(max_request_fds(ProtocolLimits{}), kMaxFdsPerMessage);
 }
@@ -723,7 +773,7 @@ TEST(Protocol, ModeRejectedRoundTripsTheAcceptedModes) {
         EXPECT_EQ(std::get<std::uint8_t>(decoded), modes);
     }
     const Bytes none = {0};
-    EXPECT_TRUE(std::holds_alternative<DecodeError>(decode_mode_rejected(none)));
+    EXPECT_TRUE(std::holds_alternative<MalformedReply>(decode_mode_rejected(none)));
 }
 
 }  // namespace

@@ -104,12 +104,12 @@ TEST(Spawner, MissingExecutableReportsTheExecStepAndErrno) {
     request.working_directory = request.fallback_directory = "/";
     Spawner spawner;
     auto spawned = spawner.spawn(request);
-    ASSERT_TRUE(std::holds_alternative<ExitStatus>(spawned));
-    const auto& status = std::get<ExitStatus>(spawned);
+    ASSERT_TRUE(std::holds_alternative<SpawnFailure>(spawned));
+    const auto& [status, detail] = std::get<SpawnFailure>(spawned);
     EXPECT_EQ(status.failed_step, SpawnStep::kExecute);
     EXPECT_EQ(status.error_number, ENOENT);
     EXPECT_EQ(status.shell_code(), 127);
-    EXPECT_NE(status.message.find("/nonexistent/tool"), std::string::npos);
+    EXPECT_NE(detail.find("/nonexistent/tool"), std::string::npos);
 }
 
 }  // namespace

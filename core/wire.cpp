@@ -1,0 +1,61 @@
+#include "core/wire.hpp"
+
+namespace bro::protocol {
+namespace {
+
+bool is_known(std::uint8_t type) {
+    switch (static_cast<FrameType>(type)) {
+        case FrameType::kRequest:
+        case FrameType::kFileData:
+        case FrameType::kFileEnd:
+        case FrameType::kStdinData:
+        case FrameType::kStdinEnd:
+        case FrameType::kStdout:
+        case FrameType::kStderr:
+        case FrameType::kExit:
+        case FrameType::kError:
+        case FrameType::kModeRejected:
+            return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+std::size_t max_payload(FrameType type, const ProtocolLimits& limits) {
+    switch (type) {
+        case FrameType::kRequest:
+            return limits.max_request_bytes;
+        case FrameType::kFileEnd:
+        case FrameType::kStdinEnd:
+            return 0;
+        case FrameType::kModeRejected:
+            return 1;
+        case FrameType::kExit:
+        case FrameType::kError:
+            return limits.max_message_bytes + 64;
+        default:
+            return kMaxDataFrameBytes;
+    }
+}
+
+HeaderBytes encode_frame_header(FrameType type, std::uint32_t length) {
+    return {static_cast<std::uint8_t>(type), static_cast<std::uint8_t>(length >> 24),
+            static_cast<std::uint8_t>(length >> 16), static_cast<std::uint8_t>(length >> 8),
+            static_cast<std::uint8_t>(length)};
+}
+
+std::variant<FrameHeader, FrameHeaderError> decode_frame_header(std::span<const std::uint8_t> bytes,
+                                                                const ProtocolLimits& limits) {
+    using Reason = FrameHeaderError::Reason;
+    if (bytes.size() < kFrameHeaderBytes) return FrameHeaderError{};
+    if (!is_known(bytes[0])) return FrameHeaderError{Reason::kUnknownType, bytes[0], 0, 0};
+    const auto type = static_cast<FrameType>(bytes[0]);
+    const std::uint32_t length = (std::uint32_t{bytes[1]} << 24) | (std::uint32_t{bytes[2]} << 16) |
+                                 (std::uint32_t{bytes[3]} << 8) | std::uint32_t{bytes[4]};
+    const std::size_t limit = max_payload(type, limits);
+    if (length > limit) return FrameHeaderError{Reason::kTooLong, bytes[0], length, limit};
+    return FrameHeader{type, length};
+}
+
+}  // namespace bro::protocol

@@ -1,0 +1,77 @@
+#pragma once
+// The frame layer of bro's wire protocol, version 1 (docs/PROTOCOL.md): frame types, transfer
+// modes and the 5-byte frame header. Every frame is u8 type, u32 big-endian payload length,
+// payload.
+//
+// This header and the other client-side ones (request_encoding.hpp, reply_decoding.hpp) use no
+// std::string, no exceptions and no locale: bro-client builds them against musl without
+// libstdc++'s library (client/CMakeLists.txt).
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <variant>
+
+#include "core/limits.hpp"
+
+namespace bro::protocol {
+
+inline constexpr std::uint8_t kVersion = 1;
+inline constexpr std::array<std::uint8_t, 3> kMagic = {'B', 'R', 'O'};
+inline constexpr std::size_t kFrameHeaderBytes = 5;
+
+enum class FrameType : std::uint8_t {
+    // client -> server
+    kRequest = 0x01,
+    kFileData = 0x02,  // content of the current file argument, in order
+    kFileEnd = 0x03,   // the current file argument is complete
+    kStdinData = 0x04,
+    kStdinEnd = 0x05,
+    // server -> client
+    kStdout = 0x81,
+    kStderr = 0x82,
+    kExit = 0x83,
+    kError = 0x84,
+    kModeRejected = 0x85,  // the server does not accept the request's transfer mode
+};
+
+enum class TransferMode : std::uint8_t { kContent = 0, kFdPassing = 1 };
+
+// Bits of a ModeRejected frame's payload: the modes the server does accept.
+inline constexpr std::uint8_t kAcceptsContent = 1;
+inline constexpr std::uint8_t kAcceptsFdPassing = 2;
+
+enum class StdinMode : std::uint8_t {
+    kNone = 0,      // the child reads /dev/null
+    kStreamed = 1,  // StdinData frames follow the file contents, ended by StdinEnd
+};
+
+struct FrameHeader {
+    FrameType type;
+    std::uint32_t length;
+};
+
+using HeaderBytes = std::array<std::uint8_t, kFrameHeaderBytes>;
+
+HeaderBytes encode_frame_header(FrameType type, std::uint32_t length);
+
+// Why a header was refused, with the numbers a message needs; the caller words it (the server
+// with std::string, the client with its own small formatter).
+struct FrameHeaderError {
+    enum class Reason : std::uint8_t { kTruncated, kUnknownType, kTooLong };
+    Reason reason = Reason::kTruncated;
+    std::uint8_t type = 0;
+    std::uint32_t length = 0;
+    std::size_t limit = 0;
+};
+
+// The largest payload a frame of `type` may have under `limits`.
+std::size_t max_payload(FrameType type, const ProtocolLimits& limits);
+
+// Fails on a short header, an unknown type or a length above that type's bound (a request above
+// limits.max_request_bytes, a data frame above kMaxDataFrameBytes, ...).
+std::variant<FrameHeader, FrameHeaderError> decode_frame_header(std::span<const std::uint8_t> bytes,
+                                                                const ProtocolLimits& limits);
+
+}  // namespace bro::protocol
