@@ -12,7 +12,19 @@ std::optional<TransferChoice> parse_transfer_choice(std::string_view text) {
     return std::nullopt;
 }
 
+constexpr std::string_view kSettings[] = {
+    "BRO_SOCKET_PATH", "BRO_TRANSFER_MODE", "BRO_FORWARD_ENV",       "BRO_FILE_FLAGS",
+    "BRO_FILE_ARGS",   "BRO_FORWARD_FDS",   "BRO_CAPTURE_TTY_STDIN", "BRO_LOG",
+};
+
 }  // namespace
+
+bool is_client_setting(std::string_view name) {
+    for (std::string_view setting : kSettings) {
+        if (name == setting) return true;
+    }
+    return false;
+}
 
 ClientConfig read_client_config(const Environment& environment) {
     ClientConfig config;

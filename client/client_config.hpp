@@ -37,6 +37,10 @@ struct ClientConfig {
     bool debug_log = false;
 };
 
+// Every BRO_* name above: a wrapper file may set only these, so a typo is an error, not a
+// setting silently ignored.
+bool is_client_setting(std::string_view name);
+
 // Views in the result point into `environment`'s strings, which live as long as the process.
 ClientConfig read_client_config(const Environment& environment);
 

@@ -1,7 +1,12 @@
 // bro-client: runs one command on the other side of a bro-server socket as if it ran here.
 // It has no flags of its own: every argument goes to the remote command, and configuration
-// comes from the environment (client_config.hpp). Exit codes: exit_code.hpp.
+// comes from the environment (client_config.hpp), or from a wrapper file when the kernel runs
+// one with bro-client as its interpreter (wrapper_file.hpp). Exit codes: exit_code.hpp.
 
+#include <sys/auxv.h>
+
+#include <optional>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -13,13 +18,29 @@
 #include "client/invocation.hpp"
 #include "client/mode_negotiation.hpp"
 #include "client/standard_streams.hpp"
+#include "client/wrapper_file.hpp"
 
 int main(int argc, char** argv, char** envp) {
     using namespace bro::client;
     const StandardStreamRepair streams = repair_standard_streams();
     if (streams.failed) return kClientFailureExitCode;
 
-    const Environment environment(envp);
+    const std::vector<std::string_view> argv_views(argv, argv + argc);
+    std::span<const std::string_view> arguments(argv_views);
+    if (!arguments.empty()) arguments = arguments.subspan(1);  // argv[0] is ours
+
+    // A wrapper-file run: argv is [bro-client, the file, the caller's arguments...].
+    const auto* executed_path = reinterpret_cast<const char*>(getauxval(AT_EXECFN));
+    std::optional<WrapperFile> wrapper;
+    if (is_wrapper_file_run(argv_views, executed_path)) {
+        wrapper = load_wrapper_file(argv[1], Diagnostics(false));
+        if (!wrapper) return kClientFailureExitCode;
+        arguments = arguments.subspan(1);
+    }
+
+    const Environment environment(envp, wrapper
+                                            ? std::span<const std::string_view>(wrapper->settings)
+                                            : std::span<const std::string_view>());
     const ClientConfig config = read_client_config(environment);
     const Diagnostics diagnostics(config.debug_log);
     if (!config.transfer_mode) {
@@ -38,7 +59,8 @@ int main(int argc, char** argv, char** envp) {
     const auto forwarded_fds = read_forwarded_fds(config.forward_fds, diagnostics);
     if (!forwarded_fds) return kClientFailureExitCode;
 
-    const std::vector<std::string_view> arguments(argv + (argc > 0 ? 1 : 0), argv + argc);
+    if (wrapper)
+        diagnostics.debug("wrapper file ", argv[1], ": ", wrapper->settings.size(), " setting(s)");
     const Invocation invocation{.config = config,
                                 .arguments = arguments,
                                 .environment = environment,

@@ -29,10 +29,10 @@ struct ProcessResult {
 };
 
 struct ProcessOptions {
-    std::vector<std::string> argv;
-    std::vector<std::string> environment;   // NAME=value, the complete environment
-    std::optional<std::string> stdin_file;  // default: /dev/null
-    std::optional<std::string> stdin_data;  // written through a pipe instead
+    std::vector<std::string> argv = {};
+    std::vector<std::string> environment = {};   // NAME=value, the complete environment
+    std::optional<std::string> stdin_file = {};  // default: /dev/null
+    std::optional<std::string> stdin_data = {};  // written through a pipe instead
     std::chrono::seconds timeout{60};
 };
 
