@@ -21,10 +21,10 @@ namespace {
 using protocol::FrameType;
 using protocol::kFrameHeaderBytes;
 
-// Room for any control frame decode_frame_header lets through (Exit and Error payloads are
-// bounded by max_message_bytes plus their fixed fields).
+// Room for any control frame decode_frame_header lets through, header included (Exit and
+// Error payloads are bounded by max_message_bytes plus their fixed fields).
 constexpr std::size_t kReplyBytes = 8192;
-static_assert(ProtocolLimits{}.max_message_bytes + 64 <= kReplyBytes);
+static_assert(kFrameHeaderBytes + ProtocolLimits{}.max_message_bytes + 64 <= kReplyBytes);
 
 const char* accepted_modes_name(std::uint8_t accepted) {
     switch (accepted) {
@@ -39,13 +39,16 @@ const char* accepted_modes_name(std::uint8_t accepted) {
 
 enum class ReadResult { kComplete, kEnded, kFailed };
 
-// Fills `into` from the blocking socket. kEnded: the server closed the connection (or reset
-// it) first.
-ReadResult receive_exactly(int socket, std::span<std::uint8_t> into) {
-    while (!into.empty()) {
-        const ssize_t n = ::recv(socket, into.data(), into.size(), 0);
+// Receives from the blocking socket into `buffer` until `filled` reaches `wanted`, taking
+// whatever else has arrived too: the reply is the only frame the server sends, so header and
+// payload normally come in one recv(). kEnded: the server closed the connection (or reset it)
+// first.
+ReadResult receive_at_least(int socket, std::span<std::uint8_t> buffer, std::size_t& filled,
+                            std::size_t wanted) {
+    while (filled < wanted) {
+        const ssize_t n = ::recv(socket, buffer.data() + filled, buffer.size() - filled, 0);
         if (n > 0) {
-            into = into.subspan(static_cast<std::size_t>(n));
+            filled += static_cast<std::size_t>(n);
         } else if (n == 0 || errno == ECONNRESET) {
             return ReadResult::kEnded;
         } else if (errno != EINTR) {
@@ -60,9 +63,11 @@ ReadResult receive_exactly(int socket, std::span<std::uint8_t> into) {
 FdPassingResult receive_reply(int socket, std::string_view socket_path,
                               const Diagnostics& diagnostics) {
     std::array<std::uint8_t, kReplyBytes> buffer;
-    // Receives all of `bytes`; false (after saying why) when the connection ended or failed.
-    const auto receive = [&](std::span<std::uint8_t> bytes) {
-        switch (receive_exactly(socket, bytes)) {
+    std::size_t filled = 0;
+    // Receives the first `wanted` bytes; false (after saying why) when the connection ended or
+    // failed.
+    const auto receive = [&](std::size_t wanted) {
+        switch (receive_at_least(socket, buffer, filled, wanted)) {
             case ReadResult::kComplete:
                 return true;
             case ReadResult::kEnded:
@@ -76,8 +81,8 @@ FdPassingResult receive_reply(int socket, std::string_view socket_path,
         return false;
     };
 
-    const std::span<std::uint8_t> header_bytes{buffer.data(), kFrameHeaderBytes};
-    if (!receive(header_bytes)) return {};
+    if (!receive(kFrameHeaderBytes)) return {};
+    const std::span<const std::uint8_t> header_bytes{buffer.data(), kFrameHeaderBytes};
     const auto decoded = protocol::decode_frame_header(header_bytes, ProtocolLimits{});
     if (const auto* error = std::get_if<protocol::FrameHeaderError>(&decoded)) {
         report_malformed_header(*error, diagnostics);
@@ -90,15 +95,16 @@ FdPassingResult receive_reply(int socket, std::string_view socket_path,
                           ") in fd-passing mode; are client and server the same version?");
         return {};
     }
-    if (!control_frame_length_ok(header.type, header.length) || header.length > buffer.size()) {
+    if (!control_frame_length_ok(header.type, header.length) ||
+        header.length > buffer.size() - kFrameHeaderBytes) {
         diagnostics.error("the server sent a malformed frame (type ",
                           static_cast<unsigned>(header.type), ", ", header.length,
                           " bytes); are client and server the same version?");
         return {};
     }
 
-    const std::span<std::uint8_t> payload{buffer.data(), header.length};
-    if (!receive(payload)) return {};
+    if (!receive(kFrameHeaderBytes + header.length)) return {};
+    const std::span<const std::uint8_t> payload{buffer.data() + kFrameHeaderBytes, header.length};
     if (header.type != FrameType::kModeRejected) {
         return {exit_code_for_frame(header.type, payload, diagnostics), 0};
     }
