@@ -9,7 +9,9 @@
 namespace bro::protocol {
 namespace {
 
-std::string_view truncated(std::string_view s, std::size_t max) { return s.substr(0, max); }
+std::string_view truncated(std::string_view s, std::size_t max) {
+    return s.substr(0, max);
+}
 
 }  // namespace
 
@@ -189,7 +191,8 @@ std::variant<Request, DecodeError> decode_request(std::span<const std::uint8_t> 
     return request;
 }
 
-void encode_exit(const ExitStatus& status, std::string_view detail, std::vector<std::uint8_t>& out) {
+void encode_exit(const ExitStatus& status, std::string_view detail,
+                 std::vector<std::uint8_t>& out) {
     encode_frame(FrameType::kExit, out, [&](ByteWriter& w) {
         w.u8(static_cast<std::uint8_t>(status.kind));
         w.i32(status.code);

@@ -53,14 +53,22 @@ int child_main(void* argument) {
     if (setsid() < 0) child_fail(context, SpawnStep::kCreateSession);
     // Two phases, so no source is overwritten before it was copied and no fd lands on its
     // own number (dup2 onto itself would keep FD_CLOEXEC and the fd would vanish at exec).
+    // When every source lies above every target (the usual case: received or piped fds are
+    // numbered >= first_free), no dup2 can clobber a source or hit its own number: one pass.
+    bool sources_above_targets = true;
     for (std::size_t i = 0; i < context.fd_count; ++i) {
-        context.scratch[i] = fcntl(context.sources[i], F_DUPFD_CLOEXEC, context.first_free);
-        if (context.scratch[i] < 0) child_fail(context, SpawnStep::kRedirectStdio);
+        if (context.sources[i] < context.first_free) sources_above_targets = false;
+    }
+    const int* from = context.sources;
+    if (!sources_above_targets) {
+        for (std::size_t i = 0; i < context.fd_count; ++i) {
+            context.scratch[i] = fcntl(context.sources[i], F_DUPFD_CLOEXEC, context.first_free);
+            if (context.scratch[i] < 0) child_fail(context, SpawnStep::kRedirectStdio);
+        }
+        from = context.scratch;
     }
     for (std::size_t i = 0; i < context.fd_count; ++i) {
-        if (dup2(context.scratch[i], context.targets[i]) < 0) {
-            child_fail(context, SpawnStep::kRedirectStdio);
-        }
+        if (dup2(from[i], context.targets[i]) < 0) child_fail(context, SpawnStep::kRedirectStdio);
     }
     umask(context.umask);
     if (chdir(context.working_directory) != 0 && chdir(context.fallback_directory) != 0) {

@@ -97,7 +97,10 @@ void Session::abort() {
 }
 
 ring::Task<void> Session::run() {
-    spdlog::debug("session {}: connected ({})", id_, peer_description(socket_.get()));
+    // peer_description() costs a getsockopt and allocations: only pay it when it is logged.
+    if (spdlog::should_log(spdlog::level::debug)) {
+        spdlog::debug("session {}: connected ({})", id_, peer_description(socket_.get()));
+    }
     std::string refusal;
     try {
         auto request = co_await receive_request();
