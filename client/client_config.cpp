@@ -13,8 +13,9 @@ std::optional<TransferChoice> parse_transfer_choice(std::string_view text) {
 }
 
 constexpr std::string_view kSettings[] = {
-    "BRO_SOCKET_PATH", "BRO_TRANSFER_MODE", "BRO_FORWARD_ENV",       "BRO_FILE_FLAGS",
-    "BRO_FILE_ARGS",   "BRO_FORWARD_FDS",   "BRO_CAPTURE_TTY_STDIN", "BRO_LOG",
+    "BRO_SOCKET_PATH",       "BRO_TRANSFER_MODE", "BRO_FORWARD_ENV",
+    "BRO_FILE_FLAGS",        "BRO_FILE_ARGS",     "BRO_FORWARD_FDS",
+    "BRO_CAPTURE_TTY_STDIN", "BRO_LOG",           "BRO_STDIN",
 };
 
 }  // namespace
@@ -37,6 +38,9 @@ ClientConfig read_client_config(const Environment& environment) {
     config.forward_fds = environment.value_or_empty("BRO_FORWARD_FDS");
     config.capture_tty_stdin = !environment.value_or_empty("BRO_CAPTURE_TTY_STDIN").empty();
     config.debug_log = environment.value_or_empty("BRO_LOG") == "debug";
+    config.stdin_setting = environment.value_or_empty("BRO_STDIN");
+    config.stdin_none = config.stdin_setting == "none";
+    config.stdin_setting_valid = config.stdin_none || config.stdin_setting.empty();
     return config;
 }
 

@@ -9,6 +9,7 @@
 //   BRO_FILE_ARGS          non-empty: every positional argument may be a file path too
 //   BRO_FORWARD_FDS        comma list of extra fds (3 and up) to pass in fd-passing mode
 //   BRO_CAPTURE_TTY_STDIN  non-empty: stream stdin even when it is a terminal
+//   BRO_STDIN              "none": the program reads /dev/null, stdin is left alone (ssh -n)
 //   BRO_LOG                "debug": print debug lines to stderr
 
 #include <optional>
@@ -34,6 +35,9 @@ struct ClientConfig {
     FileArgumentRules file_arguments;
     std::string_view forward_fds;  // BRO_FORWARD_FDS as written; forwarded_fds.hpp parses it
     bool capture_tty_stdin = false;
+    bool stdin_none = false;          // BRO_STDIN=none
+    bool stdin_setting_valid = true;  // false when BRO_STDIN holds something else
+    std::string_view stdin_setting;   // BRO_STDIN as written, for the message
     bool debug_log = false;
 };
 

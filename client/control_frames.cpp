@@ -3,8 +3,8 @@
 #include <variant>
 
 #include "client/exit_code.hpp"
-#include "core/reply_decoding.hpp"
 #include "core/limits.hpp"
+#include "core/reply_decoding.hpp"
 
 namespace bro::client {
 

@@ -123,14 +123,23 @@ FdPassingResult run_fd_passing(const Invocation& invocation) {
     const bro::UniqueFd socket = connect_to_server(config.socket_path, diagnostics);
     if (!socket.valid()) return {};
 
+    // The child fchdir()s to this, so relative paths resolve as here even when the server sees
+    // another mount namespace. Without it (cwd removed or not searchable), the server's --cwd
+    // rule applies to the path alone.
+    const bro::UniqueFd cwd(::open(".", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!cwd.valid())
+        diagnostics.debug("working directory not passed: open .: ", SystemError{errno});
+
     RequestOptions options;
     options.mode = protocol::TransferMode::kFdPassing;
     options.forwarded_fds = invocation.forwarded_fds;
+    options.carries_cwd = cwd.valid();
     auto request = build_request(config, invocation.arguments, invocation.environment,
                                  invocation.stdin_was_closed, options, diagnostics);
     if (!request) return {};
 
-    const std::size_t fd_count = 3 + request->files.size() + invocation.forwarded_fds.size();
+    const std::size_t fd_count =
+        3 + request->files.size() + invocation.forwarded_fds.size() + (cwd.valid() ? 1 : 0);
     if (fd_count > kMaxFdsPerMessage) {
         diagnostics.error("this request would pass ", fd_count, " descriptors (", 3,
                           " standard streams, ", request->files.size(), " file arguments, ",
@@ -171,6 +180,7 @@ FdPassingResult run_fd_passing(const Invocation& invocation) {
         fds.push_back(static_cast<int>(target));
         diagnostics.debug("passing fd ", target, " as the program's fd ", target);
     }
+    if (cwd.valid()) fds.push_back(cwd.get());
 
     const int error = send_with_fds(socket.get(), request->frame, fds);
     // The server holds its own references now (or has none to hold): ours are not needed

@@ -48,6 +48,11 @@ int main(int argc, char** argv, char** envp) {
                           "\"; use auto, content or fd (or leave it unset for auto)");
         return kClientFailureExitCode;
     }
+    if (!config.stdin_setting_valid) {
+        diagnostics.error("BRO_STDIN is \"", config.stdin_setting,
+                          "\"; use none (the program reads /dev/null) or leave it unset");
+        return kClientFailureExitCode;
+    }
     diagnostics.debug("socket ", config.socket_path, ", transfer mode ",
                       transfer_choice_name(*config.transfer_mode), ", forward env [",
                       config.forward_environment, "], file flags [", config.file_arguments.flags,

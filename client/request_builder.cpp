@@ -87,9 +87,10 @@ const char* mode_name(protocol::TransferMode mode) {
 
 }  // namespace
 
-protocol::StdinMode choose_stdin_mode(int stdin_fd, bool stdin_was_closed, bool capture_tty_stdin) {
-    if (stdin_was_closed) return protocol::StdinMode::kNone;
-    if (::isatty(stdin_fd) && !capture_tty_stdin) return protocol::StdinMode::kNone;
+protocol::StdinMode choose_stdin_mode(int stdin_fd, bool stdin_was_closed,
+                                      const ClientConfig& config) {
+    if (config.stdin_none || stdin_was_closed) return protocol::StdinMode::kNone;
+    if (::isatty(stdin_fd) && !config.capture_tty_stdin) return protocol::StdinMode::kNone;
     return protocol::StdinMode::kStreamed;
 }
 
@@ -144,8 +145,7 @@ std::optional<ClientRequest> build_request(const ClientConfig& config,
     auto files = open_file_arguments(arguments, config.file_arguments, access, diagnostics);
     if (!files) return std::nullopt;
     request.files = std::move(*files);
-    request.stdin_mode =
-        choose_stdin_mode(STDIN_FILENO, stdin_was_closed, config.capture_tty_stdin);
+    request.stdin_mode = choose_stdin_mode(STDIN_FILENO, stdin_was_closed, config);
     diagnostics.debug("stdin: ", stdin_mode_name(options.mode, request.stdin_mode));
 
     const auto environment_entries =
@@ -171,6 +171,8 @@ std::optional<ClientRequest> build_request(const ClientConfig& config,
     view.environment = environment_entries;
     view.files = file_views;
     view.forwarded_fds = options.forwarded_fds;
+    view.flags = options.carries_cwd ? protocol::kRequestCarriesCwd : 0;
+    request.frame.reserve(protocol::encoded_request_size(view));
     protocol::encode_request(view, request.frame);
     diagnostics.debug("request: ", mode_name(options.mode), " mode, ", arguments.size(),
                       " arguments, ", environment_entries.size(), " variables, ",

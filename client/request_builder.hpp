@@ -43,11 +43,13 @@ struct ClientRequest {
 struct RequestOptions {
     protocol::TransferMode mode = protocol::TransferMode::kContent;
     std::span<const std::uint32_t> forwarded_fds = {};  // fd-passing only: the child's numbers
+    bool carries_cwd = false;  // fd-passing only: a descriptor of the cwd follows the others
 };
 
-// kStreamed unless the caller gave no stdin (`stdin_was_closed`) or stdin is a terminal and
-// capturing terminals was not asked for.
-protocol::StdinMode choose_stdin_mode(int stdin_fd, bool stdin_was_closed, bool capture_tty_stdin);
+// kStreamed unless BRO_STDIN=none, the caller gave no stdin (`stdin_was_closed`), or stdin
+// is a terminal and capturing terminals was not asked for.
+protocol::StdinMode choose_stdin_mode(int stdin_fd, bool stdin_was_closed,
+                                      const ClientConfig& config);
 
 // Opens the candidates `rules` finds in `arguments` that are regular files. Anything else (a
 // directory, a FIFO, "-", a missing or unreadable path) stays a plain argument. kReadWrite

@@ -28,11 +28,11 @@ inline constexpr std::size_t kMaxDataFrameBytes = 1 << 20;
 // Linux's SCM_MAX_FD: one sendmsg() carries at most this many descriptors.
 inline constexpr std::size_t kMaxFdsPerMessage = 253;
 
-// Descriptors an fd-mode Request may carry: stdin, stdout, stderr, one per file argument and
-// one per forwarded fd, and never more than one message holds. The receiver sizes its control
-// buffer for exactly this many.
+// Descriptors an fd-mode Request may carry: stdin, stdout, stderr, one per file argument, one
+// per forwarded fd and the working directory, and never more than one message holds. The
+// receiver sizes its control buffer for exactly this many.
 inline std::size_t max_request_fds(const ProtocolLimits& limits) {
-    const std::size_t wanted = 3 + limits.max_file_arguments + limits.max_forwarded_fds;
+    const std::size_t wanted = 4 + limits.max_file_arguments + limits.max_forwarded_fds;
     return wanted < kMaxFdsPerMessage ? wanted : kMaxFdsPerMessage;
 }
 

@@ -169,6 +169,7 @@ std::variant<Request, DecodeError> decode_request(std::span<const std::uint8_t> 
     const std::uint8_t mode = r.u8();
     const std::uint8_t stdin_mode = r.u8();
     request.umask = r.u16();
+    const std::uint8_t flags = r.u8();
     if (!r.ok()) return DecodeError{"truncated request"};
     if (mode > static_cast<std::uint8_t>(TransferMode::kFdPassing)) {
         return DecodeError{"unknown transfer mode " + std::to_string(mode)};
@@ -179,6 +180,13 @@ std::variant<Request, DecodeError> decode_request(std::span<const std::uint8_t> 
     request.mode = static_cast<TransferMode>(mode);
     request.stdin_mode = static_cast<StdinMode>(stdin_mode);
     if (request.umask > 0777) return DecodeError{"umask out of range"};
+    if ((flags & ~kRequestCarriesCwd) != 0) {
+        return DecodeError{"unknown request flags " + std::to_string(flags)};
+    }
+    request.carries_cwd = (flags & kRequestCarriesCwd) != 0;
+    if (request.carries_cwd && request.mode != TransferMode::kFdPassing) {
+        return DecodeError{"a working-directory descriptor needs fd-passing mode"};
+    }
     request.cwd = std::string(r.string(limits.max_path_bytes));
     if (!r.ok() || request.cwd.find('\0') != std::string::npos) {
         return DecodeError{"malformed working directory"};

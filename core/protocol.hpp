@@ -41,6 +41,7 @@ struct Request {
     TransferMode mode = TransferMode::kContent;
     StdinMode stdin_mode = StdinMode::kNone;
     std::uint16_t umask = 022;
+    bool carries_cwd = false;  // kRequestCarriesCwd: the last descriptor is the caller's cwd
     std::string cwd;
     std::vector<std::string> arguments;
     std::vector<EnvironmentEntry> environment;

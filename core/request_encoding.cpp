@@ -6,8 +6,8 @@ namespace bro::protocol {
 
 std::size_t encoded_request_size(const RequestView& request) {
     constexpr std::size_t kLength = 4;  // every string and list carries a u32 length
-    // header, magic, version, mode, stdin mode, umask, then the four list counts
-    std::size_t size = kFrameHeaderBytes + kMagic.size() + 1 + 1 + 1 + 2 + 4 * kLength;
+    // header, magic, version, mode, stdin mode, umask, flags, then the four list counts
+    std::size_t size = kFrameHeaderBytes + kMagic.size() + 1 + 1 + 1 + 2 + 1 + 4 * kLength;
     size += kLength + request.cwd.size();
     for (auto argument : request.arguments) size += kLength + argument.size();
     for (const auto& entry : request.environment) {
@@ -25,6 +25,7 @@ void encode_request(const RequestView& request, std::vector<std::uint8_t>& out) 
         w.u8(static_cast<std::uint8_t>(request.mode));
         w.u8(static_cast<std::uint8_t>(request.stdin_mode));
         w.u16(request.umask);
+        w.u8(request.flags);
         w.string(request.cwd);
         w.u32(static_cast<std::uint32_t>(request.arguments.size()));
         for (auto argument : request.arguments) w.string(argument);

@@ -34,6 +34,7 @@ struct RequestView {
     std::span<const FileArgumentView> files;
     // fd mode: the child numbers for the descriptors after the file arguments' ones.
     std::span<const std::uint32_t> forwarded_fds = {};
+    std::uint8_t flags = 0;  // kRequest* bits
 };
 
 // The size of the whole Request frame, header included, so a caller can reserve it once.

@@ -42,6 +42,11 @@ enum class TransferMode : std::uint8_t { kContent = 0, kFdPassing = 1 };
 inline constexpr std::uint8_t kAcceptsContent = 1;
 inline constexpr std::uint8_t kAcceptsFdPassing = 2;
 
+// Bits of a Request's flags byte.
+// fd mode: one more descriptor follows the forwarded ones, an O_PATH descriptor of the
+// caller's working directory, which the child fchdir()s to.
+inline constexpr std::uint8_t kRequestCarriesCwd = 1;
+
 enum class StdinMode : std::uint8_t {
     kNone = 0,      // the child reads /dev/null
     kStreamed = 1,  // StdinData frames follow the file contents, ended by StdinEnd

@@ -28,8 +28,10 @@ struct ChildContext {
     int* scratch;
     std::size_t fd_count;
     int first_free;  // above every target: where temporary copies go
+    int working_directory_fd;
     const char* working_directory;
-    const char* fallback_directory;
+    const char* fallback_directory;  // nullptr: none
+    bool used_fallback;
     mode_t umask;
     SpawnStep failed_step;
     int error;
@@ -71,8 +73,14 @@ int child_main(void* argument) {
         if (dup2(from[i], context.targets[i]) < 0) child_fail(context, SpawnStep::kRedirectStdio);
     }
     umask(context.umask);
-    if (chdir(context.working_directory) != 0 && chdir(context.fallback_directory) != 0) {
-        child_fail(context, SpawnStep::kChangeDirectory);
+    const bool in_place =
+        (context.working_directory_fd >= 0 && fchdir(context.working_directory_fd) == 0) ||
+        chdir(context.working_directory) == 0;
+    if (!in_place) {
+        if (context.fallback_directory == nullptr || chdir(context.fallback_directory) != 0) {
+            child_fail(context, SpawnStep::kChangeDirectory);
+        }
+        context.used_fallback = true;
     }
     // Every server fd is already O_CLOEXEC; this makes it hold for any fd a library opened.
     syscall(SYS_close_range, static_cast<unsigned>(context.first_free), ~0U, CLOSE_RANGE_CLOEXEC);
@@ -113,7 +121,8 @@ void ChildProcess::kill_group(int signal) const {
 
 Spawner::Spawner() : stack_(256 * 1024) {}
 
-std::variant<ChildProcess, SpawnFailure> Spawner::spawn(const SpawnRequest& request) {
+std::variant<ChildProcess, SpawnFailure> Spawner::spawn(const SpawnRequest& request,
+                                                        SpawnNotes* notes) {
     const auto argv = pointers_to(request.argv);
     const auto envp = pointers_to(request.environment);
     std::vector<int> sources = {request.stdin_fd, request.stdout_fd, request.stderr_fd};
@@ -124,19 +133,22 @@ std::variant<ChildProcess, SpawnFailure> Spawner::spawn(const SpawnRequest& requ
     }
     std::vector<int> scratch(sources.size(), -1);
     const int first_free = *std::max_element(targets.begin(), targets.end()) + 1;
-    ChildContext context{request.executable.c_str(),
-                         argv.data(),
-                         envp.data(),
-                         sources.data(),
-                         targets.data(),
-                         scratch.data(),
-                         sources.size(),
-                         first_free,
-                         request.working_directory.c_str(),
-                         request.fallback_directory.c_str(),
-                         request.umask,
-                         SpawnStep::kExecute,
-                         0};
+    ChildContext context{
+        request.executable.c_str(),
+        argv.data(),
+        envp.data(),
+        sources.data(),
+        targets.data(),
+        scratch.data(),
+        sources.size(),
+        first_free,
+        request.working_directory_fd,
+        request.working_directory.c_str(),
+        request.fallback_directory.empty() ? nullptr : request.fallback_directory.c_str(),
+        false,
+        request.umask,
+        SpawnStep::kExecute,
+        0};
     int pidfd = -1;
     // The stack grows down on every architecture we build for: pass its top, 16-byte aligned.
     auto* stack_top = stack_.data() + (stack_.size() & ~std::size_t{15});
@@ -146,7 +158,10 @@ std::variant<ChildProcess, SpawnFailure> Spawner::spawn(const SpawnRequest& requ
         return SpawnFailure{ExitStatus::not_started(SpawnStep::kCreateProcess, errno), "clone"};
     }
     ChildProcess child(pid, UniqueFd(pidfd));
-    if (context.error == 0) return child;
+    if (context.error == 0) {
+        if (notes != nullptr) notes->used_fallback_directory = context.used_fallback;
+        return child;
+    }
     // The child has already _exit()ed: reap it now.
     siginfo_t info{};
     while (waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd), &info, WEXITED) != 0 &&

@@ -50,8 +50,9 @@ struct SpawnRequest {
     int stdout_fd = -1;
     int stderr_fd = -1;
     std::vector<FdMapping> extra_fds;  // targets >= 3, distinct (fd-passing mode)
-    std::string working_directory;     // tried first
-    std::string fallback_directory;    // used when working_directory is unusable
+    int working_directory_fd = -1;     // tried first (fchdir), when given
+    std::string working_directory;     // tried next (chdir)
+    std::string fallback_directory;    // then this; empty: no fallback, the spawn fails
     mode_t umask = 022;
 };
 
@@ -62,12 +63,18 @@ struct SpawnFailure {
     std::string detail;
 };
 
+// What a successful spawn did beyond the request's first choice.
+struct SpawnNotes {
+    bool used_fallback_directory = false;
+};
+
 class Spawner {
   public:
     Spawner();
     // Blocks only until the child has exec'd (CLONE_VFORK); the one blocking call the reactor
     // makes. On failure the child is already reaped and the status says which step failed.
-    std::variant<ChildProcess, SpawnFailure> spawn(const SpawnRequest& request);
+    std::variant<ChildProcess, SpawnFailure> spawn(const SpawnRequest& request,
+                                                   SpawnNotes* notes = nullptr);
 
   private:
     // The child's stack. Reused: with CLONE_VFORK the child is done with it before clone()

@@ -58,6 +58,13 @@ po::options_description describe_options(ServerConfig& c) {
         "client-forwarded environment variables the child may receive; all others are dropped")(
         "inherit-env", po::value<std::string>()->value_name("A,B,..."),
         "server environment variables passed to the child (by default none)")(
+        "cwd", po::value<std::string>()->value_name("caller|caller-strict|DIR"),
+        "where the child runs. caller (default): the caller's working directory (fd mode: "
+        "through a descriptor the client passes, so it works across mount namespaces); where "
+        "that directory does not exist on this side, the session's private directory (content "
+        "mode) or / (fd mode). caller-strict: the caller's directory or the call is refused. "
+        "An absolute DIR: always there")("argv0", po::value(&c.argv0)->value_name("NAME"),
+                                         "the child's argv[0] (default: the --executable path)")(
         "tmpdir", po::value(&c.tmpdir)->value_name("DIR"),
         "where per-session private directories for file arguments are created (default: "
         "$TMPDIR or /tmp)")(
@@ -120,6 +127,23 @@ std::string validate(ServerConfig& c) {
 }
 
 // Returns an error message, or empty.
+std::string read_cwd_policy(const po::variables_map& vm, ServerConfig& c) {
+    if (!vm.count("cwd")) return {};
+    const std::string value = vm["cwd"].as<std::string>();
+    if (value == "caller") {
+        c.cwd_policy = CwdPolicy::kCaller;
+    } else if (value == "caller-strict") {
+        c.cwd_policy = CwdPolicy::kCallerStrict;
+    } else if (!value.empty() && value.front() == '/') {
+        c.cwd_policy = CwdPolicy::kFixed;
+        c.fixed_cwd = value;
+    } else {
+        return "--cwd " + value + ": use caller, caller-strict or an absolute directory";
+    }
+    return {};
+}
+
+// Returns an error message, or empty.
 std::string read_transfer_modes(const po::variables_map& vm, ServerConfig& c) {
     const bool fd_flag = vm["fd-passing"].as<bool>();
     if (!vm.count("transfer-modes")) {
@@ -172,9 +196,11 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
         return {std::nullopt, 0};
     }
     config.systemd_socket = vm["systemd-socket"].as<bool>();
-    if (auto error = read_transfer_modes(vm, config); !error.empty()) {
-        std::cerr << "bro-server: " << error << "\nTry 'bro-server --help'.\n";
-        return {std::nullopt, 2};
+    for (auto* read : {read_transfer_modes, read_cwd_policy}) {
+        if (auto error = read(vm, config); !error.empty()) {
+            std::cerr << "bro-server: " << error << "\nTry 'bro-server --help'.\n";
+            return {std::nullopt, 2};
+        }
     }
     config.allowed_env = to_strings(vm, "allowed-env");
     config.inherit_env = to_strings(vm, "inherit-env");

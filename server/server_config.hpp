@@ -9,6 +9,13 @@
 
 namespace bro::server {
 
+// Where the child runs (--cwd).
+enum class CwdPolicy {
+    kCaller,        // the caller's directory; where it does not exist here, the session's own
+    kCallerStrict,  // the caller's directory, or the call is refused
+    kFixed,         // always ServerConfig::fixed_cwd
+};
+
 struct ServerConfig {
     std::string executable;   // absolute path of the one program this server runs
     std::string socket_path;  // empty with systemd socket activation
@@ -19,6 +26,9 @@ struct ServerConfig {
     std::vector<std::string> allowed_env;
     std::vector<std::string> inherit_env;
     std::string tmpdir = "/tmp";
+    CwdPolicy cwd_policy = CwdPolicy::kCaller;
+    std::string fixed_cwd;  // with CwdPolicy::kFixed
+    std::string argv0;      // the child's argv[0]; empty: the executable's path
     std::string log_level = "info";
     ProtocolLimits limits;
 };

@@ -147,8 +147,10 @@ ring::Task<std::optional<protocol::Request>> Session::receive_request() {
         co_await reject_mode();
         co_return std::nullopt;
     }
-    const std::size_t expected_fds =
-        fd_mode ? 3 + request.files.size() + request.forwarded_fds.size() : 0;
+    const std::size_t expected_fds = fd_mode
+                                         ? 3 + request.files.size() + request.forwarded_fds.size() +
+                                               (request.carries_cwd ? 1 : 0)
+                                         : 0;
     if (received_fds_.size() != expected_fds) {
         throw ProtocolViolation("the request carries " + std::to_string(received_fds_.size()) +
                                 " descriptors, its mode needs " + std::to_string(expected_fds));
@@ -252,7 +254,8 @@ std::vector<std::string> Session::child_environment(const protocol::Request& req
 std::vector<std::string> Session::child_argv(const protocol::Request& request) const {
     std::vector<std::string> argv;
     argv.reserve(request.arguments.size() + 1);
-    argv.push_back(context_.config.executable);
+    argv.push_back(context_.config.argv0.empty() ? context_.config.executable
+                                                 : context_.config.argv0);
     argv.insert(argv.end(), request.arguments.begin(), request.arguments.end());
     for (std::size_t i = 0; i < request.files.size(); ++i) {
         const auto& file = request.files[i];
@@ -260,6 +263,18 @@ std::vector<std::string> Session::child_argv(const protocol::Request& request) c
         argument = argument.substr(0, file.path_offset) + file_paths_[i];
     }
     return argv;
+}
+
+void Session::choose_directory(const protocol::Request& request, int cwd_fd, std::string fallback,
+                               SpawnRequest& spawn) const {
+    const ServerConfig& config = context_.config;
+    if (config.cwd_policy == CwdPolicy::kFixed) {
+        spawn.working_directory = config.fixed_cwd;
+        return;
+    }
+    spawn.working_directory_fd = cwd_fd;
+    spawn.working_directory = request.cwd;
+    if (config.cwd_policy == CwdPolicy::kCaller) spawn.fallback_directory = std::move(fallback);
 }
 
 ring::Task<void> Session::execute(const protocol::Request& request) {
@@ -285,8 +300,14 @@ ring::Task<void> Session::execute(const protocol::Request& request) {
     spawn.stdin_fd = child_stdin.get();
     spawn.stdout_fd = out.write.get();
     spawn.stderr_fd = err.write.get();
-    spawn.working_directory = request.cwd.empty() ? "/" : request.cwd;
-    spawn.fallback_directory = directory_ ? directory_->path() : "/";
+    // The caller's directory may not exist on this side (another mount namespace): then the
+    // child runs in the session's private directory, made for it now. One access() call;
+    // the child still falls back to / should the directory vanish in between.
+    if (!directory_ && context_.config.cwd_policy == CwdPolicy::kCaller &&
+        ::access(request.cwd.c_str(), X_OK) != 0) {
+        directory_.emplace(context_.config.tmpdir, id_);
+    }
+    choose_directory(request, -1, directory_ ? directory_->path() : "/", spawn);
     spawn.umask = request.umask;
 
     if (streamed) reader_.prepare_for_streaming();
@@ -322,8 +343,8 @@ ring::Task<void> Session::execute_with_fds(const protocol::Request& request) {
     spawn.stdin_fd = fds[0].get();
     spawn.stdout_fd = fds[1].get();
     spawn.stderr_fd = fds[2].get();
-    spawn.working_directory = request.cwd.empty() ? "/" : request.cwd;
-    spawn.fallback_directory = "/";
+    const std::size_t cwd_index = 3 + request.files.size() + forwarded.size();
+    choose_directory(request, request.carries_cwd ? fds[cwd_index].get() : -1, "/", spawn);
     spawn.umask = request.umask;
     co_await start_run(std::move(spawn), std::move(fds), request.arguments.size());
 }
@@ -332,8 +353,13 @@ ring::Task<void> Session::execute_with_fds(const protocol::Request& request) {
 // client (fd mode), waiting for the exit, and reporting it.
 ring::Task<void> Session::start_run(SpawnRequest spawn, std::vector<UniqueFd> child_ends,
                                     std::size_t argument_count) {
-    auto spawned = context_.spawner.spawn(spawn);
+    SpawnNotes notes;
+    auto spawned = context_.spawner.spawn(spawn, &notes);
     child_ends.clear();
+    if (notes.used_fallback_directory) {
+        spdlog::debug("session {}: the caller's directory {} is not usable here; running in {}",
+                      id_, spawn.working_directory, spawn.fallback_directory);
+    }
     if (auto* failure = std::get_if<SpawnFailure>(&spawned)) {
         spdlog::info("session {}: {}", id_, describe_status(failure->status, failure->detail));
         std::vector<std::uint8_t> frame;

@@ -73,6 +73,10 @@ class Session {
     ring::Task<bool> write_all(int fd, std::span<const std::uint8_t> bytes);
     void client_vanished(const char* why);
     std::vector<std::string> child_argv(const protocol::Request& request) const;
+    // Applies --cwd: where the child starts, and where it may fall back to (`fallback`, the
+    // session's own place) when the caller's directory does not exist on this side.
+    void choose_directory(const protocol::Request& request, int cwd_fd, std::string fallback,
+                          SpawnRequest& spawn) const;
     std::vector<std::string> child_environment(const protocol::Request& request) const;
 
     SessionContext& context_;

@@ -740,7 +740,7 @@ TEST(Protocol, EncodedRequestSizeIsExactlyWhatEncodingAppends) {
     Bytes frame = {0xAA};  // appends after what is already there
     encode_request(view, frame);
     EXPECT_EQ(frame.size() - 1, encoded_request_size(view));
-    EXPECT_EQ(encoded_request_size(RequestView{}), kFrameHeaderBytes + 28);
+    EXPECT_EQ(encoded_request_size(RequestView{}), kFrameHeaderBytes + 29);
 }
 
 TEST(Protocol, FrameHeaderErrorsAreDescribedWithTheirNumbers) {
@@ -756,6 +756,38 @@ TEST(Protocol, FrameHeaderErrorsAreDescribedWithTheirNumbers) {
     EXPECT_EQ(describe(std::get<FrameHeaderError>(
                   decode_frame_header(std::span(unknown).first(4), limits))),
               "truncated frame header");
+}
+
+std::variant<Request, DecodeError> decode_with_flags(TransferMode mode, std::uint8_t flags) {
+    RequestView view;
+    view.mode = mode;
+    view.cwd = "/work";
+    view.flags = flags;
+    Bytes frame;
+    encode_request(view, frame);
+    return decode_request(std::span(frame).subspan(kFrameHeaderBytes), ProtocolLimits{});
+}
+
+TEST(Protocol, TheWorkingDirectoryDescriptorFlagRoundTripsInFdMode) {
+    const auto with = decode_with_flags(TransferMode::kFdPassing, kRequestCarriesCwd);
+    ASSERT_TRUE(std::holds_alternative<Request>(with)) << std::get<DecodeError>(with).message;
+    EXPECT_TRUE(std::get<Request>(with).carries_cwd);
+    EXPECT_EQ(std::get<Request>(with).cwd, "/work");
+    const auto without = decode_with_flags(TransferMode::kFdPassing, 0);
+    ASSERT_TRUE(std::holds_alternative<Request>(without));
+    EXPECT_FALSE(std::get<Request>(without).carries_cwd);
+}
+
+TEST(Protocol, UnknownFlagsAndACwdDescriptorInContentModeAreRefused) {
+    for (std::uint8_t flags : {2, 0x80, 0xFF}) {
+        const auto decoded = decode_with_flags(TransferMode::kFdPassing, flags);
+        ASSERT_TRUE(std::holds_alternative<DecodeError>(decoded)) << int(flags);
+        EXPECT_NE(std::get<DecodeError>(decoded).message.find("unknown request flags"),
+                  std::string::npos);
+    }
+    const auto content = decode_with_flags(TransferMode::kContent, kRequestCarriesCwd);
+    ASSERT_TRUE(std::holds_alternative<DecodeError>(content));
+    EXPECT_NE(std::get<DecodeError>(content).message.find("needs fd-passing"), std::string::npos);
 }
 
 TEST(Protocol, RequestDescriptorBudgetNeverExceedsOneMessage) {

@@ -204,11 +204,11 @@ TEST_F(FdPassing, DescriptorsSentWithAContentRequestAreRefusedAndClosed) {
     address.sun_family = AF_UNIX;
     std::strncpy(address.sun_path, server.socket_path().c_str(), sizeof address.sun_path - 1);
     ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-    // A minimal valid content-mode request: magic, version, mode 0, stdin none, umask, cwd "/",
-    // no arguments, environment, files or forwarded fds.
-    const unsigned char request[] = {0x01, 0, 0, 0, 29, 'B', 'R', 'O', 1, 0, 0, 0,
-                                     0x12, 0, 0, 0, 1,  '/', 0,   0,   0, 0, 0, 0,
-                                     0,    0, 0, 0, 0,  0,   0,   0,   0, 0};
+    // A minimal valid content-mode request: magic, version, mode 0, stdin none, umask, no
+    // flags, cwd "/", no arguments, environment, files or forwarded fds.
+    const unsigned char request[] = {0x01, 0, 0, 0, 30, 'B', 'R', 'O', 1, 0, 0, 0, 0x12, 0,
+                                     0,    0, 0, 1, '/', 0,   0,   0,   0, 0, 0, 0, 0,    0,
+                                     0,    0, 0, 0, 0,   0,   0};
     int passed = open("/dev/null", O_RDONLY | O_CLOEXEC);
     iovec io{const_cast<unsigned char*>(request), sizeof request};
     alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
