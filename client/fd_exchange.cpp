@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <variant>
@@ -138,8 +139,10 @@ FdPassingResult run_fd_passing(const Invocation& invocation) {
                                  invocation.stdin_was_closed, options, diagnostics);
     if (!request) return {};
 
+    const auto own_files = static_cast<std::size_t>(std::count_if(
+        request->files.begin(), request->files.end(), [](const auto& f) { return f.own_file(); }));
     const std::size_t fd_count =
-        3 + request->files.size() + invocation.forwarded_fds.size() + (cwd.valid() ? 1 : 0);
+        3 + own_files + invocation.forwarded_fds.size() + (cwd.valid() ? 1 : 0);
     if (fd_count > kMaxFdsPerMessage) {
         diagnostics.error("this request would pass ", fd_count, " descriptors (", 3,
                           " standard streams, ", request->files.size(), " file arguments, ",
@@ -172,6 +175,7 @@ FdPassingResult run_fd_passing(const Invocation& invocation) {
     diagnostics.debug("passing fd ", stdin_fd, " as stdin", dev_null.valid() ? " (/dev/null)" : "",
                       ", fd 1 as stdout, fd 2 as stderr");
     for (const auto& file : request->files) {
+        if (!file.own_file()) continue;  // shares an earlier argument's descriptor
         fds.push_back(file.fd.get());
         diagnostics.debug("passing fd ", file.fd.get(), " for argument ", file.argument_index, " (",
                           file.path, ")");

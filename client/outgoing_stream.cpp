@@ -35,6 +35,10 @@ bool OutgoingStream::fill_from_files(const Diagnostics& diagnostics) {
     // Each pass needs room for a data header, at least one byte, and a possible FileEnd.
     while (next_file_ < request_.files.size() && buffer_.size() - used > 2 * kFrameHeaderBytes) {
         OpenedFileArgument& file = request_.files[next_file_];
+        if (!file.own_file()) {  // its content went with the first argument naming it
+            ++next_file_;
+            continue;
+        }
         const std::size_t room =
             std::min(kDataChunkBytes, buffer_.size() - used - 2 * kFrameHeaderBytes);
         const ssize_t n =

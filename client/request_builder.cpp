@@ -85,6 +85,23 @@ const char* mode_name(protocol::TransferMode mode) {
     return mode == protocol::TransferMode::kFdPassing ? "fd-passing" : "content";
 }
 
+// The same file named twice (even by different paths) is sent once: both arguments then see
+// one copy or descriptor, as they would see one file locally.
+void mark_if_named_before(OpenedFileArgument& file, std::span<const OpenedFileArgument> earlier) {
+    struct stat st {};
+    if (::fstat(file.fd.get(), &st) != 0) return;  // treated as a file of its own
+    file.device = st.st_dev;
+    file.inode = st.st_ino;
+    for (std::size_t i = 0; i < earlier.size(); ++i) {
+        if (earlier[i].own_file() && earlier[i].device == file.device &&
+            earlier[i].inode == file.inode) {
+            file.same_as = static_cast<std::uint32_t>(i);
+            file.fd.reset();
+            return;
+        }
+    }
+}
+
 }  // namespace
 
 protocol::StdinMode choose_stdin_mode(int stdin_fd, bool stdin_was_closed,
@@ -113,10 +130,17 @@ std::optional<std::vector<OpenedFileArgument>> open_file_arguments(
                               "); a server accepts at most ", limit, ", so pass fewer files");
             return std::nullopt;
         }
-        diagnostics.debug("file argument ", candidate.argument_index, ": ", candidate.path,
-                          " (sent as ", basename, ")");
-        files.push_back({std::move(fd), candidate.path, candidate.argument_index,
-                         candidate.path_offset, basename});
+        OpenedFileArgument file{std::move(fd), candidate.path, candidate.argument_index,
+                                candidate.path_offset, basename};
+        mark_if_named_before(file, files);
+        if (file.own_file()) {
+            diagnostics.debug("file argument ", file.argument_index, ": ", file.path, " (sent as ",
+                              basename, ")");
+        } else {
+            diagnostics.debug("file argument ", file.argument_index, ": ", file.path,
+                              " is file argument ", file.same_as, " again; sent once");
+        }
+        files.push_back(std::move(file));
     }
     return files;
 }
@@ -155,7 +179,7 @@ std::optional<ClientRequest> build_request(const ClientConfig& config,
     std::vector<protocol::FileArgumentView> file_views;
     file_views.reserve(request.files.size());
     for (const auto& file : request.files) {
-        file_views.push_back({file.argument_index, file.path_offset, file.basename});
+        file_views.push_back({file.argument_index, file.path_offset, file.basename, file.same_as});
     }
 
     std::array<char, PATH_MAX> cwd;

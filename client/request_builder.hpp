@@ -3,6 +3,8 @@
 // and opens the file arguments whose content follows it (content mode) or whose descriptors
 // travel with it (fd-passing mode).
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -30,6 +32,13 @@ struct OpenedFileArgument {
     std::uint32_t argument_index = 0;
     std::uint32_t path_offset = 0;
     std::string_view basename;  // a view into the argument
+    // kOwnFile, or the index of the earlier file argument naming the same file (then `fd` is
+    // closed: that one's content or descriptor serves both).
+    std::uint32_t same_as = protocol::kOwnFile;
+    dev_t device = 0;  // identity, to find a file named twice
+    ino_t inode = 0;
+
+    bool own_file() const { return same_as == protocol::kOwnFile; }
 };
 
 struct ClientRequest {

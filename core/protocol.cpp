@@ -113,7 +113,12 @@ std::optional<DecodeError> decode_files(ByteReader& r, Request& out, const Proto
         file.argument_index = r.u32();
         file.path_offset = r.u32();
         const auto basename = r.string(limits.max_path_bytes);
+        file.same_as = r.u32();
         if (!r.ok()) break;
+        if (!file.own_file() && (file.same_as >= i || !out.files[file.same_as].own_file())) {
+            return DecodeError{"file argument " + std::to_string(i) +
+                               " refers to a file argument that is not an earlier distinct one"};
+        }
         if (file.argument_index >= out.arguments.size() || used[file.argument_index] ||
             file.path_offset >= out.arguments[file.argument_index].size()) {
             return DecodeError{"file argument " + std::to_string(i) +
@@ -156,6 +161,11 @@ std::optional<DecodeError> decode_forwarded_fds(ByteReader& r, Request& out,
 }
 
 }  // namespace
+
+std::size_t Request::distinct_files() const {
+    return static_cast<std::size_t>(
+        std::count_if(files.begin(), files.end(), [](const auto& f) { return f.own_file(); }));
+}
 
 std::variant<Request, DecodeError> decode_request(std::span<const std::uint8_t> payload,
                                                   const ProtocolLimits& limits) {

@@ -29,6 +29,9 @@ struct FileArgument {
     std::uint32_t argument_index = 0;
     std::uint32_t path_offset = 0;
     std::string basename;
+    std::uint32_t same_as = kOwnFile;  // else the index of an earlier file argument, its own
+
+    bool own_file() const { return same_as == kOwnFile; }
 };
 
 struct EnvironmentEntry {
@@ -48,6 +51,9 @@ struct Request {
     std::vector<FileArgument> files;
     // fd mode: the child numbers for the descriptors after the file arguments' ones.
     std::vector<std::uint32_t> forwarded_fds;
+
+    // File arguments with content (or a descriptor) of their own.
+    std::size_t distinct_files() const;
 };
 
 struct DecodeError {

@@ -13,7 +13,7 @@ std::size_t encoded_request_size(const RequestView& request) {
     for (const auto& entry : request.environment) {
         size += 2 * kLength + entry.name.size() + entry.value.size();
     }
-    for (const auto& file : request.files) size += 3 * kLength + file.basename.size();
+    for (const auto& file : request.files) size += 4 * kLength + file.basename.size();
     size += kLength * request.forwarded_fds.size();
     return size;
 }
@@ -39,6 +39,7 @@ void encode_request(const RequestView& request, std::vector<std::uint8_t>& out) 
             w.u32(file.argument_index);
             w.u32(file.path_offset);
             w.string(file.basename);
+            w.u32(file.same_as);
         }
         w.u32(static_cast<std::uint32_t>(request.forwarded_fds.size()));
         for (auto target : request.forwarded_fds) w.u32(target);

@@ -15,10 +15,14 @@ namespace bro::protocol {
 // A file argument: argument `argument_index` (0 = first argument after the program) names a
 // file from byte `path_offset` on ("--file=x" has offset 7, "-Cx" offset 2, "x" offset 0).
 // Its content follows the request as FileData frames ended by FileEnd, in request order.
+// An argument naming the same file as an earlier one (same device and inode) sets `same_as` to
+// that one's index instead: the file is sent once and both arguments use the one copy or
+// descriptor.
 struct FileArgumentView {
-    std::uint32_t argument_index;
-    std::uint32_t path_offset;
+    std::uint32_t argument_index = 0;
+    std::uint32_t path_offset = 0;
     std::string_view basename;  // kept so tools that look at the extension still work
+    std::uint32_t same_as = kOwnFile;
 };
 struct EnvironmentEntryView {
     std::string_view name;

@@ -47,6 +47,9 @@ inline constexpr std::uint8_t kAcceptsFdPassing = 2;
 // caller's working directory, which the child fchdir()s to.
 inline constexpr std::uint8_t kRequestCarriesCwd = 1;
 
+// A file argument's `same_as` when it names a file of its own (not one named earlier).
+inline constexpr std::uint32_t kOwnFile = 0xFFFFFFFF;
+
 enum class StdinMode : std::uint8_t {
     kNone = 0,      // the child reads /dev/null
     kStreamed = 1,  // StdinData frames follow the file contents, ended by StdinEnd

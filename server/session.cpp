@@ -147,10 +147,10 @@ ring::Task<std::optional<protocol::Request>> Session::receive_request() {
         co_await reject_mode();
         co_return std::nullopt;
     }
-    const std::size_t expected_fds = fd_mode
-                                         ? 3 + request.files.size() + request.forwarded_fds.size() +
-                                               (request.carries_cwd ? 1 : 0)
-                                         : 0;
+    const std::size_t expected_fds = fd_mode ? 3 + request.distinct_files() +
+                                                   request.forwarded_fds.size() +
+                                                   (request.carries_cwd ? 1 : 0)
+                                             : 0;
     if (received_fds_.size() != expected_fds) {
         throw ProtocolViolation("the request carries " + std::to_string(received_fds_.size()) +
                                 " descriptors, its mode needs " + std::to_string(expected_fds));
@@ -173,8 +173,13 @@ ring::Task<bool> Session::receive_files(const protocol::Request& request) {
     directory_.emplace(context_.config.tmpdir, id_);
     reader_.prepare_for_streaming();
     for (std::size_t index = 0; index < request.files.size(); ++index) {
+        const auto& argument = request.files[index];
+        if (!argument.own_file()) {  // named earlier: the same copy serves both arguments
+            file_paths_.push_back(file_paths_[argument.same_as]);
+            continue;
+        }
         std::string path;
-        UniqueFd file = directory_->create_file(index, request.files[index].basename, path);
+        UniqueFd file = directory_->create_file(index, argument.basename, path);
         file_paths_.push_back(path);
         for (;;) {
             auto header = co_await reader_.next_header(/*leave_payload_in_socket=*/true);
@@ -326,16 +331,20 @@ ring::Task<void> Session::execute_with_fds(const protocol::Request& request) {
     const auto& forwarded = request.forwarded_fds;
     SpawnRequest spawn;
     int next_target = 3;
-    for (std::size_t i = 0; i < request.files.size(); ++i) {
+    std::size_t next_fd = 3;  // received descriptors: one per distinct file, in order
+    for (const auto& file : request.files) {
+        if (!file.own_file()) {  // named earlier: the same descriptor serves both arguments
+            file_paths_.push_back(file_paths_[file.same_as]);
+            continue;
+        }
         while (std::find(forwarded.begin(), forwarded.end(), next_target) != forwarded.end()) {
             ++next_target;
         }
-        spawn.extra_fds.push_back({fds[3 + i].get(), next_target});
+        spawn.extra_fds.push_back({fds[next_fd++].get(), next_target});
         file_paths_.push_back("/dev/fd/" + std::to_string(next_target++));
     }
     for (std::size_t i = 0; i < forwarded.size(); ++i) {
-        spawn.extra_fds.push_back(
-            {fds[3 + request.files.size() + i].get(), static_cast<int>(forwarded[i])});
+        spawn.extra_fds.push_back({fds[next_fd++].get(), static_cast<int>(forwarded[i])});
     }
     spawn.executable = context_.config.executable;
     spawn.argv = child_argv(request);
@@ -343,8 +352,7 @@ ring::Task<void> Session::execute_with_fds(const protocol::Request& request) {
     spawn.stdin_fd = fds[0].get();
     spawn.stdout_fd = fds[1].get();
     spawn.stderr_fd = fds[2].get();
-    const std::size_t cwd_index = 3 + request.files.size() + forwarded.size();
-    choose_directory(request, request.carries_cwd ? fds[cwd_index].get() : -1, "/", spawn);
+    choose_directory(request, request.carries_cwd ? fds[next_fd].get() : -1, "/", spawn);
     spawn.umask = request.umask;
     co_await start_run(std::move(spawn), std::move(fds), request.arguments.size());
 }

@@ -790,6 +790,38 @@ TEST(Protocol, UnknownFlagsAndACwdDescriptorInContentModeAreRefused) {
     EXPECT_NE(std::get<DecodeError>(content).message.find("needs fd-passing"), std::string::npos);
 }
 
+std::variant<Request, DecodeError> decode_with_same_as(std::uint32_t second_same_as,
+                                                       std::uint32_t first_same_as = kOwnFile) {
+    const std::string_view args[] = {"a.c", "b.c", "c.c"};
+    const FileArgumentView files[] = {{0, 0, "a.c", first_same_as}, {1, 0, "b.c", second_same_as}};
+    RequestView view;
+    view.cwd = "/";
+    view.arguments = args;
+    view.files = files;
+    Bytes frame;
+    encode_request(view, frame);
+    return decode_request(std::span(frame).subspan(kFrameHeaderBytes), ProtocolLimits{});
+}
+
+TEST(Protocol, AFileNamedTwiceRefersToTheEarlierArgument) {
+    const auto decoded = decode_with_same_as(0);
+    ASSERT_TRUE(std::holds_alternative<Request>(decoded)) << std::get<DecodeError>(decoded).message;
+    const Request& request = std::get<Request>(decoded);
+    EXPECT_TRUE(request.files[0].own_file());
+    EXPECT_EQ(request.files[1].same_as, 0u);
+    EXPECT_EQ(request.distinct_files(), 1u);
+    EXPECT_EQ(std::get<Request>(decode_with_same_as(kOwnFile)).distinct_files(), 2u);
+}
+
+TEST(Protocol, ASameAsReferenceMustNameAnEarlierFileOfItsOwn) {
+    for (std::uint32_t bad : {1u, 2u, 7u}) {  // itself, later, out of range
+        EXPECT_TRUE(std::holds_alternative<DecodeError>(decode_with_same_as(bad))) << bad;
+    }
+    // The first may not refer anywhere; a chain through a shared one is refused too.
+    EXPECT_TRUE(std::holds_alternative<DecodeError>(decode_with_same_as(kOwnFile, 0)));
+    EXPECT_TRUE(std::holds_alternative<DecodeError>(decode_with_same_as(0, 0)));
+}
+
 TEST(Protocol, RequestDescriptorBudgetNeverExceedsOneMessage) {
     EXPECT_LE(max_request_fds(ProtocolLimits{}), kMaxFdsPerMessage);
 }

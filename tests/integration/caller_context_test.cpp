@@ -111,5 +111,22 @@ TEST_F(CallerContext, StdinNoneGivesTheToolDevNullAndLeavesStdinAlone) {
     EXPECT_NE(bad.err.find("BRO_STDIN is \"maybe\""), std::string::npos) << bad.err;
 }
 
+TEST_F(CallerContext, TheSameFileNamedTwiceIsSentOnceAndSharedByBothArguments) {
+    const std::string script = dir.write_script(
+        "compare", R"([ "$1" = "$2" ] && echo "one file: ${1##*/}" || echo "two files: $1 $2"
+cat "$1" "$2")");
+    BroServer server(dir, script, {"--transfer-modes", "content,fd"});
+    dir.write_file("input.c", "int x;\n");
+    for (const std::string mode : {"content", "fd"}) {
+        // Two spellings of one file, and a hard link: same device and inode, so one file.
+        const auto result =
+            shell(server, mode,
+                  R"(cd "$D" && ln -f input.c link.c && BRO_FILE_ARGS=1 "$BRO" input.c ./link.c)");
+        EXPECT_EQ(result.exit_code(), 0) << mode << ": " << result.err;
+        const std::string shown = mode == "content" ? "input.c" : "3";
+        EXPECT_EQ(result.out, "one file: " + shown + "\nint x;\nint x;\n") << mode;
+    }
+}
+
 }  // namespace
 }  // namespace bro::test
