@@ -38,7 +38,7 @@ void report_malformed_header(const protocol::FrameHeaderError& error,
 }
 
 int exit_code_for_frame(FrameType type, std::span<const std::uint8_t> payload,
-                        const Diagnostics& diagnostics) {
+                        const Diagnostics& diagnostics, std::uint64_t* stdin_consumed) {
     if (type == FrameType::kError) {
         const auto decoded = protocol::decode_error(payload, ProtocolLimits{});
         if (const auto* message = std::get_if<std::string_view>(&decoded)) {
@@ -55,6 +55,7 @@ int exit_code_for_frame(FrameType type, std::span<const std::uint8_t> payload,
         return kClientFailureExitCode;
     }
     const auto& report = std::get<protocol::ExitReport>(decoded);
+    if (stdin_consumed != nullptr) *stdin_consumed = report.stdin_consumed;
     return exit_code_for(report.status, report.detail, diagnostics);
 }
 

@@ -28,8 +28,10 @@ void report_malformed_header(const protocol::FrameHeaderError& error,
 // Exit frame: the client's exit code for the program's status (exit_code.hpp).
 // Error frame: says why the server refused, returns 125.
 // Any malformed payload: says so, returns 125.
+// `stdin_consumed`, when given, receives the Exit frame's count of stdin bytes the program read
+// (kStdinConsumedUnknown when the server did not report one).
 int exit_code_for_frame(protocol::FrameType type, std::span<const std::uint8_t> payload,
-                        const Diagnostics& diagnostics);
+                        const Diagnostics& diagnostics, std::uint64_t* stdin_consumed = nullptr);
 
 // The kAccepts* bits of a ModeRejected payload, or nullopt after reporting it malformed.
 std::optional<std::uint8_t> accepted_modes_of(std::span<const std::uint8_t> payload,

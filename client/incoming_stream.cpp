@@ -93,7 +93,7 @@ std::optional<int> IncomingStream::handle_control_frame(const protocol::FrameHea
                                                 header.length};
     begin_ += kFrameHeaderBytes + header.length;
     if (header.type != FrameType::kModeRejected) {
-        return exit_code_for_frame(header.type, payload, diagnostics_);
+        return exit_code_for_frame(header.type, payload, diagnostics_, &stdin_consumed_);
     }
     // Content mode is the fallback, never retried from: a refusal here is final.
     const auto accepted = accepted_modes_of(payload, diagnostics_);

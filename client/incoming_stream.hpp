@@ -44,6 +44,8 @@ class IncomingStream {
     int end_of_stream();
 
     std::uint64_t bytes_received() const { return bytes_received_; }
+    // From the Exit frame: stdin bytes the program consumed, when the request asked for it.
+    std::uint64_t stdin_consumed() const { return stdin_consumed_; }
 
   private:
     std::optional<int> handle_data();
@@ -58,6 +60,7 @@ class IncomingStream {
     std::size_t data_remaining_ = 0;  // bytes of the current Stdout/Stderr payload still due
     int data_fd_ = -1;                // where they go
     std::uint64_t bytes_received_ = 0;
+    std::uint64_t stdin_consumed_ = protocol::kStdinConsumedUnknown;
 };
 
 }  // namespace bro::client

@@ -36,6 +36,21 @@ void log_totals(const Diagnostics& diagnostics, const OutgoingStream& outgoing,
                       incoming.bytes_received(), " bytes");
 }
 
+// The relay reads stdin ahead of the program; a seekable stdin is put back where the program
+// stopped, so `while read f; do tool "$f"; done < list` sees the same lines as locally.
+void restore_stdin_offset(const ClientRequest& request, int stdin_fd,
+                          const IncomingStream& incoming, const Diagnostics& diagnostics) {
+    const std::uint64_t consumed = incoming.stdin_consumed();
+    if (!request.stdin_start || consumed == protocol::kStdinConsumedUnknown) return;
+    const off_t offset = *request.stdin_start + static_cast<off_t>(consumed);
+    if (::lseek(stdin_fd, offset, SEEK_SET) < 0) {
+        diagnostics.debug("cannot restore the stdin offset: ", SystemError{errno});
+        return;
+    }
+    diagnostics.debug("the program consumed ", consumed, " stdin bytes; stdin offset now ",
+                      static_cast<long long>(offset));
+}
+
 }  // namespace
 
 int relay(const RelayFds& fds, ClientRequest& request, std::string_view socket_path,
@@ -90,6 +105,7 @@ int relay(const RelayFds& fds, ClientRequest& request, std::string_view socket_p
             if (n > 0) {
                 if (const auto exit_code = incoming.received(static_cast<std::size_t>(n))) {
                     log_totals(diagnostics, outgoing, incoming);
+                    restore_stdin_offset(request, fds.stdin_fd, incoming, diagnostics);
                     return *exit_code;
                 }
             } else if (n == 0 || errno == ECONNRESET) {

@@ -21,7 +21,8 @@ struct RelayFds {
 };
 
 // Runs the exchange and returns the client's exit code (see exit_code.hpp). Closes each file
-// argument once its content is sent. `socket_path` names the server in messages.
+// argument once its content is sent. `socket_path` names the server in messages. When the
+// request has a stdin_start, stdin's offset is left where the program stopped reading.
 int relay(const RelayFds& fds, ClientRequest& request, std::string_view socket_path,
           const Diagnostics& diagnostics);
 

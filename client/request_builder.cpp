@@ -102,6 +102,16 @@ void mark_if_named_before(OpenedFileArgument& file, std::span<const OpenedFileAr
     }
 }
 
+// The file offset of `fd` when it is a regular file (so it can be put back where the program
+// stopped reading), else nullopt.
+std::optional<off_t> seekable_file_offset(int fd) {
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+    const off_t offset = ::lseek(fd, 0, SEEK_CUR);
+    if (offset < 0) return std::nullopt;
+    return offset;
+}
+
 }  // namespace
 
 protocol::StdinMode choose_stdin_mode(int stdin_fd, bool stdin_was_closed,
@@ -171,6 +181,10 @@ std::optional<ClientRequest> build_request(const ClientConfig& config,
     request.files = std::move(*files);
     request.stdin_mode = choose_stdin_mode(STDIN_FILENO, stdin_was_closed, config);
     diagnostics.debug("stdin: ", stdin_mode_name(options.mode, request.stdin_mode));
+    if (options.mode == protocol::TransferMode::kContent &&
+        request.stdin_mode == protocol::StdinMode::kStreamed) {
+        request.stdin_start = seekable_file_offset(STDIN_FILENO);
+    }
 
     const auto environment_entries =
         collect_forwarded_environment(config.forward_environment, environment);
@@ -195,7 +209,9 @@ std::optional<ClientRequest> build_request(const ClientConfig& config,
     view.environment = environment_entries;
     view.files = file_views;
     view.forwarded_fds = options.forwarded_fds;
-    view.flags = options.carries_cwd ? protocol::kRequestCarriesCwd : 0;
+    view.flags =
+        static_cast<std::uint8_t>((options.carries_cwd ? protocol::kRequestCarriesCwd : 0) |
+                                  (request.stdin_start ? protocol::kRequestReportsStdin : 0));
     request.frame.reserve(protocol::encoded_request_size(view));
     protocol::encode_request(view, request.frame);
     diagnostics.debug("request: ", mode_name(options.mode), " mode, ", arguments.size(),

@@ -47,6 +47,9 @@ struct ClientRequest {
     // Content mode: kStreamed means StdinData frames follow. Fd-passing: kStreamed means the
     // real fd 0 is passed, kNone that /dev/null goes in its place.
     protocol::StdinMode stdin_mode = protocol::StdinMode::kNone;
+    // Content mode, stdin a seekable file: its offset before the call. The server reports how
+    // much the program consumed, and the client leaves the offset there afterwards.
+    std::optional<off_t> stdin_start;
 };
 
 struct RequestOptions {

@@ -190,12 +190,17 @@ std::variant<Request, DecodeError> decode_request(std::span<const std::uint8_t> 
     request.mode = static_cast<TransferMode>(mode);
     request.stdin_mode = static_cast<StdinMode>(stdin_mode);
     if (request.umask > 0777) return DecodeError{"umask out of range"};
-    if ((flags & ~kRequestCarriesCwd) != 0) {
+    if ((flags & ~(kRequestCarriesCwd | kRequestReportsStdin)) != 0) {
         return DecodeError{"unknown request flags " + std::to_string(flags)};
     }
     request.carries_cwd = (flags & kRequestCarriesCwd) != 0;
+    request.reports_stdin = (flags & kRequestReportsStdin) != 0;
     if (request.carries_cwd && request.mode != TransferMode::kFdPassing) {
         return DecodeError{"a working-directory descriptor needs fd-passing mode"};
+    }
+    if (request.reports_stdin &&
+        (request.mode != TransferMode::kContent || request.stdin_mode != StdinMode::kStreamed)) {
+        return DecodeError{"a stdin report needs content mode with streamed stdin"};
     }
     request.cwd = std::string(r.string(limits.max_path_bytes));
     if (!r.ok() || request.cwd.find('\0') != std::string::npos) {
@@ -209,8 +214,8 @@ std::variant<Request, DecodeError> decode_request(std::span<const std::uint8_t> 
     return request;
 }
 
-void encode_exit(const ExitStatus& status, std::string_view detail,
-                 std::vector<std::uint8_t>& out) {
+void encode_exit(const ExitStatus& status, std::string_view detail, std::vector<std::uint8_t>& out,
+                 std::uint64_t stdin_consumed) {
     encode_frame(FrameType::kExit, out, [&](ByteWriter& w) {
         w.u8(static_cast<std::uint8_t>(status.kind));
         w.i32(status.code);
@@ -218,6 +223,7 @@ void encode_exit(const ExitStatus& status, std::string_view detail,
         w.u8(static_cast<std::uint8_t>(status.failed_step));
         w.i32(status.error_number);
         w.string(truncated(detail, ProtocolLimits{}.max_message_bytes));
+        w.u64(stdin_consumed);
     });
 }
 

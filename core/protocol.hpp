@@ -44,7 +44,8 @@ struct Request {
     TransferMode mode = TransferMode::kContent;
     StdinMode stdin_mode = StdinMode::kNone;
     std::uint16_t umask = 022;
-    bool carries_cwd = false;  // kRequestCarriesCwd: the last descriptor is the caller's cwd
+    bool carries_cwd = false;    // kRequestCarriesCwd: the last descriptor is the caller's cwd
+    bool reports_stdin = false;  // kRequestReportsStdin
     std::string cwd;
     std::vector<std::string> arguments;
     std::vector<EnvironmentEntry> environment;
@@ -67,7 +68,9 @@ std::variant<Request, DecodeError> decode_request(std::span<const std::uint8_t> 
 
 // Exit frame: the one way a run ends once the request was accepted. `detail` says more about a
 // run that never started ("execve /usr/bin/tool"); it is cut to max_message_bytes.
-void encode_exit(const ExitStatus& status, std::string_view detail, std::vector<std::uint8_t>& out);
+// `stdin_consumed`: the stdin bytes the program read, for a request with kRequestReportsStdin.
+void encode_exit(const ExitStatus& status, std::string_view detail, std::vector<std::uint8_t>& out,
+                 std::uint64_t stdin_consumed = kStdinConsumedUnknown);
 
 // ModeRejected frame: one byte, the kAccepts* bits of the modes the server takes. A client
 // that sent fd-passing may retry on a new connection in content mode (nothing was consumed).

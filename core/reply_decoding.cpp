@@ -16,6 +16,7 @@ std::variant<ExitReport, MalformedReply> decode_exit(std::span<const std::uint8_
     const std::uint8_t step = r.u8();
     status.error_number = r.i32();
     report.detail = r.string(limits.max_message_bytes);
+    report.stdin_consumed = r.u64();
     if (!r.at_end() || kind > static_cast<std::uint8_t>(ExitStatus::Kind::kNotStarted) ||
         core > 1 || step > static_cast<std::uint8_t>(SpawnStep::kPrepare)) {
         return MalformedReply{"malformed exit report"};

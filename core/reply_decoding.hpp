@@ -9,6 +9,7 @@
 
 #include "core/exit_status.hpp"
 #include "core/limits.hpp"
+#include "core/wire.hpp"
 
 namespace bro::protocol {
 
@@ -22,6 +23,8 @@ struct MalformedReply {
 struct ExitReport {
     ExitStatus status;
     std::string_view detail;
+    // Stdin bytes the program consumed, when the request asked (kRequestReportsStdin).
+    std::uint64_t stdin_consumed = kStdinConsumedUnknown;
 };
 std::variant<ExitReport, MalformedReply> decode_exit(std::span<const std::uint8_t> payload,
                                                      const ProtocolLimits& limits);

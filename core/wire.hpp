@@ -46,6 +46,13 @@ inline constexpr std::uint8_t kAcceptsFdPassing = 2;
 // fd mode: one more descriptor follows the forwarded ones, an O_PATH descriptor of the
 // caller's working directory, which the child fchdir()s to.
 inline constexpr std::uint8_t kRequestCarriesCwd = 1;
+// Content mode with streamed stdin: the caller's stdin is a seekable file, so the Exit frame
+// should say how many stdin bytes the program consumed (the client then sets its file offset
+// there, as if the program had read the file itself).
+inline constexpr std::uint8_t kRequestReportsStdin = 2;
+
+// An Exit frame's stdin_consumed when the server does not know it (not asked, or fd mode).
+inline constexpr std::uint64_t kStdinConsumedUnknown = ~std::uint64_t{0};
 
 // A file argument's `same_as` when it names a file of its own (not one named earlier).
 inline constexpr std::uint32_t kOwnFile = 0xFFFFFFFF;

@@ -1,7 +1,9 @@
 #include "server/session.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -248,6 +250,26 @@ ring::Task<bool> Session::write_all(int fd, std::span<const std::uint8_t> bytes)
     co_return true;
 }
 
+ring::Task<bool> Session::write_stdin_counted(std::span<const std::uint8_t> bytes) {
+    while (!bytes.empty()) {
+        const ssize_t n = ::write(stdin_write_.get(), bytes.data(), bytes.size());
+        if (n > 0) {
+            stdin_written_ += static_cast<std::uint64_t>(n);
+            bytes = bytes.subspan(static_cast<std::size_t>(n));
+        } else if (n < 0 && errno == EAGAIN) {
+            const ring::IoResult ready =
+                co_await ring::Poll(context_.ring, stdin_write_.get(), POLLOUT);
+            if (!ready && ready.raw() != -EINTR) {
+                errno = -ready.raw();
+                co_return false;
+            }
+        } else if (n < 0 && errno != EINTR) {
+            co_return false;
+        }
+    }
+    co_return true;
+}
+
 std::vector<std::string> Session::child_environment(const protocol::Request& request) const {
     return context_.env_policy.build_child_environment(
         request.environment, environ, [&](std::string_view name) {
@@ -289,6 +311,14 @@ ring::Task<void> Session::execute(const protocol::Request& request) {
         auto pipe = make_pipe();
         child_stdin = std::move(pipe.read);
         stdin_write_ = std::move(pipe.write);
+        if (request.reports_stdin) {
+            stdin_probe_ = UniqueFd(fcntl(child_stdin.get(), F_DUPFD_CLOEXEC, 0));
+            // Nonblocking writes (our end only) return exactly what entered the pipe, so
+            // stdin_written_ is exact when the child exits, even with a write pending.
+            if (!stdin_probe_ || fcntl(stdin_write_.get(), F_SETFL, O_NONBLOCK) != 0) {
+                throw std::system_error(errno, std::system_category(), "prepare stdin report");
+            }
+        }
     } else {
         child_stdin = UniqueFd(open("/dev/null", O_RDONLY | O_CLOEXEC));
         if (!child_stdin) throw std::system_error(errno, std::system_category(), "open /dev/null");
@@ -418,7 +448,8 @@ ring::Task<bool> Session::forward_stdin(std::uint32_t length) {
         if (!piece) co_return false;
         remaining -= piece->size();
         if (!stdin_write_) continue;
-        const bool written = co_await write_all(stdin_write_.get(), *piece);
+        const bool written = stdin_probe_ ? co_await write_stdin_counted(*piece)
+                                          : co_await write_all(stdin_write_.get(), *piece);
         if (!written) {
             spdlog::debug("session {}: child stdin closed early, discarding the rest", id_);
             stdin_write_.reset();
@@ -442,15 +473,33 @@ ring::Task<void> Session::finish_run() {
     co_await ring::when_all(std::move(parts));
     run_finished_ = true;
     spdlog::info("session {}: pid {} {}", id_, child_->pid(), describe_status(status_));
+    // The private copies go before the caller hears of the exit, so a caller that looks right
+    // after the call never finds them.
+    directory_.reset();
     if (!client_gone_) {
         std::vector<std::uint8_t> frame;
-        protocol::encode_exit(status_, {}, frame);
+        protocol::encode_exit(status_, {}, frame, stdin_consumed());
         co_await writer_.send(frame);
     }
+    stdin_probe_.reset();
     // Stop the client-frame pump wherever it waits: on the socket or on the child's stdin
     // (which a grandchild may still hold open without reading).
     context_.ring.cancel_fd(socket_.get());
     if (stdin_write_) context_.ring.cancel_fd(stdin_write_.get());
+}
+
+std::uint64_t Session::stdin_consumed() const {
+    if (!stdin_probe_) return protocol::kStdinConsumedUnknown;
+    int unread = 0;
+    if (::ioctl(stdin_probe_.get(), FIONREAD, &unread) != 0 || unread < 0) {
+        return protocol::kStdinConsumedUnknown;
+    }
+    const auto left = static_cast<std::uint64_t>(unread);
+    // A write still in flight may already sit in the pipe without being counted yet.
+    const std::uint64_t consumed = stdin_written_ > left ? stdin_written_ - left : 0;
+    spdlog::debug("session {}: the program consumed {} of {} stdin bytes", id_, consumed,
+                  stdin_written_);
+    return consumed;
 }
 
 ring::Task<void> Session::pump_output(UniqueFd& pipe, FrameType type) {

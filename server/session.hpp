@@ -67,10 +67,15 @@ class Session {
     ring::Task<void> pump_client_frames();
     ring::Task<bool> forward_stdin(std::uint32_t length);
     ring::Task<void> finish_run();
+    // What the Exit frame reports as consumed stdin (kStdinConsumedUnknown unless asked).
+    std::uint64_t stdin_consumed() const;
     ring::Task<void> pump_output(UniqueFd& pipe, protocol::FrameType type);
     ring::Task<void> wait_child();
     ring::Task<void> refuse(std::string message);
     ring::Task<bool> write_all(int fd, std::span<const std::uint8_t> bytes);
+    // write_all for a stdin whose consumption is reported: nonblocking write(2), polling through
+    // the ring when the pipe is full, counting into stdin_written_ byte for byte.
+    ring::Task<bool> write_stdin_counted(std::span<const std::uint8_t> bytes);
     void client_vanished(const char* why);
     std::vector<std::string> child_argv(const protocol::Request& request) const;
     // Applies --cwd: where the child starts, and where it may fall back to (`fallback`, the
@@ -89,6 +94,10 @@ class Session {
     std::vector<UniqueFd> received_fds_;   // fd mode: stdin, stdout, stderr, files, forwarded
     UniqueFd splice_pipe_read_, splice_pipe_write_;
     UniqueFd stdin_write_, stdout_read_, stderr_read_;
+    // With a stdin report asked for: a read end of the child's stdin pipe, kept to count what
+    // the child left unread (FIONREAD), and the bytes written into the pipe.
+    UniqueFd stdin_probe_;
+    std::uint64_t stdin_written_ = 0;
     std::optional<ChildProcess> child_;
     ExitStatus status_;
     bool run_finished_ = false;

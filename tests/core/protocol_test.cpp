@@ -779,7 +779,7 @@ TEST(Protocol, TheWorkingDirectoryDescriptorFlagRoundTripsInFdMode) {
 }
 
 TEST(Protocol, UnknownFlagsAndACwdDescriptorInContentModeAreRefused) {
-    for (std::uint8_t flags : {2, 0x80, 0xFF}) {
+    for (std::uint8_t flags : {4, 0x80, 0xFC}) {
         const auto decoded = decode_with_flags(TransferMode::kFdPassing, flags);
         ASSERT_TRUE(std::holds_alternative<DecodeError>(decoded)) << int(flags);
         EXPECT_NE(std::get<DecodeError>(decoded).message.find("unknown request flags"),
@@ -820,6 +820,38 @@ TEST(Protocol, ASameAsReferenceMustNameAnEarlierFileOfItsOwn) {
     // The first may not refer anywhere; a chain through a shared one is refused too.
     EXPECT_TRUE(std::holds_alternative<DecodeError>(decode_with_same_as(kOwnFile, 0)));
     EXPECT_TRUE(std::holds_alternative<DecodeError>(decode_with_same_as(0, 0)));
+}
+
+TEST(Protocol, ExitFrameCarriesTheStdinConsumedCount) {
+    for (const std::uint64_t consumed :
+         {std::uint64_t{0}, std::uint64_t{5} << 33, kStdinConsumedUnknown}) {
+        Bytes frame;
+        encode_exit(ExitStatus::exited(0), {}, frame, consumed);
+        const Bytes payload = payload_of(frame, FrameType::kExit);
+        const auto decoded = decode_exit(payload, ProtocolLimits{});
+        ASSERT_TRUE(std::holds_alternative<ExitReport>(decoded));
+        EXPECT_EQ(std::get<ExitReport>(decoded).stdin_consumed, consumed);
+    }
+}
+
+TEST(Protocol, AStdinReportNeedsContentModeWithStreamedStdin) {
+    RequestView view;
+    view.cwd = "/";
+    view.flags = kRequestReportsStdin;
+    const auto decode = [&] {
+        Bytes frame;
+        encode_request(view, frame);
+        return decode_request(std::span(frame).subspan(kFrameHeaderBytes), ProtocolLimits{});
+    };
+    view.stdin_mode = StdinMode::kStreamed;
+    const auto streamed = decode();
+    ASSERT_TRUE(std::holds_alternative<Request>(streamed));
+    EXPECT_TRUE(std::get<Request>(streamed).reports_stdin);
+    view.stdin_mode = StdinMode::kNone;
+    EXPECT_TRUE(std::holds_alternative<DecodeError>(decode()));
+    view.stdin_mode = StdinMode::kStreamed;
+    view.mode = TransferMode::kFdPassing;
+    EXPECT_TRUE(std::holds_alternative<DecodeError>(decode()));
 }
 
 TEST(Protocol, RequestDescriptorBudgetNeverExceedsOneMessage) {

@@ -128,5 +128,27 @@ cat "$1" "$2")");
     }
 }
 
+TEST_F(CallerContext, AToolThatDoesNotReadStdinLeavesAFileStdinForTheNextCommand) {
+    BroServer server(dir, "/bin/true", {"--transfer-modes", "content,fd"});
+    dir.write_file("list", "one\ntwo\nthree\n");
+    for (const std::string mode : {"content", "fd"}) {
+        const auto result = shell(
+            server, mode, R"(while read f; do echo "got $f"; "$BRO" || exit 9; done < "$D/list")");
+        EXPECT_EQ(result.exit_code(), 0) << mode << ": " << result.err;
+        EXPECT_EQ(result.out, "got one\ngot two\ngot three\n") << mode;
+    }
+}
+
+TEST_F(CallerContext, AFileStdinIsLeftWhereTheToolStoppedReading) {
+    BroServer server(dir, "/usr/bin/head", {"--transfer-modes", "content,fd"});
+    // 300 KiB, more than the client reads ahead and the pipe holds.
+    dir.write_file("data", "12345" + std::string(300 << 10, 'x') + "\n");
+    for (const std::string mode : {"content", "fd"}) {
+        const auto result = shell(server, mode, R"({ "$BRO" -c 5; echo; wc -c; } < "$D/data")");
+        EXPECT_EQ(result.exit_code(), 0) << mode << ": " << result.err;
+        EXPECT_EQ(result.out, "12345\n" + std::to_string((300 << 10) + 1) + "\n") << mode;
+    }
+}
+
 }  // namespace
 }  // namespace bro::test
