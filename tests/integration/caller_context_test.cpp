@@ -150,5 +150,27 @@ TEST_F(CallerContext, AFileStdinIsLeftWhereTheToolStoppedReading) {
     }
 }
 
+TEST_F(CallerContext, ContentModeStdinIsAlwaysAPipeAndFdModeStdinIsTheCallersFile) {
+    BroServer server(dir, dir.write_script("kind", "readlink /proc/self/fd/0"),
+                     {"--transfer-modes", "content,fd"});
+    dir.write_file("input", "x\n");
+    auto result = shell(server, "content", R"("$BRO" < "$D/input")");
+    EXPECT_EQ(result.out.rfind("pipe:", 0), 0u) << result.out << result.err;
+    result = shell(server, "fd", R"("$BRO" < "$D/input")");
+    EXPECT_EQ(result.out, dir.path() + "/input\n") << result.err;
+}
+
+TEST_F(CallerContext, DirectoriesDashAndFifosAreNeverFileArgumentsInEitherMode) {
+    BroServer server(dir, dir.write_script("args", R"(for a; do echo "$a"; done)"),
+                     {"--transfer-modes", "content,fd"});
+    for (const std::string mode : {"content", "fd"}) {
+        const auto result = shell(server, mode,
+                                  R"(cd "$D" && rm -f fifo && mkfifo fifo && mkdir -p sub &&
+                                     BRO_FILE_ARGS=1 "$BRO" sub - fifo)");
+        EXPECT_EQ(result.exit_code(), 0) << mode << ": " << result.err;
+        EXPECT_EQ(result.out, "sub\n-\nfifo\n") << mode;
+    }
+}
+
 }  // namespace
 }  // namespace bro::test
