@@ -1,31 +1,48 @@
 // bro_e2e_bench: end-to-end comparison of running a command directly with running it through
 // bro, in content mode and in fd-passing mode. It starts its own bro-servers on sockets in a
 // private temp dir (for /bin/true and /bin/cat, each once content-only and once with
-// --fd-passing), then measures, always interleaving the direct baseline and every bro arm in one
-// loop so that machine noise hits all of them alike. Every bro-client run pins its mode with
-// BRO_TRANSFER_MODE (content or fd), except the one arm that measures the default (auto)
+// --fd-passing), writes the wrapper scripts and wrapper files that point at the /bin/true
+// servers into the same dir, then measures, always interleaving the direct baseline and every
+// bro arm so that machine noise hits all of them alike. Every bro-client run pins its mode
+// (BRO_TRANSFER_MODE content or fd), except the one arm that measures the default (auto)
 // against a content-only server, which pays for the refused fd attempt and the fallback:
 //
-//  latency     /bin/true spawned directly (posix_spawn + waitpid) vs bro-client against a server
-//              whose executable is /bin/true: content mode (BRO_TRANSFER_MODE=content,
-//              content-only server), fd mode (BRO_TRANSFER_MODE=fd, --fd-passing server), and
-//              auto against the content-only server (fd attempt, ModeRejected, content retry);
-//              plus bro-client alone (socket absent: it starts, fails to connect and exits), the
-//              client's own share. stdin and stdout are /dev/null for all. Reports p50/p90/p99,
-//              each arm's ratio of medians to direct, and its spread: the min/max of the ratio
-//              of medians within each of --blocks consecutive blocks. The fallback cost is the
-//              difference of medians auto - content, with the same per-block spread.
-//  throughput  --bytes from a producer thread through `cat`: producer -> /bin/cat -> sink vs
-//              producer -> bro-client[cat server] -> sink in content mode and in fd mode, where
-//              the sink is a pipe read and discarded by a thread (--sink pipe) or /dev/null as
-//              the child's stdout (--sink null, DESIGN §5's `head | cat >/dev/null`). --repeats
-//              interleaved triples (direct, content, fd; the order rotates) per sink and write
-//              size; reports GB/s medians, each mode's ratio of medians to direct, and the
-//              min/max of the per-triple ratios.
+//  latency      /bin/true spawned directly (posix_spawn + waitpid) vs `true` through bro, in
+//               content mode (content-only server) and fd mode (--fd-passing server), each
+//               invoked three ways: bro-client with the BRO_* settings in its environment; a
+//               bash wrapper script (`#!/bin/bash`, `export BRO_...`, `exec bro-client "$@"`,
+//               the form the original bro documents) executed directly; and a wrapper file
+//               (`#!/path/to/bro-client` plus BRO_* lines, client/wrapper_file.hpp) executed
+//               directly, which the kernel runs as `bro-client FILE`, no shell. Its settings
+//               override the environment, so it runs with an empty one. Plus auto against the
+//               content-only server (fd attempt, ModeRejected, content retry), and bro-client
+//               alone (socket absent: it starts, fails to connect and exits), the client's own
+//               share. stdin and stdout are /dev/null for all. Reports p50/p90/p99, each arm's
+//               ratio of medians to direct with its spread (the min/max of the ratio of medians
+//               within each of --blocks consecutive blocks of rounds) beside the issue's target,
+//               and differences of medians with the same spread: the fallback's cost, and each
+//               wrapper's cost over bro-client started directly.
+//  concurrency  for each C in --concurrency: C threads each loop spawn + wait, until together
+//               they made max(--concurrency-calls, 20*C) calls; calls per second of /bin/true
+//               direct vs bro fd mode (bro-client, env settings), --concurrency-repeats
+//               interleaved pairs per level (the order alternates). Reports median rates, the
+//               median and min/max of the per-pair ratio bro/direct, and p50/p99 latency. The
+//               bench raises its RLIMIT_NOFILE soft limit to the hard one first, so that the
+//               servers (which inherit it, and hold a few descriptors per session) are not
+//               throttled by EMFILE; their accept backlog is SOMAXCONN.
+//  throughput   --bytes from a producer thread through `cat`: producer -> /bin/cat -> sink vs
+//               producer -> bro-client[cat server] -> sink in content mode and in fd mode, where
+//               the sink is a pipe read and discarded by a thread (--sink pipe) or /dev/null as
+//               the child's stdout (--sink null, DESIGN §5's `head | cat >/dev/null`).
+//               --repeats interleaved triples (direct, content, fd; the order rotates) per sink
+//               and write size; reports GB/s medians, each mode's ratio of medians to direct,
+//               and the min/max of the per-triple ratios.
 //
 // Usage: bro_e2e_bench --server PATH --client PATH [--rounds N] [--warmup N] [--blocks N]
+//                      [--concurrency C,...] [--concurrency-calls N] [--concurrency-repeats N]
 //                      [--bytes N] [--repeats N] [--sink pipe|null|both] [--chunks N,...]
-//                      [--pin CPU] [--skip-latency] [--json FILE]
+//                      [--pin CPU] [--skip-latency] [--skip-concurrency] [--skip-throughput]
+//                      [--json FILE]
 // --chunks: the producer's write sizes, one throughput measurement per size and sink.
 // --pin: runs everything (harness threads, servers, clients, children) on one CPU. On a VM the
 //        direct pipeline's speed depends on whether its two ends share a vCPU (a wake-up across
@@ -37,6 +54,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -54,10 +72,13 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <latch>
+#include <mutex>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -103,11 +124,16 @@ std::string fixed(double value, int digits) {
     return text;
 }
 
-// An environment block: ours, without BRO_* variables, plus `extra`.
+// Whether an environment block starts from ours (without BRO_* variables) or from nothing.
+enum class Inherit { kCallers, kNothing };
+
+// An environment block: the inherited part plus `extra`. Not copyable: pointers_ point into
+// strings_ (a move keeps them valid, since the strings' buffers move with the vector's).
 class Environment {
   public:
-    explicit Environment(const std::vector<std::string>& extra) {
-        for (char** e = environ; *e; ++e) {
+    explicit Environment(const std::vector<std::string>& extra,
+                         Inherit inherit = Inherit::kCallers) {
+        for (char** e = environ; inherit == Inherit::kCallers && *e; ++e) {
             if (std::strncmp(*e, "BRO_", 4) == 0) continue;
             strings_.emplace_back(*e);
         }
@@ -115,6 +141,9 @@ class Environment {
         for (auto& s : strings_) pointers_.push_back(s.data());
         pointers_.push_back(nullptr);
     }
+    Environment(Environment&&) noexcept = default;
+    Environment(const Environment&) = delete;
+    Environment& operator=(const Environment&) = delete;
     char* const* get() const { return pointers_.data(); }
 
   private:
@@ -122,12 +151,16 @@ class Environment {
     std::vector<char*> pointers_;
 };
 
+// Not copyable, for the same reason as Environment.
 class Argv {
   public:
     explicit Argv(std::vector<std::string> args) : strings_(std::move(args)) {
         for (auto& s : strings_) pointers_.push_back(s.data());
         pointers_.push_back(nullptr);
     }
+    Argv(Argv&&) noexcept = default;
+    Argv(const Argv&) = delete;
+    Argv& operator=(const Argv&) = delete;
     char* const* get() const { return pointers_.data(); }
     const char* program() const { return strings_.front().c_str(); }
 
@@ -181,8 +214,18 @@ void expect_success(int status, const char* what, int expected = 0) {
     fail(std::string(what) + " was killed by signal " + std::to_string(WTERMSIG(status)));
 }
 
+// bro-server keeps a few descriptors per session (socket, pidfd, and in fd mode the caller's
+// three). At a few hundred concurrent callers a soft limit of 1024 would make its accepts fail
+// with EMFILE, measuring the limit instead of bro; the servers inherit ours.
+void raise_descriptor_limit() {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == limit.rlim_max) return;
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);  // best effort: the bench still runs without it
+}
+
 // ---------------------------------------------------------------------------------------------
-// Servers
+// Servers and files
 
 class Server {
   public:
@@ -244,6 +287,8 @@ class Server {
     pid_t pid_ = -1;
 };
 
+// The private temp dir, and the executable files written into it (removed with it; the
+// servers' sockets are removed by the servers, which are destroyed first).
 class TempDir {
   public:
     TempDir() {
@@ -252,15 +297,34 @@ class TempDir {
         if (!mkdtemp(pattern.data())) fail(errno_text("mkdtemp"));
         path_ = pattern;
     }
-    ~TempDir() { rmdir(path_.c_str()); }
+    ~TempDir() {
+        for (const auto& file : files_) unlink(file.c_str());
+        rmdir(path_.c_str());
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
     const std::string& path() const { return path_; }
+
+    // Writes `text` to a new executable file `name`; returns its path. It is closed before
+    // anything runs it (an exec of a file open for writing fails with ETXTBSY).
+    std::string add_executable(const std::string& name, const std::string& text) {
+        const std::string path = path_ + "/" + name;
+        const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
+        if (fd < 0) fail(errno_text("create " + path));
+        files_.push_back(path);
+        const bool written = write(fd, text.data(), text.size()) == std::ssize(text);
+        close(fd);
+        if (!written) fail("cannot write " + path);
+        return path;
+    }
 
   private:
     std::string path_;
+    std::vector<std::string> files_;
 };
 
 // ---------------------------------------------------------------------------------------------
-// Measurements
+// Options
 
 // Where the pipeline's output goes: a pipe read (and discarded) by a thread of ours, or
 // /dev/null opened as the child's stdout (DESIGN §5's `head | cat >/dev/null`).
@@ -276,6 +340,11 @@ struct Options {
     std::size_t rounds = 2000;
     std::size_t warmup = 50;
     std::size_t blocks = 10;
+    // Concurrent callers per level; each level runs max(concurrency_calls, 20 * callers) calls
+    // per arm and repeat, so that every caller makes enough calls to reach a steady state.
+    std::vector<std::size_t> concurrency = {1, 8, 64};
+    std::size_t concurrency_calls = 400;
+    std::size_t concurrency_repeats = 3;
     std::uint64_t bytes = 1ull << 30;
     std::size_t repeats = 3;
     // Producer write sizes: 8 KiB is what head(1) writes (DESIGN §5's `head | cat`), 128 KiB
@@ -285,24 +354,189 @@ struct Options {
     std::string json;
     int pin_cpu = -1;  // --pin: run everything on this one CPU
     bool skip_latency = false;
+    bool skip_concurrency = false;
+    bool skip_throughput = false;
 };
 
-double time_run(const Argv& argv, const Environment& env, int expected_exit = 0) {
-    Stdio stdio;
-    stdio.quiet_stderr = expected_exit != 0;
-    const double start = now_seconds();
-    const pid_t pid = spawn(argv, env, stdio);
-    const int status = wait_for(pid);
-    const double elapsed = now_seconds() - start;
-    expect_success(status, argv.program(), expected_exit);
-    return elapsed;
-}
+// ---------------------------------------------------------------------------------------------
+// Arms: how a measured run invokes `true`
+
+// Which server a bro run talks to, and in which mode. kAuto leaves BRO_TRANSFER_MODE unset
+// against the content-only server; kAbsent names a socket that does not exist.
+enum class Route { kNone, kContent, kFd, kAuto, kAbsent };
+
+struct RouteSpec {
+    bool fd_server = false;
+    const char* socket_suffix = "";
+    const char* mode = "";  // BRO_TRANSFER_MODE; empty: unset (auto)
+};
+
+// Indexed by Route.
+constexpr std::array<RouteSpec, 5> kRoutes = {{
+    {},
+    {false, "", "content"},
+    {true, "", "fd"},
+    {false, "", ""},
+    {false, ".absent", "content"},
+}};
+
+// How `true` is started. kExec: /bin/true itself. The others run bro-client with the route's
+// settings: in its environment (kEnv), exported by a bash wrapper script that execs it
+// (kScript), or as the lines of a wrapper file whose #! line names it (kWrapperFile).
+enum class Via { kExec, kEnv, kScript, kWrapperFile };
 
 // bro-client's exit code when it cannot reach the server (client/exit_code.hpp).
 constexpr int kClientFailureExit = 125;
 
+struct LatencyArm {
+    const char* key = "";
+    const char* label = "";
+    Via via = Via::kExec;
+    Route route = Route::kNone;
+    int expected_exit = 0;
+    double target = 0;  // the issue's ceiling for the ratio of medians to direct; 0: none
+};
+
+// The latency loop's arms, in the order of its rotation and of the report. "direct" first: the
+// other arms' ratios are to it.
+constexpr auto kLatencyArms = std::to_array<LatencyArm>({
+    {"direct", "`/bin/true` direct", Via::kExec, Route::kNone, 0, 0},
+    {"content", "bro content mode, bro-client + env", Via::kEnv, Route::kContent, 0, 1.5},
+    {"fd", "bro fd mode, bro-client + env", Via::kEnv, Route::kFd, 0, 1.4},
+    {"content_script", "bro content mode, bash wrapper script", Via::kScript, Route::kContent, 0,
+     0},
+    {"fd_script", "bro fd mode, bash wrapper script", Via::kScript, Route::kFd, 0, 0},
+    {"content_wrapper_file", "bro content mode, wrapper file", Via::kWrapperFile, Route::kContent,
+     0, 0},
+    {"fd_wrapper_file", "bro fd mode, wrapper file", Via::kWrapperFile, Route::kFd, 0, 1.45},
+    {"auto_fallback", "bro auto against a content-only server (fd attempt + fallback)", Via::kEnv,
+     Route::kAuto, 0, 0},
+    {"client_only", "bro-client alone (no server, connect fails)", Via::kEnv, Route::kAbsent,
+     kClientFailureExit, 0},
+});
+constexpr std::size_t kLatencyArmCount = kLatencyArms.size();
+
+constexpr std::size_t arm_index(std::string_view key) {
+    for (std::size_t i = 0; i < kLatencyArmCount; ++i) {
+        if (kLatencyArms[i].key == key) return i;
+    }
+    throw std::logic_error("no such latency arm");  // in a constant expression: a build error
+}
+
+constexpr std::size_t kDirectArm = arm_index("direct");
+
+// Differences of medians between two latency arms: what one step costs.
+struct Difference {
+    const char* key = "";
+    const char* label = "";
+    std::size_t arm = 0;
+    std::size_t base = 0;
+};
+
+constexpr auto kDifferences = std::to_array<Difference>({
+    {"fallback_cost", "auto fallback: auto against a content-only server - pinned content",
+     arm_index("auto_fallback"), arm_index("content")},
+    {"fd_script_cost", "bash wrapper script, fd mode: script - bro-client + env",
+     arm_index("fd_script"), arm_index("fd")},
+    {"fd_wrapper_file_cost", "wrapper file, fd mode: wrapper file - bro-client + env",
+     arm_index("fd_wrapper_file"), arm_index("fd")},
+    {"content_script_cost", "bash wrapper script, content mode: script - bro-client + env",
+     arm_index("content_script"), arm_index("content")},
+    {"content_wrapper_file_cost", "wrapper file, content mode: wrapper file - bro-client + env",
+     arm_index("content_wrapper_file"), arm_index("content")},
+    {"fd_saving", "fd mode instead of content mode: content - fd (bro-client + env)",
+     arm_index("content"), arm_index("fd")},
+});
+constexpr std::size_t kDifferenceCount = kDifferences.size();
+
+// What the bro arms point at.
+struct Endpoints {
+    std::string client;          // absolute: it also goes into #! and exec lines
+    std::string content_socket;  // content-only server for /bin/true
+    std::string fd_socket;       // --fd-passing server for /bin/true
+};
+
+// A ready-to-spawn run: program and argv, environment, and the exit status it must give.
+struct Invocation {
+    Argv argv;
+    Environment env;
+    int expected_exit = 0;
+};
+
+std::vector<std::string> route_settings(Route route, const Endpoints& e) {
+    const RouteSpec& spec = kRoutes[static_cast<std::size_t>(route)];
+    std::vector<std::string> settings = {
+        "BRO_SOCKET_PATH=" + (spec.fd_server ? e.fd_socket : e.content_socket) +
+        spec.socket_suffix};
+    if (*spec.mode) settings.push_back(std::string("BRO_TRANSFER_MODE=") + spec.mode);
+    return settings;
+}
+
+// The seed's wrapper script, as the original bro documents it.
+std::string wrapper_script(const std::vector<std::string>& settings, const std::string& client) {
+    std::string text = "#!/bin/bash\n";
+    for (const auto& setting : settings) text += "export " + setting + "\n";
+    return text + "exec " + client + " \"$@\"\n";
+}
+
+// A wrapper file (client/wrapper_file.hpp): the kernel runs `client FILE`, no shell.
+std::string wrapper_file(const std::vector<std::string>& settings, const std::string& client) {
+    std::string text = "#!" + client + "\n";
+    for (const auto& setting : settings) text += setting + "\n";
+    return text;
+}
+
+Invocation make_invocation(const LatencyArm& arm, const Endpoints& e, TempDir& dir) {
+    const auto settings = route_settings(arm.route, e);
+    switch (arm.via) {
+        case Via::kExec:
+            return {Argv({"/bin/true"}), Environment({}), arm.expected_exit};
+        case Via::kEnv:
+            return {Argv({e.client}), Environment(settings), arm.expected_exit};
+        case Via::kScript:
+            return {Argv({dir.add_executable(arm.key, wrapper_script(settings, e.client))}),
+                    Environment({}), arm.expected_exit};
+        case Via::kWrapperFile:
+            // The file's settings override the environment anyway: start from nothing.
+            return {Argv({dir.add_executable(arm.key, wrapper_file(settings, e.client))}),
+                    Environment({}, Inherit::kNothing), arm.expected_exit};
+    }
+    fail("unknown way to invoke");
+}
+
+std::vector<Invocation> make_latency_invocations(const Endpoints& e, TempDir& dir) {
+    std::vector<Invocation> invocations;
+    for (const LatencyArm& arm : kLatencyArms) invocations.push_back(make_invocation(arm, e, dir));
+    return invocations;
+}
+
+// bro-client's absolute path: a #! line is not resolved against PATH, and a relative one would
+// depend on the cwd. Linux reads at most 256 bytes of the #! line.
+std::string absolute_client(const std::string& client) {
+    char* resolved = realpath(client.c_str(), nullptr);
+    if (!resolved) fail(errno_text("realpath " + client));
+    std::string path = resolved;
+    std::free(resolved);
+    if (path.size() > 200) fail("bro-client's path is too long for a #! line: " + path);
+    return path;
+}
+
+double time_run(const Invocation& run) {
+    Stdio stdio;
+    stdio.quiet_stderr = run.expected_exit != 0;
+    const double start = now_seconds();
+    const pid_t pid = spawn(run.argv, run.env, stdio);
+    const int status = wait_for(pid);
+    const double elapsed = now_seconds() - start;
+    expect_success(status, run.argv.program(), run.expected_exit);
+    return elapsed;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Latency
+
 struct Distribution {
-    double p50, p90, p99, mean, min, max;
+    double p50 = 0, p90 = 0, p99 = 0, mean = 0, min = 0, max = 0;
     static Distribution of(const std::vector<double>& v) {
         double sum = 0;
         for (double x : v) sum += x;
@@ -315,133 +549,202 @@ struct Distribution {
     }
 };
 
-// Latency arms, in the order of the loop's rotation and of the report.
-enum class LatencyArm { kDirect, kContent, kFd, kAutoFallback, kClientOnly };
-constexpr std::size_t kLatencyArms = 5;
-constexpr std::array<LatencyArm, kLatencyArms> kAllLatencyArms = {
-    LatencyArm::kDirect, LatencyArm::kContent, LatencyArm::kFd, LatencyArm::kAutoFallback,
-    LatencyArm::kClientOnly};
-
-const char* latency_arm_label(LatencyArm arm) {
-    switch (arm) {
-        case LatencyArm::kDirect:
-            return "`/bin/true` direct";
-        case LatencyArm::kContent:
-            return "bro content mode (`BRO_TRANSFER_MODE=content`)";
-        case LatencyArm::kFd:
-            return "bro fd mode (`BRO_TRANSFER_MODE=fd`, `--fd-passing` server)";
-        case LatencyArm::kAutoFallback:
-            return "bro auto against a content-only server (fd attempt + fallback)";
-        case LatencyArm::kClientOnly:
-            return "bro-client alone (no server, connect fails)";
-    }
-    return "?";
-}
-
-const char* latency_arm_key(LatencyArm arm) {
-    switch (arm) {
-        case LatencyArm::kDirect:
-            return "direct";
-        case LatencyArm::kContent:
-            return "content";
-        case LatencyArm::kFd:
-            return "fd";
-        case LatencyArm::kAutoFallback:
-            return "auto_fallback";
-        case LatencyArm::kClientOnly:
-            return "client_only";
-    }
-    return "?";
-}
-
-// A statistic over the whole run and its spread over consecutive blocks of rounds.
+// A statistic over the whole run, and the same statistic within parts of it (blocks of rounds,
+// or repeats) with their min/max.
 struct Spread {
     double value = 0, min = 0, max = 0;
-    std::vector<double> blocks;
+    std::vector<double> parts;
 };
+
+void set_range(Spread& s) {
+    s.min = *std::min_element(s.parts.begin(), s.parts.end());
+    s.max = *std::max_element(s.parts.begin(), s.parts.end());
+}
+
+double ratio_of(double a, double b) {
+    return a / b;
+}
+
+double difference_of(double a, double b) {
+    return a - b;
+}
+
+// combine(median(a), median(b)) over all rounds, and within each of `blocks` consecutive
+// blocks of rounds (a and b hold the same rounds).
+Spread block_spread(const std::vector<double>& a, const std::vector<double>& b, std::size_t blocks,
+                    double (*combine)(double, double)) {
+    blocks = std::max<std::size_t>(1, std::min(blocks, a.size()));
+    const std::size_t per_block = a.size() / blocks;
+    const auto block_median = [&](const std::vector<double>& v, std::size_t k) {
+        const auto begin = v.begin() + static_cast<std::ptrdiff_t>(k * per_block);
+        const auto end = k + 1 == blocks
+                             ? v.end()
+                             : v.begin() + static_cast<std::ptrdiff_t>((k + 1) * per_block);
+        return median(std::vector<double>(begin, end));
+    };
+    Spread s;
+    s.value = combine(median(a), median(b));
+    for (std::size_t k = 0; k < blocks; ++k) {
+        s.parts.push_back(combine(block_median(a, k), block_median(b, k)));
+    }
+    set_range(s);
+    return s;
+}
 
 struct LatencyResult {
-    std::size_t rounds;
-    std::array<Distribution, kLatencyArms> arms;  // seconds
-    std::array<Spread, kLatencyArms> ratios;      // median(arm) / median(direct)
-    Spread fallback_seconds;                      // median(auto fallback) - median(content)
+    std::size_t rounds = 0;
+    std::array<Distribution, kLatencyArmCount> arms = {};   // seconds
+    std::array<Spread, kLatencyArmCount> ratios = {};       // median(arm) / median(direct)
+    std::array<Spread, kDifferenceCount> differences = {};  // seconds
 };
 
-LatencyResult measure_latency(const Options& options, const Server& content_server,
-                              const Server& fd_server) {
-    const Argv direct_argv({"/bin/true"});
-    const Argv client_argv({options.client});
-    // Pinned modes, so that the content arm does not first try fd passing and fall back.
-    const std::array<Environment, kLatencyArms> envs = {
-        Environment({}),
-        Environment(
-            {"BRO_SOCKET_PATH=" + content_server.socket_path(), "BRO_TRANSFER_MODE=content"}),
-        Environment({"BRO_SOCKET_PATH=" + fd_server.socket_path(), "BRO_TRANSFER_MODE=fd"}),
-        // The default (auto): fd attempt, ModeRejected, then the content-mode retry.
-        Environment({"BRO_SOCKET_PATH=" + content_server.socket_path()}),
-        // The client's own cost: start, read its configuration, fail to connect, exit.
-        Environment({"BRO_SOCKET_PATH=" + content_server.socket_path() + ".absent",
-                     "BRO_TRANSFER_MODE=content"}),
-    };
-    const auto run = [&](LatencyArm arm) {
-        const auto index = static_cast<std::size_t>(arm);
-        switch (arm) {
-            case LatencyArm::kDirect:
-                return time_run(direct_argv, envs[index]);
-            case LatencyArm::kClientOnly:
-                return time_run(client_argv, envs[index], kClientFailureExit);
-            default:
-                return time_run(client_argv, envs[index]);
-        }
-    };
+using LatencySamples = std::array<std::vector<double>, kLatencyArmCount>;
 
+LatencySamples collect_latency(const Options& options, const std::vector<Invocation>& runs) {
     for (std::size_t i = 0; i < options.warmup; ++i) {
-        for (LatencyArm arm : kAllLatencyArms) run(arm);
+        for (const Invocation& run : runs) time_run(run);
     }
-    std::array<std::vector<double>, kLatencyArms> samples;
+    LatencySamples samples;
     for (auto& s : samples) s.reserve(options.rounds);
     for (std::size_t i = 0; i < options.rounds; ++i) {
         // Rotate which goes first so none always runs right after the same other one.
-        for (std::size_t k = 0; k < kLatencyArms; ++k) {
-            const std::size_t index = (i + k) % kLatencyArms;
-            samples[index].push_back(run(kAllLatencyArms[index]));
+        for (std::size_t k = 0; k < kLatencyArmCount; ++k) {
+            const std::size_t index = (i + k) % kLatencyArmCount;
+            samples[index].push_back(time_run(runs[index]));
         }
     }
+    return samples;
+}
 
-    LatencyResult result{};
+LatencyResult measure_latency(const Options& options, const std::vector<Invocation>& runs) {
+    const LatencySamples samples = collect_latency(options, runs);
+    LatencyResult result;
     result.rounds = options.rounds;
-    for (std::size_t a = 0; a < kLatencyArms; ++a) result.arms[a] = Distribution::of(samples[a]);
-    const auto& direct = samples[static_cast<std::size_t>(LatencyArm::kDirect)];
-    const auto& content = samples[static_cast<std::size_t>(LatencyArm::kContent)];
-    const auto& fallback = samples[static_cast<std::size_t>(LatencyArm::kAutoFallback)];
-    const std::size_t blocks = std::max<std::size_t>(1, std::min(options.blocks, options.rounds));
-    const std::size_t per_block = options.rounds / blocks;
-    const auto block_median = [&](const std::vector<double>& v, std::size_t b) {
-        const auto begin = static_cast<std::ptrdiff_t>(b * per_block);
-        const auto end =
-            static_cast<std::ptrdiff_t>(b + 1 == blocks ? options.rounds : (b + 1) * per_block);
-        return median(std::vector<double>(v.begin() + begin, v.begin() + end));
-    };
-    const auto finish = [](Spread& s) {
-        s.min = *std::min_element(s.blocks.begin(), s.blocks.end());
-        s.max = *std::max_element(s.blocks.begin(), s.blocks.end());
-    };
-    for (std::size_t a = 0; a < kLatencyArms; ++a) {
-        Spread& r = result.ratios[a];
-        r.value = median(samples[a]) / median(direct);
-        for (std::size_t b = 0; b < blocks; ++b) {
-            r.blocks.push_back(block_median(samples[a], b) / block_median(direct, b));
-        }
-        finish(r);
+    for (std::size_t a = 0; a < kLatencyArmCount; ++a) {
+        result.arms[a] = Distribution::of(samples[a]);
+        result.ratios[a] = block_spread(samples[a], samples[kDirectArm], options.blocks, ratio_of);
     }
-    Spread& f = result.fallback_seconds;
-    f.value = median(fallback) - median(content);
-    for (std::size_t b = 0; b < blocks; ++b) {
-        f.blocks.push_back(block_median(fallback, b) - block_median(content, b));
+    for (std::size_t d = 0; d < kDifferenceCount; ++d) {
+        const Difference& spec = kDifferences[d];
+        result.differences[d] =
+            block_spread(samples[spec.arm], samples[spec.base], options.blocks, difference_of);
     }
-    finish(f);
     return result;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Concurrency
+
+// The concurrency arms: /bin/true direct and bro fd mode (bro-client + env), in this order.
+constexpr std::array<std::size_t, 2> kConcurrencyArms = {kDirectArm, arm_index("fd")};
+constexpr std::size_t kCallsPerCaller = 20;
+// The issue's target: with this many callers, bro fd mode makes at least this share of the
+// direct spawn rate.
+constexpr std::size_t kConcurrencyTargetCallers = 64;
+constexpr double kConcurrencyTarget = 0.8;
+
+// One run: `calls` calls shared by `callers` threads, each looping spawn + wait.
+struct ConcurrentRun {
+    double seconds = 0;             // from releasing the threads until the last one finished
+    std::vector<double> latencies;  // seconds, one per call
+};
+
+// One caller's loop. Errors are kept for the main thread: an exception must not escape a thread.
+void caller_loop(const Invocation& run, std::size_t calls, std::vector<double>& latencies,
+                 std::string& error, std::mutex& error_mutex) {
+    try {
+        for (std::size_t i = 0; i < calls; ++i) latencies.push_back(time_run(run));
+    } catch (const std::exception& e) {
+        const std::lock_guard lock(error_mutex);
+        if (error.empty()) error = e.what();
+    }
+}
+
+ConcurrentRun run_concurrently(const Invocation& run, std::size_t callers, std::size_t calls) {
+    std::vector<std::vector<double>> latencies(callers);
+    std::string error;
+    std::mutex error_mutex;
+    // All threads exist before the clock starts, so thread creation is not measured.
+    std::latch ready(static_cast<std::ptrdiff_t>(callers));
+    std::latch go(1);
+    std::vector<std::thread> threads;
+    threads.reserve(callers);
+    for (std::size_t t = 0; t < callers; ++t) {
+        const std::size_t share = calls / callers + (t < calls % callers ? 1 : 0);
+        latencies[t].reserve(share);
+        threads.emplace_back([&, t, share] {
+            ready.count_down();
+            go.wait();
+            caller_loop(run, share, latencies[t], error, error_mutex);
+        });
+    }
+    ready.wait();
+    const double start = now_seconds();
+    go.count_down();
+    for (auto& thread : threads) thread.join();
+    ConcurrentRun result;
+    result.seconds = now_seconds() - start;
+    if (!error.empty()) fail(error);
+    for (const auto& l : latencies)
+        result.latencies.insert(result.latencies.end(), l.begin(), l.end());
+    return result;
+}
+
+struct ConcurrencyArmResult {
+    std::vector<double> rates;      // calls per second, one per repeat
+    std::vector<double> latencies;  // seconds, every call of every repeat
+    double median_rate = 0;
+    Distribution latency = {};
+};
+
+struct ConcurrencyLevel {
+    std::size_t callers = 0;
+    std::size_t calls = 0;  // per arm and repeat
+    std::array<ConcurrencyArmResult, kConcurrencyArms.size()> arms = {};
+    Spread ratio = {};  // rate bro / rate direct: median over the repeats, and per repeat
+};
+
+ConcurrencyLevel measure_level(const Options& options, const std::vector<Invocation>& runs,
+                               std::size_t callers) {
+    ConcurrencyLevel level;
+    level.callers = callers;
+    level.calls = std::max(options.concurrency_calls, kCallsPerCaller * callers);
+    const std::size_t arms = kConcurrencyArms.size();
+    for (std::size_t a : kConcurrencyArms) run_concurrently(runs[a], callers, callers);  // warm-up
+    for (std::size_t r = 0; r < options.concurrency_repeats; ++r) {
+        for (std::size_t k = 0; k < arms; ++k) {
+            const std::size_t index = (r + k) % arms;  // alternate which arm goes first
+            ConcurrentRun run =
+                run_concurrently(runs[kConcurrencyArms[index]], callers, level.calls);
+            ConcurrencyArmResult& arm = level.arms[index];
+            arm.rates.push_back(static_cast<double>(level.calls) / run.seconds);
+            arm.latencies.insert(arm.latencies.end(), run.latencies.begin(), run.latencies.end());
+        }
+        level.ratio.parts.push_back(level.arms[1].rates.back() / level.arms[0].rates.back());
+        std::fprintf(stderr, "  concurrency %zu callers, pair %zu/%zu: direct %.0f/s, fd %.0f/s\n",
+                     callers, r + 1, options.concurrency_repeats, level.arms[0].rates.back(),
+                     level.arms[1].rates.back());
+    }
+    for (auto& arm : level.arms) {
+        arm.median_rate = median(arm.rates);
+        arm.latency = Distribution::of(arm.latencies);
+    }
+    level.ratio.value = median(level.ratio.parts);
+    set_range(level.ratio);
+    return level;
+}
+
+std::vector<ConcurrencyLevel> measure_concurrency(const Options& options,
+                                                  const std::vector<Invocation>& runs) {
+    std::vector<ConcurrencyLevel> levels;
+    for (std::size_t callers : options.concurrency) {
+        levels.push_back(measure_level(options, runs, callers));
+    }
+    return levels;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Throughput
 
 // One pipeline run: producer thread -> child stdin; child stdout -> reader thread (or
 // /dev/null). Returns seconds from spawn to the child's exit with all output read.
@@ -617,29 +920,78 @@ std::string gbps_row(const char* name, double med, const std::vector<double>& v)
            fixed(*std::max_element(v.begin(), v.end()), 2) + " |\n";
 }
 
+std::string ratio_text(double ratio) {
+    return fixed(ratio, 2) + "x";
+}
+
+// "<= 1.40x: met" beside a ceiling, ">= 0.80x: met" beside a floor; empty without a target.
+// Judged on the ratio as printed (two decimals), so that "0.80x" never reads "not met".
+std::string target_text(double target, double measured, bool ceiling) {
+    if (target <= 0) return "";
+    const double shown = std::round(measured * 100) / 100;
+    const bool met = ceiling ? shown <= target : shown >= target;
+    return std::string(ceiling ? "<= " : ">= ") + ratio_text(target) +
+           (met ? ": met" : ": **not met**");
+}
+
+std::string latency_row(std::size_t a, const LatencyResult& l) {
+    const LatencyArm& arm = kLatencyArms[a];
+    const Distribution& d = l.arms[a];
+    const Spread& r = l.ratios[a];
+    std::string row = "| " + std::string(arm.label) + " | " + ms(d.p50) + " | " + ms(d.p90) +
+                      " | " + ms(d.p99) + " | " + ms(d.mean) + " | " + ms(d.min) + " | ";
+    if (a == kDirectArm) return row + "(baseline) | | |\n";
+    const double p99_ratio = d.p99 / l.arms[kDirectArm].p99;
+    return row + "**" + ratio_text(r.value) + "** (" + ratio_text(r.min) + "-" + ratio_text(r.max) +
+           ") | " + ratio_text(p99_ratio) + " | " + target_text(arm.target, r.value, true) + " |\n";
+}
+
 void print_latency(const LatencyResult& l) {
-    std::printf("Latency, `true` (%zu interleaved rounds, ms)\n\n", l.rounds);
-    std::printf("| run | p50 | p90 | p99 | mean | min |\n|---|---|---|---|---|---|\n");
-    for (LatencyArm arm : kAllLatencyArms) {
-        const Distribution& d = l.arms[static_cast<std::size_t>(arm)];
-        std::printf("| %s | %s | %s | %s | %s | %s |\n", latency_arm_label(arm), ms(d.p50).c_str(),
-                    ms(d.p90).c_str(), ms(d.p99).c_str(), ms(d.mean).c_str(), ms(d.min).c_str());
-    }
-    const Distribution& direct = l.arms[static_cast<std::size_t>(LatencyArm::kDirect)];
-    for (LatencyArm arm : {LatencyArm::kContent, LatencyArm::kFd, LatencyArm::kAutoFallback}) {
-        const Distribution& d = l.arms[static_cast<std::size_t>(arm)];
-        const Spread& r = l.ratios[static_cast<std::size_t>(arm)];
-        std::printf("| **ratio %s/direct** | **%sx** (blocks %sx-%sx) | %sx | %sx | %sx | %sx |\n",
-                    latency_arm_key(arm), fixed(r.value, 2).c_str(), fixed(r.min, 2).c_str(),
-                    fixed(r.max, 2).c_str(), fixed(d.p90 / direct.p90, 2).c_str(),
-                    fixed(d.p99 / direct.p99, 2).c_str(), fixed(d.mean / direct.mean, 2).c_str(),
-                    fixed(d.min / direct.min, 2).c_str());
-    }
-    const Spread& f = l.fallback_seconds;
     std::printf(
-        "\nFallback cost (auto against a content-only server minus pinned content, p50): "
-        "%s ms (blocks %s-%s ms)\n",
-        ms(f.value).c_str(), ms(f.min).c_str(), ms(f.max).c_str());
+        "Latency, `true` (%zu interleaved rounds, ms; ratios to `/bin/true` direct, with the "
+        "min-max of the ratio within each block of rounds)\n\n",
+        l.rounds);
+    std::printf(
+        "| run | p50 | p90 | p99 | mean | min | **p50 ratio** (blocks) | p99 ratio | target |\n"
+        "|---|---|---|---|---|---|---|---|---|\n");
+    for (std::size_t a = 0; a < kLatencyArmCount; ++a) std::printf("%s", latency_row(a, l).c_str());
+    std::printf("\nCost of each step (difference of p50s, ms)\n\n");
+    std::printf("| step | p50 difference | blocks min-max |\n|---|---|---|\n");
+    for (std::size_t d = 0; d < kDifferenceCount; ++d) {
+        const Spread& s = l.differences[d];
+        std::printf("| %s | %s | %s-%s |\n", kDifferences[d].label, ms(s.value).c_str(),
+                    ms(s.min).c_str(), ms(s.max).c_str());
+    }
+}
+
+std::string rate_cell(const ConcurrencyArmResult& arm) {
+    const auto [low, high] = std::minmax_element(arm.rates.begin(), arm.rates.end());
+    return fixed(arm.median_rate, 0) + " (" + fixed(*low, 0) + "-" + fixed(*high, 0) + ")";
+}
+
+std::string concurrency_row(const ConcurrencyLevel& level) {
+    const auto& direct = level.arms[0];
+    const auto& fd = level.arms[1];
+    const Spread& r = level.ratio;
+    const double target = level.callers == kConcurrencyTargetCallers ? kConcurrencyTarget : 0;
+    return "| " + std::to_string(level.callers) + " | " + std::to_string(level.calls) + " | " +
+           rate_cell(direct) + " | " + rate_cell(fd) + " | **" + ratio_text(r.value) + "** (" +
+           ratio_text(r.min) + "-" + ratio_text(r.max) + ") | " + ms(direct.latency.p50) + " / " +
+           ms(direct.latency.p99) + " | " + ms(fd.latency.p50) + " / " + ms(fd.latency.p99) +
+           " | " + target_text(target, r.value, false) + " |\n";
+}
+
+void print_concurrency(const std::vector<ConcurrencyLevel>& levels, std::size_t repeats) {
+    std::printf(
+        "\nConcurrency, `true`: C callers (threads) each looping spawn + wait (calls/s, median "
+        "of %zu interleaved pairs per level with min-max; ratio: median and min-max of the "
+        "per-pair ratios)\n\n",
+        repeats);
+    std::printf(
+        "| callers | calls per run | `/bin/true` direct, calls/s | bro fd mode, calls/s | "
+        "**ratio fd/direct** (pairs) | direct p50 / p99 ms | bro fd p50 / p99 ms | target |\n"
+        "|---|---|---|---|---|---|---|---|\n");
+    for (const auto& level : levels) std::printf("%s", concurrency_row(level).c_str());
 }
 
 void print_throughput(const ThroughputResult& t) {
@@ -659,19 +1011,6 @@ void print_throughput(const ThroughputResult& t) {
                     fixed(a.ratio, 2).c_str(), fixed(a.ratio_min, 2).c_str(),
                     fixed(a.ratio_max, 2).c_str());
     }
-}
-
-void print_report(const std::optional<LatencyResult>& latency,
-                  const std::vector<ThroughputResult>& throughputs, int pinned_cpu) {
-    std::printf("\nMachine: %s\n", machine_description().c_str());
-    if (pinned_cpu >= 0) {
-        std::printf("Everything (harness, servers, clients, children) pinned to CPU %d.\n",
-                    pinned_cpu);
-    }
-    std::printf("\n");
-    if (latency) print_latency(*latency);
-    for (const auto& t : throughputs) print_throughput(t);
-    std::fflush(stdout);
 }
 
 std::string json_array(const std::vector<double>& values, int digits) {
@@ -698,28 +1037,81 @@ std::string json_escape(const std::string& s) {
     return out;
 }
 
-void write_json(const std::string& path, const std::optional<LatencyResult>& latency,
-                const std::vector<ThroughputResult>& throughputs, int pinned_cpu) {
-    std::ostringstream j;
-    j << "{\n  \"machine\": \"" << json_escape(machine_description()) << "\",\n";
-    j << "  \"pinned_cpu\": " << pinned_cpu << ",\n";
-    if (latency) {
-        const LatencyResult& l = *latency;
-        j << "  \"latency\": {\n    \"rounds\": " << l.rounds << ",\n";
-        for (LatencyArm arm : kAllLatencyArms) {
-            const auto a = static_cast<std::size_t>(arm);
-            j << "    \"" << latency_arm_key(arm)
-              << "\": {\"distribution\": " << json_distribution(l.arms[a])
-              << ", \"ratio_p50\": " << fixed(l.ratios[a].value, 3)
-              << ", \"ratio_block_min\": " << fixed(l.ratios[a].min, 3)
-              << ", \"ratio_block_max\": " << fixed(l.ratios[a].max, 3)
-              << ", \"block_ratios\": " << json_array(l.ratios[a].blocks, 3) << "},\n";
-        }
-        const Spread& f = l.fallback_seconds;
-        j << "    \"fallback_cost_p50_ms\": " << ms(f.value) << ",\n";
-        j << "    \"fallback_cost_block_min_ms\": " << ms(f.min) << ",\n";
-        j << "    \"fallback_cost_block_max_ms\": " << ms(f.max) << "\n  },\n";
+struct Results {
+    std::optional<LatencyResult> latency;
+    std::vector<ConcurrencyLevel> concurrency;
+    std::vector<ThroughputResult> throughputs;
+};
+
+void print_report(const Results& results, const Options& options) {
+    std::printf("\nMachine: %s\n", machine_description().c_str());
+    if (options.pin_cpu >= 0) {
+        std::printf("Everything (harness, servers, clients, children) pinned to CPU %d.\n",
+                    options.pin_cpu);
     }
+    std::printf("\n");
+    if (results.latency) print_latency(*results.latency);
+    if (!results.concurrency.empty()) {
+        print_concurrency(results.concurrency, options.concurrency_repeats);
+    }
+    for (const auto& t : results.throughputs) print_throughput(t);
+    std::fflush(stdout);
+}
+
+// "NAME": value, "NAME_PART_min": ..., "NAME_PART_max": ..., "NAME_PARTs": [...]
+std::string json_spread(const std::string& name, const std::string& part, const Spread& s,
+                        int digits, double scale = 1) {
+    std::vector<double> parts;
+    for (double p : s.parts) parts.push_back(p * scale);
+    const std::string prefix = "\"" + name + "_" + part;
+    return "\"" + name + "\": " + fixed(s.value * scale, digits) + ", " + prefix +
+           "_min\": " + fixed(s.min * scale, digits) + ", " + prefix +
+           "_max\": " + fixed(s.max * scale, digits) + ", " + prefix +
+           "s\": " + json_array(parts, digits);
+}
+
+void write_latency_json(std::ostringstream& j, const LatencyResult& l) {
+    j << "  \"latency\": {\n    \"rounds\": " << l.rounds << ",\n    \"arms\": {";
+    for (std::size_t a = 0; a < kLatencyArmCount; ++a) {
+        const LatencyArm& arm = kLatencyArms[a];
+        j << (a ? ",\n" : "\n") << "      \"" << arm.key << "\": {\"label\": \""
+          << json_escape(arm.label) << "\", \"distribution\": " << json_distribution(l.arms[a])
+          << ", " << json_spread("ratio_p50", "block", l.ratios[a], 3)
+          << ", \"ratio_p99\": " << fixed(l.arms[a].p99 / l.arms[kDirectArm].p99, 3)
+          << ", \"target_ratio_p50\": " << (arm.target > 0 ? fixed(arm.target, 2) : "null") << "}";
+    }
+    j << "\n    },\n    \"differences\": {";
+    for (std::size_t d = 0; d < kDifferenceCount; ++d) {
+        j << (d ? ",\n" : "\n") << "      \"" << kDifferences[d].key << "\": {\"label\": \""
+          << json_escape(kDifferences[d].label) << "\", "
+          << json_spread("p50_ms", "block", l.differences[d], 3, 1e3) << "}";
+    }
+    j << "\n    }\n  },\n";
+}
+
+std::string json_concurrency_arm(const ConcurrencyArmResult& arm) {
+    return "{\"calls_per_second\": " + json_array(arm.rates, 0) +
+           ", \"median_calls_per_second\": " + fixed(arm.median_rate, 0) +
+           ", \"latency\": " + json_distribution(arm.latency) + "}";
+}
+
+void write_concurrency_json(std::ostringstream& j, const std::vector<ConcurrencyLevel>& levels) {
+    j << "  \"concurrency\": [";
+    for (std::size_t i = 0; i < levels.size(); ++i) {
+        const ConcurrencyLevel& level = levels[i];
+        const bool targeted = level.callers == kConcurrencyTargetCallers;
+        j << (i ? ",\n" : "\n") << "    {\"callers\": " << level.callers
+          << ", \"calls_per_run\": " << level.calls
+          << ", \"direct\": " << json_concurrency_arm(level.arms[0])
+          << ", \"fd\": " << json_concurrency_arm(level.arms[1]) << ", "
+          << json_spread("ratio", "pair", level.ratio, 3)
+          << ", \"target_ratio\": " << (targeted ? fixed(kConcurrencyTarget, 2) : "null") << "}";
+    }
+    j << "\n  ],\n";
+}
+
+void write_throughput_json(std::ostringstream& j,
+                           const std::vector<ThroughputResult>& throughputs) {
     j << "  \"throughput\": [";
     for (std::size_t i = 0; i < throughputs.size(); ++i) {
         const auto& t = throughputs[i];
@@ -737,20 +1129,33 @@ void write_json(const std::string& path, const std::optional<LatencyResult>& lat
         }
         j << "\n    }";
     }
-    j << "\n  ]\n}\n";
+    j << "\n  ]\n";
+}
+
+void write_json(const std::string& path, const Results& results, const Options& options) {
+    std::ostringstream j;
+    j << "{\n  \"machine\": \"" << json_escape(machine_description()) << "\",\n";
+    j << "  \"pinned_cpu\": " << options.pin_cpu << ",\n";
+    if (results.latency) write_latency_json(j, *results.latency);
+    if (!results.concurrency.empty()) write_concurrency_json(j, results.concurrency);
+    write_throughput_json(j, results.throughputs);
+    j << "}\n";
     std::ofstream file(path);
     file << j.str();
     if (!file) fail("cannot write " + path);
 }
 
 // ---------------------------------------------------------------------------------------------
+// Command line
 
 void usage() {
     std::fprintf(stderr,
                  "usage: bro_e2e_bench --server PATH --client PATH [--rounds N] [--warmup N]\n"
-                 "                     [--blocks N] [--bytes N] [--repeats N]\n"
-                 "                     [--sink pipe|null|both] [--chunks N,N,...] [--pin CPU]\n"
-                 "                     [--skip-latency] [--json FILE]\n");
+                 "                     [--blocks N] [--concurrency C,C,...]\n"
+                 "                     [--concurrency-calls N] [--concurrency-repeats N]\n"
+                 "                     [--bytes N] [--repeats N] [--sink pipe|null|both]\n"
+                 "                     [--chunks N,N,...] [--pin CPU] [--skip-latency]\n"
+                 "                     [--skip-concurrency] [--skip-throughput] [--json FILE]\n");
 }
 
 std::uint64_t parse_number(const std::string& flag, const char* text, bool zero_ok = false) {
@@ -763,61 +1168,85 @@ std::uint64_t parse_number(const std::string& flag, const char* text, bool zero_
     return value;
 }
 
+std::vector<std::size_t> parse_list(const std::string& flag, const char* text) {
+    std::vector<std::size_t> values;
+    std::stringstream list(text);
+    for (std::string item; std::getline(list, item, ',');) {
+        values.push_back(parse_number(flag, item.c_str()));
+    }
+    if (values.empty()) fail(flag + " wants a comma-separated list of positive integers");
+    return values;
+}
+
+std::vector<Sink> parse_sinks(const char* text) {
+    const std::string sink = text;
+    if (sink == "pipe") return {Sink::kPipe};
+    if (sink == "null") return {Sink::kNull};
+    if (sink == "both") return {Sink::kPipe, Sink::kNull};
+    fail("--sink wants pipe, null or both");
+}
+
+struct Flag {
+    const char* name = "";
+    bool takes_value = true;
+    void (*apply)(Options&, const std::string& flag, const char* value) = nullptr;
+};
+
+// The flag as typed, for error messages.
+using FlagName = const std::string&;
+const auto kFlags = std::to_array<Flag>({
+    {"--server", true, [](Options& o, FlagName, const char* v) { o.server = v; }},
+    {"--client", true, [](Options& o, FlagName, const char* v) { o.client = v; }},
+    {"--rounds", true,
+     [](Options& o, FlagName f, const char* v) { o.rounds = parse_number(f, v); }},
+    {"--warmup", true,
+     [](Options& o, FlagName f, const char* v) { o.warmup = parse_number(f, v); }},
+    {"--blocks", true,
+     [](Options& o, FlagName f, const char* v) { o.blocks = parse_number(f, v); }},
+    {"--concurrency", true,
+     [](Options& o, FlagName f, const char* v) { o.concurrency = parse_list(f, v); }},
+    {"--concurrency-calls", true,
+     [](Options& o, FlagName f, const char* v) { o.concurrency_calls = parse_number(f, v); }},
+    {"--concurrency-repeats", true,
+     [](Options& o, FlagName f, const char* v) { o.concurrency_repeats = parse_number(f, v); }},
+    {"--bytes", true, [](Options& o, FlagName f, const char* v) { o.bytes = parse_number(f, v); }},
+    {"--repeats", true,
+     [](Options& o, FlagName f, const char* v) { o.repeats = parse_number(f, v); }},
+    {"--chunks", true, [](Options& o, FlagName f, const char* v) { o.chunks = parse_list(f, v); }},
+    {"--sink", true, [](Options& o, FlagName, const char* v) { o.sinks = parse_sinks(v); }},
+    {"--json", true, [](Options& o, FlagName, const char* v) { o.json = v; }},
+    {"--pin", true,
+     [](Options& o, FlagName f,
+        const char* v) { o.pin_cpu = static_cast<int>(parse_number(f, v, true)); }},
+    {"--skip-latency", false, [](Options& o, FlagName, const char*) { o.skip_latency = true; }},
+    {"--skip-concurrency", false,
+     [](Options& o, FlagName, const char*) { o.skip_concurrency = true; }},
+    {"--skip-throughput", false,
+     [](Options& o, FlagName, const char*) { o.skip_throughput = true; }},
+});
+
+const Flag& find_flag(const std::string& name) {
+    for (const Flag& flag : kFlags) {
+        if (name == flag.name) return flag;
+    }
+    usage();
+    fail("unknown option " + name);
+}
+
 Options parse_options(int argc, char** argv) {
     Options o;
     for (int i = 1; i < argc; ++i) {
-        const std::string flag = argv[i];
-        if (flag == "-h" || flag == "--help") {
+        const std::string name = argv[i];
+        if (name == "-h" || name == "--help") {
             usage();
             std::exit(0);
         }
-        if (flag != "--skip-latency" && i + 1 >= argc) {
+        const Flag& flag = find_flag(name);
+        if (flag.takes_value && i + 1 >= argc) {
             usage();
-            fail(flag + " needs a value");
+            fail(name + " needs a value");
         }
-        if (flag == "--skip-latency") {
-            o.skip_latency = true;
-            continue;
-        }
-        const char* value = argv[++i];
-        if (flag == "--server")
-            o.server = value;
-        else if (flag == "--client")
-            o.client = value;
-        else if (flag == "--rounds")
-            o.rounds = parse_number(flag, value);
-        else if (flag == "--warmup")
-            o.warmup = parse_number(flag, value);
-        else if (flag == "--blocks")
-            o.blocks = parse_number(flag, value);
-        else if (flag == "--bytes")
-            o.bytes = parse_number(flag, value);
-        else if (flag == "--repeats")
-            o.repeats = parse_number(flag, value);
-        else if (flag == "--json")
-            o.json = value;
-        else if (flag == "--pin")
-            o.pin_cpu = static_cast<int>(parse_number(flag, value, true));
-        else if (flag == "--chunks") {
-            o.chunks.clear();
-            std::stringstream list(value);
-            for (std::string item; std::getline(list, item, ',');) {
-                o.chunks.push_back(parse_number(flag, item.c_str()));
-            }
-        } else if (flag == "--sink") {
-            const std::string sink = value;
-            if (sink == "pipe")
-                o.sinks = {Sink::kPipe};
-            else if (sink == "null")
-                o.sinks = {Sink::kNull};
-            else if (sink == "both")
-                o.sinks = {Sink::kPipe, Sink::kNull};
-            else
-                fail("--sink wants pipe, null or both");
-        } else {
-            usage();
-            fail("unknown option " + flag);
-        }
+        flag.apply(o, name, flag.takes_value ? argv[++i] : nullptr);
     }
     if (o.server.empty() || o.client.empty()) {
         usage();
@@ -829,45 +1258,68 @@ Options parse_options(int argc, char** argv) {
     return o;
 }
 
+// ---------------------------------------------------------------------------------------------
+
+void pin_to_cpu(int cpu) {
+    // Before any thread or child exists: all of them inherit the mask.
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    if (sched_setaffinity(0, sizeof set, &set) != 0) fail(errno_text("sched_setaffinity"));
+}
+
+// Latency and concurrency, against the /bin/true servers.
+void measure_true(const Options& options, TempDir& dir, Results& results) {
+    const Server content(options.server, "/bin/true", dir.path() + "/true.sock", false);
+    const Server fd(options.server, "/bin/true", dir.path() + "/true-fd.sock", true);
+    const Endpoints endpoints{absolute_client(options.client), content.socket_path(),
+                              fd.socket_path()};
+    const std::vector<Invocation> runs = make_latency_invocations(endpoints, dir);
+    if (!options.skip_latency) {
+        std::fprintf(stderr, "latency: %zu warm-up + %zu interleaved rounds of %zu arms...\n",
+                     options.warmup, options.rounds, kLatencyArmCount);
+        const double start = now_seconds();
+        results.latency = measure_latency(options, runs);
+        std::fprintf(stderr, "latency took %.0f s\n", now_seconds() - start);
+    }
+    if (!options.skip_concurrency) {
+        std::fprintf(stderr, "concurrency: %zu interleaved pairs per level...\n",
+                     options.concurrency_repeats);
+        const double start = now_seconds();
+        results.concurrency = measure_concurrency(options, runs);
+        std::fprintf(stderr, "concurrency took %.0f s\n", now_seconds() - start);
+    }
+}
+
+void measure_cat(const Options& options, const TempDir& dir, Results& results) {
+    const Server content(options.server, "/bin/cat", dir.path() + "/cat.sock", false);
+    const Server fd(options.server, "/bin/cat", dir.path() + "/cat-fd.sock", true);
+    std::fprintf(stderr,
+                 "throughput: %llu bytes x %zu interleaved triples per sink and write size...\n",
+                 static_cast<unsigned long long>(options.bytes), options.repeats);
+    const double start = now_seconds();
+    for (Sink sink : options.sinks) {
+        for (std::size_t chunk : options.chunks) {
+            results.throughputs.push_back(measure_throughput(options, content, fd, sink, chunk));
+        }
+    }
+    std::fprintf(stderr, "throughput took %.0f s\n", now_seconds() - start);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     signal(SIGPIPE, SIG_IGN);  // a child that dies early must show up as an error, not kill us
     try {
         const Options options = parse_options(argc, argv);
-        if (options.pin_cpu >= 0) {
-            // Before any thread or child exists: all of them inherit the mask.
-            cpu_set_t set;
-            CPU_ZERO(&set);
-            CPU_SET(options.pin_cpu, &set);
-            if (sched_setaffinity(0, sizeof set, &set) != 0) fail(errno_text("sched_setaffinity"));
-        }
-        const TempDir dir;
-        const Server true_server(options.server, "/bin/true", dir.path() + "/true.sock", false);
-        const Server true_fd_server(options.server, "/bin/true", dir.path() + "/true-fd.sock",
-                                    true);
-        const Server cat_server(options.server, "/bin/cat", dir.path() + "/cat.sock", false);
-        const Server cat_fd_server(options.server, "/bin/cat", dir.path() + "/cat-fd.sock", true);
-
-        std::optional<LatencyResult> latency;
-        if (!options.skip_latency) {
-            std::fprintf(stderr, "latency: %zu warm-up + %zu interleaved rounds...\n",
-                         options.warmup, options.rounds);
-            latency = measure_latency(options, true_server, true_fd_server);
-        }
-        std::fprintf(
-            stderr, "throughput: %llu bytes x %zu interleaved triples per sink and write size...\n",
-            static_cast<unsigned long long>(options.bytes), options.repeats);
-        std::vector<ThroughputResult> throughputs;
-        for (Sink sink : options.sinks) {
-            for (std::size_t chunk : options.chunks) {
-                throughputs.push_back(
-                    measure_throughput(options, cat_server, cat_fd_server, sink, chunk));
-            }
-        }
-
-        print_report(latency, throughputs, options.pin_cpu);
-        if (!options.json.empty()) write_json(options.json, latency, throughputs, options.pin_cpu);
+        if (options.pin_cpu >= 0) pin_to_cpu(options.pin_cpu);
+        raise_descriptor_limit();
+        TempDir dir;
+        Results results;
+        if (!options.skip_latency || !options.skip_concurrency) measure_true(options, dir, results);
+        if (!options.skip_throughput) measure_cat(options, dir, results);
+        print_report(results, options);
+        if (!options.json.empty()) write_json(options.json, results, options);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "bro_e2e_bench: %s\n", e.what());
         return 1;
