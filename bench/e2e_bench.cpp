@@ -227,16 +227,35 @@ void raise_descriptor_limit() {
 // ---------------------------------------------------------------------------------------------
 // Servers and files
 
+// bro-server's argv. fd_passing: the server accepts only fd-passing requests (--fd-passing);
+// otherwise only content mode (the server's default).
+std::vector<std::string> bro_server_argv(const std::string& server_path,
+                                         const std::string& executable,
+                                         const std::string& socket_path, bool fd_passing) {
+    std::vector<std::string> args = {server_path, "--executable", executable, "--socket-path",
+                                     socket_path, "--log-level",  "warn"};
+    if (fd_passing) args.emplace_back("--fd-passing");
+    return args;
+}
+
+// The peer the issue compares with: s6-ipcserver accepting on the socket, s6-sudod running the
+// command per connection, s6-sudo as the client (Debian's s6 package; tools/setup installs it).
+constexpr const char* kS6Sudo = "/usr/bin/s6-sudo";
+std::vector<std::string> s6_server_argv(const std::string& executable,
+                                        const std::string& socket_path) {
+    for (const char* program : {"/usr/bin/s6-ipcserver", "/usr/bin/s6-sudod", kS6Sudo}) {
+        if (access(program, X_OK) != 0) {
+            fail(std::string(program) + " is missing: install Debian's s6 package (tools/setup)");
+        }
+    }
+    return {"/usr/bin/s6-ipcserver", socket_path, "/usr/bin/s6-sudod", executable};
+}
+
+// A server process listening on a UNIX socket, stopped with SIGTERM.
 class Server {
   public:
-    // fd_passing: the server accepts only fd-passing requests (--fd-passing); otherwise only
-    // content mode (the server's default).
-    Server(const std::string& server_path, const std::string& executable, std::string socket_path,
-           bool fd_passing)
+    Server(std::vector<std::string> args, std::string socket_path)
         : socket_path_(std::move(socket_path)) {
-        std::vector<std::string> args = {server_path,  "--executable", executable, "--socket-path",
-                                         socket_path_, "--log-level",  "warn"};
-        if (fd_passing) args.emplace_back("--fd-passing");
         const Argv argv(std::move(args));
         const Environment env({});
         pid_ = spawn(argv, env, {});
@@ -269,7 +288,7 @@ class Server {
             int status = 0;
             if (waitpid(pid_, &status, WNOHANG) == pid_) {
                 pid_ = -1;
-                fail("bro-server for " + socket_path_ + " exited during start-up");
+                fail("the server for " + socket_path_ + " exited during start-up");
             }
             const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
             sockaddr_un address{};
@@ -383,7 +402,8 @@ constexpr std::array<RouteSpec, 5> kRoutes = {{
 // How `true` is started. kExec: /bin/true itself. The others run bro-client with the route's
 // settings: in its environment (kEnv), exported by a bash wrapper script that execs it
 // (kScript), or as the lines of a wrapper file whose #! line names it (kWrapperFile).
-enum class Via { kExec, kEnv, kScript, kWrapperFile };
+// kS6Sudo: the peer, s6-sudo against an s6-ipcserver + s6-sudod for /bin/true.
+enum class Via { kExec, kEnv, kScript, kWrapperFile, kS6Sudo };
 
 // bro-client's exit code when it cannot reach the server (client/exit_code.hpp).
 constexpr int kClientFailureExit = 125;
@@ -411,6 +431,8 @@ constexpr auto kLatencyArms = std::to_array<LatencyArm>({
     {"fd_wrapper_file", "bro fd mode, wrapper file", Via::kWrapperFile, Route::kFd, 0, 1.45},
     {"auto_fallback", "bro auto against a content-only server (fd attempt + fallback)", Via::kEnv,
      Route::kAuto, 0, 0},
+    {"s6_sudo", "peer: s6-sudo (s6-ipcserver + s6-sudod, passes fds)", Via::kS6Sudo, Route::kNone,
+     0, 0},
     {"client_only", "bro-client alone (no server, connect fails)", Via::kEnv, Route::kAbsent,
      kClientFailureExit, 0},
 });
@@ -454,6 +476,7 @@ struct Endpoints {
     std::string client;          // absolute: it also goes into #! and exec lines
     std::string content_socket;  // content-only server for /bin/true
     std::string fd_socket;       // --fd-passing server for /bin/true
+    std::string s6_socket;       // s6-ipcserver + s6-sudod for /bin/true
 };
 
 // A ready-to-spawn run: program and argv, environment, and the exit status it must give.
@@ -500,6 +523,8 @@ Invocation make_invocation(const LatencyArm& arm, const Endpoints& e, TempDir& d
             // The file's settings override the environment anyway: start from nothing.
             return {Argv({dir.add_executable(arm.key, wrapper_file(settings, e.client))}),
                     Environment({}, Inherit::kNothing), arm.expected_exit};
+        case Via::kS6Sudo:
+            return {Argv({kS6Sudo, e.s6_socket}), Environment({}), arm.expected_exit};
     }
     fail("unknown way to invoke");
 }
@@ -1270,10 +1295,16 @@ void pin_to_cpu(int cpu) {
 
 // Latency and concurrency, against the /bin/true servers.
 void measure_true(const Options& options, TempDir& dir, Results& results) {
-    const Server content(options.server, "/bin/true", dir.path() + "/true.sock", false);
-    const Server fd(options.server, "/bin/true", dir.path() + "/true-fd.sock", true);
+    const Server content(
+        bro_server_argv(options.server, "/bin/true", dir.path() + "/true.sock", false),
+        dir.path() + "/true.sock");
+    const Server fd(
+        bro_server_argv(options.server, "/bin/true", dir.path() + "/true-fd.sock", true),
+        dir.path() + "/true-fd.sock");
+    const Server s6(s6_server_argv("/bin/true", dir.path() + "/true-s6.sock"),
+                    dir.path() + "/true-s6.sock");
     const Endpoints endpoints{absolute_client(options.client), content.socket_path(),
-                              fd.socket_path()};
+                              fd.socket_path(), s6.socket_path()};
     const std::vector<Invocation> runs = make_latency_invocations(endpoints, dir);
     if (!options.skip_latency) {
         std::fprintf(stderr, "latency: %zu warm-up + %zu interleaved rounds of %zu arms...\n",
@@ -1292,8 +1323,11 @@ void measure_true(const Options& options, TempDir& dir, Results& results) {
 }
 
 void measure_cat(const Options& options, const TempDir& dir, Results& results) {
-    const Server content(options.server, "/bin/cat", dir.path() + "/cat.sock", false);
-    const Server fd(options.server, "/bin/cat", dir.path() + "/cat-fd.sock", true);
+    const Server content(
+        bro_server_argv(options.server, "/bin/cat", dir.path() + "/cat.sock", false),
+        dir.path() + "/cat.sock");
+    const Server fd(bro_server_argv(options.server, "/bin/cat", dir.path() + "/cat-fd.sock", true),
+                    dir.path() + "/cat-fd.sock");
     std::fprintf(stderr,
                  "throughput: %llu bytes x %zu interleaved triples per sink and write size...\n",
                  static_cast<unsigned long long>(options.bytes), options.repeats);
