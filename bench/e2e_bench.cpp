@@ -50,6 +50,7 @@
 //        ratio is stable and compares CPU cost per byte.
 // Plain C++ and POSIX on purpose: no dependency on anything the product links.
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -72,6 +73,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <latch>
 #include <mutex>
 #include <optional>
@@ -270,6 +272,7 @@ class Server {
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;
     const std::string& socket_path() const { return socket_path_; }
+    pid_t pid() const { return pid_; }
 
   private:
     void stop() {
@@ -373,6 +376,7 @@ struct Options {
     std::string json;
     int pin_cpu = -1;  // --pin: run everything on this one CPU
     bool skip_latency = false;
+    std::size_t idle_connections = 1000;  // for the server's RSS with idle connections
     bool skip_concurrency = false;
     bool skip_throughput = false;
 };
@@ -1062,7 +1066,121 @@ std::string json_escape(const std::string& s) {
     return out;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Footprint: the fd-mode server's memory idle and holding idle connections, and its CPU time
+// per call (from /proc, around the latency loop).
+
+// A field of /proc/PID/status in KiB ("VmRSS", "VmHWM"), or -1.
+long status_kib(pid_t pid, const std::string& field) {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(status, line)) {
+        if (line.rfind(field + ":", 0) == 0)
+            return std::strtol(line.c_str() + field.size() + 1, nullptr, 10);
+    }
+    return -1;
+}
+
+// utime + stime of a process, in seconds.
+double cpu_seconds(pid_t pid) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    // Fields after the ")" that ends the command name: state is field 3, utime 14, stime 15.
+    std::istringstream rest(text.substr(text.rfind(')') + 2));
+    std::string field;
+    unsigned long long utime = 0, stime = 0;
+    for (int i = 3; i <= 15 && rest >> field; ++i) {
+        if (i == 14) utime = std::stoull(field);
+        if (i == 15) stime = std::stoull(field);
+    }
+    return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+int open_fd_count(pid_t pid) {
+    int count = 0;
+    if (DIR* dir = opendir(("/proc/" + std::to_string(pid) + "/fd").c_str())) {
+        while (dirent* entry = readdir(dir)) count += entry->d_name[0] != '.';
+        closedir(dir);
+    }
+    return count;
+}
+
+struct Footprint {
+    long rss_idle_kib = 0;       // after the latency loop, no connection open
+    long rss_connected_kib = 0;  // with `connections` idle connections accepted
+    long hwm_kib = 0;            // peak over the whole run
+    std::size_t connections = 0;
+    int fds_before = 0, fds_connected = 0, fds_after = 0;
+    double cpu_us_per_call = -1;  // server CPU per fd-mode call in the latency loop
+    std::size_t calls = 0;
+};
+
+// Opens `count` connections that send nothing, waits until the server accepted them all (its
+// fd count rose by `count`), and reads its RSS.
+void measure_idle_connections(const Server& server, std::size_t count, Footprint& f) {
+    rlimit limit{};
+    getrlimit(RLIMIT_NOFILE, &limit);
+    if (limit.rlim_cur < count + 64)
+        fail("RLIMIT_NOFILE too low for " + std::to_string(count) + " connections");
+    f.connections = count;
+    f.fds_before = open_fd_count(server.pid());
+    f.rss_idle_kib = status_kib(server.pid(), "VmRSS");
+    std::vector<int> fds;
+    for (std::size_t i = 0; i < count; ++i) {
+        const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_un address{};
+        address.sun_family = AF_UNIX;
+        std::snprintf(address.sun_path, sizeof address.sun_path, "%s",
+                      server.socket_path().c_str());
+        if (fd < 0 || connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+            fail(errno_text("connect " + server.socket_path() + " #" + std::to_string(i)));
+        }
+        fds.push_back(fd);
+    }
+    const double deadline = now_seconds() + 10;
+    while (open_fd_count(server.pid()) < f.fds_before + static_cast<int>(count) &&
+           now_seconds() < deadline) {
+        usleep(10000);
+    }
+    f.fds_connected = open_fd_count(server.pid());
+    f.rss_connected_kib = status_kib(server.pid(), "VmRSS");
+    for (int fd : fds) close(fd);
+    const double settle = now_seconds() + 10;
+    while (open_fd_count(server.pid()) > f.fds_before && now_seconds() < settle) usleep(10000);
+    f.fds_after = open_fd_count(server.pid());
+    f.hwm_kib = status_kib(server.pid(), "VmHWM");
+}
+
+void print_footprint(const Footprint& f) {
+    std::printf(
+        "\nServer footprint (the fd-mode `/bin/true` server)\n\n| measure | value |\n|---|---|\n");
+    std::printf("| RSS idle (after the latency loop) | %.1f MiB |\n", f.rss_idle_kib / 1024.0);
+    std::printf("| RSS with %zu idle connections | %.1f MiB (%.1f KiB per connection) |\n",
+                f.connections, f.rss_connected_kib / 1024.0,
+                f.connections ? static_cast<double>(f.rss_connected_kib - f.rss_idle_kib) /
+                                    static_cast<double>(f.connections)
+                              : 0.0);
+    std::printf("| peak RSS (VmHWM) | %.1f MiB |\n", f.hwm_kib / 1024.0);
+    std::printf("| server fds: before / with connections / after closing | %d / %d / %d |\n",
+                f.fds_before, f.fds_connected, f.fds_after);
+    if (f.cpu_us_per_call >= 0) {
+        std::printf("| server CPU per fd-mode call (utime+stime over %zu calls) | %.0f us |\n",
+                    f.calls, f.cpu_us_per_call);
+    }
+}
+
+void write_footprint_json(std::ostringstream& j, const Footprint& f) {
+    j << "  \"footprint\": {\"rss_idle_kib\": " << f.rss_idle_kib
+      << ", \"rss_connected_kib\": " << f.rss_connected_kib
+      << ", \"connections\": " << f.connections << ", \"hwm_kib\": " << f.hwm_kib
+      << ", \"fds_before\": " << f.fds_before << ", \"fds_connected\": " << f.fds_connected
+      << ", \"fds_after\": " << f.fds_after
+      << ", \"server_cpu_us_per_fd_call\": " << fixed(f.cpu_us_per_call, 1)
+      << ", \"calls\": " << f.calls << "},\n";
+}
+
 struct Results {
+    std::optional<Footprint> footprint;
     std::optional<LatencyResult> latency;
     std::vector<ConcurrencyLevel> concurrency;
     std::vector<ThroughputResult> throughputs;
@@ -1080,6 +1198,7 @@ void print_report(const Results& results, const Options& options) {
         print_concurrency(results.concurrency, options.concurrency_repeats);
     }
     for (const auto& t : results.throughputs) print_throughput(t);
+    if (results.footprint) print_footprint(*results.footprint);
     std::fflush(stdout);
 }
 
@@ -1163,6 +1282,7 @@ void write_json(const std::string& path, const Results& results, const Options& 
     j << "  \"pinned_cpu\": " << options.pin_cpu << ",\n";
     if (results.latency) write_latency_json(j, *results.latency);
     if (!results.concurrency.empty()) write_concurrency_json(j, results.concurrency);
+    if (results.footprint) write_footprint_json(j, *results.footprint);
     write_throughput_json(j, results.throughputs);
     j << "}\n";
     std::ofstream file(path);
@@ -1176,6 +1296,7 @@ void write_json(const std::string& path, const Results& results, const Options& 
 void usage() {
     std::fprintf(stderr,
                  "usage: bro_e2e_bench --server PATH --client PATH [--rounds N] [--warmup N]\n"
+                 "                     [--idle-connections N]\n"
                  "                     [--blocks N] [--concurrency C,C,...]\n"
                  "                     [--concurrency-calls N] [--concurrency-repeats N]\n"
                  "                     [--bytes N] [--repeats N] [--sink pipe|null|both]\n"
@@ -1243,6 +1364,8 @@ const auto kFlags = std::to_array<Flag>({
     {"--pin", true,
      [](Options& o, FlagName f,
         const char* v) { o.pin_cpu = static_cast<int>(parse_number(f, v, true)); }},
+    {"--idle-connections", true,
+     [](Options& o, FlagName f, const char* v) { o.idle_connections = parse_number(f, v); }},
     {"--skip-latency", false, [](Options& o, FlagName, const char*) { o.skip_latency = true; }},
     {"--skip-concurrency", false,
      [](Options& o, FlagName, const char*) { o.skip_concurrency = true; }},
@@ -1310,8 +1433,16 @@ void measure_true(const Options& options, TempDir& dir, Results& results) {
         std::fprintf(stderr, "latency: %zu warm-up + %zu interleaved rounds of %zu arms...\n",
                      options.warmup, options.rounds, kLatencyArmCount);
         const double start = now_seconds();
+        const double fd_cpu_before = cpu_seconds(fd.pid());
         results.latency = measure_latency(options, runs);
+        Footprint footprint;
+        // fd, fd_script and fd_wrapper_file reach the fd server, once per round each.
+        footprint.calls = 3 * (options.rounds + options.warmup);
+        footprint.cpu_us_per_call =
+            (cpu_seconds(fd.pid()) - fd_cpu_before) * 1e6 / static_cast<double>(footprint.calls);
         std::fprintf(stderr, "latency took %.0f s\n", now_seconds() - start);
+        measure_idle_connections(fd, options.idle_connections, footprint);
+        results.footprint = footprint;
     }
     if (!options.skip_concurrency) {
         std::fprintf(stderr, "concurrency: %zu interleaved pairs per level...\n",
