@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <random>
@@ -107,6 +108,7 @@ ProcessResult run_client(const std::string& socket_path, const ClientRun& run) {
                                run.environment.end());
     options.stdin_data = run.stdin_data;
     options.stdin_file = run.stdin_file;
+    options.timeout = run.timeout;
     return run_process(options);
 }
 
@@ -129,6 +131,23 @@ std::string random_bytes(std::size_t count, unsigned seed) {
         std::memcpy(bytes.data() + i, &value, std::min<std::size_t>(8, count - i));
     }
     return bytes;
+}
+
+int settled_fd_count(pid_t pid) {
+    using namespace std::chrono;
+    const auto deadline = steady_clock::now() + seconds(5);
+    int count = open_fd_count(pid);
+    auto stable_since = steady_clock::now();
+    while (steady_clock::now() < deadline &&
+           steady_clock::now() - stable_since < milliseconds(100)) {
+        std::this_thread::sleep_for(milliseconds(10));
+        const int now = open_fd_count(pid);
+        if (now != count) {
+            count = now;
+            stable_since = steady_clock::now();
+        }
+    }
+    return count;
 }
 
 int open_fd_count(pid_t pid) {

@@ -3,6 +3,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,7 @@ struct ClientRun {
     std::vector<std::string> environment = {};  // added to BRO_SOCKET_PATH and PATH
     std::optional<std::string> stdin_data = {};
     std::optional<std::string> stdin_file = {};
+    std::chrono::seconds timeout{60};  // then the client is killed and the run reported
 };
 
 ProcessResult run_client(const std::string& socket_path, const ClientRun& run);
@@ -67,5 +69,8 @@ std::string read_file(const std::string& path);
 std::string random_bytes(std::size_t count, unsigned seed);
 // Number of open fds of a process (from /proc/PID/fd).
 int open_fd_count(pid_t pid);
+// open_fd_count once it has held still for 100 ms (at most 5 s): a server closes a finished
+// session's descriptors just after the client saw its exit status.
+int settled_fd_count(pid_t pid);
 
 }  // namespace bro::test
