@@ -17,8 +17,8 @@ int run_content_mode(const Invocation& invocation) {
         build_request(config, invocation.arguments, invocation.environment,
                       invocation.stdin_was_closed, RequestOptions{}, invocation.diagnostics);
     if (!request) return kClientFailureExitCode;
-    return relay({socket.get(), STDIN_FILENO, {}}, *request, config.socket_path,
-                 invocation.diagnostics);
+    return relay({socket.get(), STDIN_FILENO, {}, invocation.signal_fd}, *request,
+                 config.socket_path, invocation.diagnostics);
 }
 
 }  // namespace bro::client

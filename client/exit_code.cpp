@@ -1,5 +1,7 @@
 #include "client/exit_code.hpp"
 
+#include "client/forwarded_signals.hpp"
+
 namespace bro::client {
 
 int exit_code_for(const ExitStatus& status, std::string_view detail,
@@ -10,7 +12,9 @@ int exit_code_for(const ExitStatus& status, std::string_view detail,
             break;
         case ExitStatus::Kind::kSignaled:
             diagnostics.debug("the program was killed by signal ", status.code,
-                              status.core_dumped ? " (core dumped)" : "");
+                              status.core_dumped ? " (core dumped)" : "", "; so is bro-client");
+            // A parent then sees WIFSIGNALED and a shell 128+N, as for a local program.
+            die_by_signal(status.code);
             break;
         case ExitStatus::Kind::kNotStarted:
             if (detail.empty()) {

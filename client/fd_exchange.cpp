@@ -1,6 +1,7 @@
 #include "client/fd_exchange.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 
 #include "client/control_frames.hpp"
 #include "client/fd_message.hpp"
+#include "client/forwarded_signals.hpp"
 #include "client/request_builder.hpp"
 #include "client/server_connection.hpp"
 #include "core/limits.hpp"
@@ -57,6 +59,26 @@ ReadResult receive_at_least(int socket, std::span<std::uint8_t> buffer, std::siz
         }
     }
     return ReadResult::kComplete;
+}
+
+// Waits until the server's reply starts to arrive, forwarding the caller's signals to the
+// program meanwhile. False after reporting a failed poll().
+bool await_reply(int socket, int signal_fd, const Diagnostics& diagnostics) {
+    if (signal_fd < 0) return true;  // recv() blocks instead
+    for (;;) {
+        std::array<pollfd, 2> fds{{{socket, POLLIN, 0}, {signal_fd, POLLIN, 0}}};
+        if (::poll(fds.data(), fds.size(), -1) < 0) {
+            if (errno == EINTR) continue;
+            diagnostics.error("poll failed: ", SystemError{errno});
+            return false;
+        }
+        if (fds[1].revents & POLLIN) {
+            while (const auto signal = read_forwarded_signal(signal_fd)) {
+                send_signal_frame(socket, *signal, diagnostics);
+            }
+        }
+        if (fds[0].revents != 0) return true;
+    }
 }
 
 // The server's one answer: Exit, Error or ModeRejected. Anything else means it does not speak
@@ -200,6 +222,7 @@ FdPassingResult run_fd_passing(const Invocation& invocation) {
     }
     diagnostics.debug("sent ", request->frame.size(), " bytes and ", fds.size(),
                       " descriptors; waiting for the exit status");
+    if (!await_reply(socket.get(), invocation.signal_fd, diagnostics)) return {};
     return receive_reply(socket.get(), config.socket_path, diagnostics);
 }
 

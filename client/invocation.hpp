@@ -20,6 +20,7 @@ struct Invocation {
     bool stdin_was_closed = false;                 // the caller gave no fd 0 at all
     std::span<const std::uint32_t> forwarded_fds;  // BRO_FORWARD_FDS, validated
     const Diagnostics& diagnostics;
+    int signal_fd = -1;  // ForwardedSignals' signalfd, polled by the exchange; -1: none
 };
 
 }  // namespace bro::client

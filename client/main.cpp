@@ -15,6 +15,7 @@
 #include "client/environment.hpp"
 #include "client/exit_code.hpp"
 #include "client/forwarded_fds.hpp"
+#include "client/forwarded_signals.hpp"
 #include "client/invocation.hpp"
 #include "client/mode_negotiation.hpp"
 #include "client/standard_streams.hpp"
@@ -66,12 +67,14 @@ int main(int argc, char** argv, char** envp) {
 
     if (wrapper)
         diagnostics.debug("wrapper file ", argv[1], ": ", wrapper->settings.size(), " setting(s)");
+    const ForwardedSignals signals(diagnostics);
     const Invocation invocation{.config = config,
                                 .arguments = arguments,
                                 .environment = environment,
                                 .stdin_was_closed = streams.was_closed[0],
                                 .forwarded_fds = *forwarded_fds,
-                                .diagnostics = diagnostics};
+                                .diagnostics = diagnostics,
+                                .signal_fd = signals.valid() ? signals.fd() : -1};
     const int exit_code = run_invocation(invocation);
     diagnostics.debug("exiting with ", exit_code);
     return exit_code;

@@ -16,8 +16,23 @@ OutgoingStream::OutgoingStream(ClientRequest& request, int stdin_fd)
 }
 
 void OutgoingStream::sent(std::size_t count) {
-    pending_ = pending_.subspan(count);
     bytes_sent_ += count;
+    if (!pending_.empty()) {
+        pending_ = pending_.subspan(count);
+        return;
+    }
+    signals_begin_ += count;
+    if (signals_begin_ == signals_end_) signals_begin_ = signals_end_ = 0;
+}
+
+bool OutgoingStream::queue_signal(int signal) {
+    constexpr std::size_t kFrame = kFrameHeaderBytes + 1;
+    if (signals_end_ + kFrame > signals_.size()) return false;
+    const auto header = protocol::encode_frame_header(FrameType::kSignal, 1);
+    std::copy(header.begin(), header.end(), signals_.begin() + signals_end_);
+    signals_[signals_end_ + kFrameHeaderBytes] = static_cast<std::uint8_t>(signal);
+    signals_end_ += kFrame;
+    return true;
 }
 
 void OutgoingStream::put_header(std::size_t at, FrameType type, std::size_t length) {
@@ -83,6 +98,7 @@ void OutgoingStream::read_stdin(const Diagnostics& diagnostics) {
 
 void OutgoingStream::stop() {
     pending_ = {};
+    signals_begin_ = signals_end_ = 0;
     phase_ = Phase::kDone;
     for (auto& file : request_.files) file.fd.reset();
 }

@@ -7,6 +7,7 @@
 // The stream never blocks: regular files are read whenever the buffer is empty, stdin only
 // after poll() said it is readable (wants_stdin()), and sending is left to the caller.
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -30,9 +31,19 @@ class OutgoingStream {
 
     bool valid() const { return buffer_.valid(); }
 
-    // Bytes waiting to be sent; call sent() with how many went out.
-    std::span<const std::uint8_t> pending() const { return pending_; }
+    // Bytes waiting to be sent; call sent() with how many went out. Signal frames go out
+    // between the other frames, never inside one.
+    std::span<const std::uint8_t> pending() const {
+        return pending_.empty() ? std::span<const std::uint8_t>(signals_).subspan(
+                                      signals_begin_, signals_end_ - signals_begin_)
+                                : pending_;
+    }
     void sent(std::size_t count);
+
+    // Queues a Signal frame for the program's process group. Returns false when the queue is
+    // full (the caller keeps sending, and the signal is dropped, as a second one of a kind
+    // pending in a process would be).
+    bool queue_signal(int signal);
 
     // True when the buffer is empty and file content remains: call fill_from_files().
     bool wants_files() const { return pending_.empty() && phase_ == Phase::kFiles; }
@@ -65,6 +76,9 @@ class OutgoingStream {
     std::size_t next_file_ = 0;
     Phase phase_ = Phase::kFiles;
     std::uint64_t bytes_sent_ = 0;
+    // Queued Signal frames, [signals_begin_, signals_end_) still to send.
+    std::array<std::uint8_t, 16 * (protocol::kFrameHeaderBytes + 1)> signals_{};
+    std::size_t signals_begin_ = 0, signals_end_ = 0;
 };
 
 }  // namespace bro::client

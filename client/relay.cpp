@@ -1,5 +1,7 @@
 #include "client/relay.hpp"
 
+#include "client/forwarded_signals.hpp"
+
 #include <poll.h>
 #include <sys/socket.h>
 
@@ -51,6 +53,14 @@ void restore_stdin_offset(const ClientRequest& request, int stdin_fd,
                       static_cast<long long>(offset));
 }
 
+// Queues a Signal frame for each signal read from the signalfd.
+void forward_signals(int signal_fd, OutgoingStream& outgoing, const Diagnostics& diagnostics) {
+    while (const auto signal = read_forwarded_signal(signal_fd)) {
+        diagnostics.debug("forwarding signal ", *signal);
+        if (!outgoing.queue_signal(*signal)) diagnostics.debug("signal queue full, dropped");
+    }
+}
+
 }  // namespace
 
 int relay(const RelayFds& fds, ClientRequest& request, std::string_view socket_path,
@@ -83,9 +93,12 @@ int relay(const RelayFds& fds, ClientRequest& request, std::string_view socket_p
             }
         }
 
-        std::array<pollfd, 2> poll_fds{{{fds.socket, POLLIN, 0}, {fds.stdin_fd, POLLIN, 0}}};
+        // The signalfd goes last, and stdin is skipped (fd -1) when not wanted.
+        std::array<pollfd, 3> poll_fds{{{fds.socket, POLLIN, 0},
+                                        {outgoing.wants_stdin() ? fds.stdin_fd : -1, POLLIN, 0},
+                                        {fds.signal_fd, POLLIN, 0}}};
         if (!outgoing.pending().empty()) poll_fds[0].events |= POLLOUT;
-        const nfds_t count = outgoing.wants_stdin() ? 2 : 1;
+        const nfds_t count = fds.signal_fd >= 0 ? 3 : (outgoing.wants_stdin() ? 2 : 1);
         // More file content can be read at once: only look at the socket, do not wait.
         const bool busy =
             outgoing.wants_files() || (socket_writable && !outgoing.pending().empty());
@@ -116,9 +129,12 @@ int relay(const RelayFds& fds, ClientRequest& request, std::string_view socket_p
                 return kClientFailureExitCode;
             }
         }
-        if (count == 2 && (poll_fds[1].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL))) {
+        if (count >= 2 && poll_fds[1].fd >= 0 &&
+            (poll_fds[1].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL))) {
             outgoing.read_stdin(diagnostics);
         }
+        if (count == 3 && (poll_fds[2].revents & POLLIN))
+            forward_signals(fds.signal_fd, outgoing, diagnostics);
     }
 }
 

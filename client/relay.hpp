@@ -18,6 +18,7 @@ struct RelayFds {
     int socket = -1;  // connected to the server; may stay blocking (MSG_DONTWAIT is used)
     int stdin_fd = 0;
     OutputFds output;
+    int signal_fd = -1;  // forwarded signals (forwarded_signals.hpp); -1: none
 };
 
 // Runs the exchange and returns the client's exit code (see exit_code.hpp). Closes each file

@@ -1,5 +1,7 @@
 #include "core/wire.hpp"
 
+#include <csignal>
+
 namespace bro::protocol {
 namespace {
 
@@ -10,6 +12,7 @@ bool is_known(std::uint8_t type) {
         case FrameType::kFileEnd:
         case FrameType::kStdinData:
         case FrameType::kStdinEnd:
+        case FrameType::kSignal:
         case FrameType::kStdout:
         case FrameType::kStderr:
         case FrameType::kExit:
@@ -22,6 +25,23 @@ bool is_known(std::uint8_t type) {
 
 }  // namespace
 
+bool is_forwardable_signal(int signal) {
+    switch (signal) {
+        case SIGINT:
+        case SIGTERM:
+        case SIGHUP:
+        case SIGQUIT:
+        case SIGUSR1:
+        case SIGUSR2:
+        case SIGCONT:
+        case SIGTSTP:
+        case SIGWINCH:
+            return true;
+        default:
+            return false;
+    }
+}
+
 std::size_t max_payload(FrameType type, const ProtocolLimits& limits) {
     switch (type) {
         case FrameType::kRequest:
@@ -30,6 +50,7 @@ std::size_t max_payload(FrameType type, const ProtocolLimits& limits) {
         case FrameType::kStdinEnd:
             return 0;
         case FrameType::kModeRejected:
+        case FrameType::kSignal:
             return 1;
         case FrameType::kExit:
         case FrameType::kError:

@@ -28,6 +28,7 @@ enum class FrameType : std::uint8_t {
     kFileEnd = 0x03,   // the current file argument is complete
     kStdinData = 0x04,
     kStdinEnd = 0x05,
+    kSignal = 0x06,  // one byte: a signal for the program's process group (after the request)
     // server -> client
     kStdout = 0x81,
     kStderr = 0x82,
@@ -41,6 +42,10 @@ enum class TransferMode : std::uint8_t { kContent = 0, kFdPassing = 1 };
 // Bits of a ModeRejected frame's payload: the modes the server does accept.
 inline constexpr std::uint8_t kAcceptsContent = 1;
 inline constexpr std::uint8_t kAcceptsFdPassing = 2;
+
+// The signals a client may forward (kSignal), so a connection can do no more than a terminal
+// could to its own program.
+bool is_forwardable_signal(int signal);
 
 // Bits of a Request's flags byte.
 // fd mode: one more descriptor follows the forwarded ones, an O_PATH descriptor of the

@@ -63,8 +63,12 @@ po::options_description describe_options(ServerConfig& c) {
         "through a descriptor the client passes, so it works across mount namespaces); where "
         "that directory does not exist on this side, the session's private directory (content "
         "mode) or / (fd mode). caller-strict: the caller's directory or the call is refused. "
-        "An absolute DIR: always there")("argv0", po::value(&c.argv0)->value_name("NAME"),
-                                         "the child's argv[0] (default: the --executable path)")(
+        "An absolute DIR: always there")(
+        "kill-grace", po::value<double>()->value_name("SECONDS"),
+        "when a client vanishes (killed, crashed, closed the socket) its program's process group "
+        "gets SIGTERM, and SIGKILL after this many seconds if anything is left (default 5)")(
+        "argv0", po::value(&c.argv0)->value_name("NAME"),
+        "the child's argv[0] (default: the --executable path)")(
         "tmpdir", po::value(&c.tmpdir)->value_name("DIR"),
         "where per-session private directories for file arguments are created (default: "
         "$TMPDIR or /tmp)")(
@@ -123,6 +127,17 @@ std::string validate(ServerConfig& c) {
     if (!valid_log_level(c.log_level)) {
         return "--log-level " + c.log_level + ": use trace, debug, info, warn, error or off";
     }
+    return {};
+}
+
+// Returns an error message, or empty.
+std::string read_kill_grace(const po::variables_map& vm, ServerConfig& c) {
+    if (!vm.count("kill-grace")) return {};
+    const double seconds = vm["kill-grace"].as<double>();
+    if (!(seconds >= 0 && seconds <= 3600)) {
+        return "--kill-grace " + std::to_string(seconds) + ": use 0 to 3600 seconds";
+    }
+    c.kill_grace = std::chrono::nanoseconds(static_cast<std::int64_t>(seconds * 1e9));
     return {};
 }
 
@@ -196,7 +211,7 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
         return {std::nullopt, 0};
     }
     config.systemd_socket = vm["systemd-socket"].as<bool>();
-    for (auto* read : {read_transfer_modes, read_cwd_policy}) {
+    for (auto* read : {read_transfer_modes, read_cwd_policy, read_kill_grace}) {
         if (auto error = read(vm, config); !error.empty()) {
             std::cerr << "bro-server: " << error << "\nTry 'bro-server --help'.\n";
             return {std::nullopt, 2};

@@ -1,6 +1,7 @@
 #pragma once
 // Everything bro-server is told at start, parsed once in main() and passed down as a value.
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -30,6 +31,8 @@ struct ServerConfig {
     std::string fixed_cwd;  // with CwdPolicy::kFixed
     std::string argv0;      // the child's argv[0]; empty: the executable's path
     std::string log_level = "info";
+    // After the client vanished: how long its program has between SIGTERM and SIGKILL.
+    std::chrono::nanoseconds kill_grace = std::chrono::seconds(5);
     ProtocolLimits limits;
 };
 

@@ -59,6 +59,8 @@ const char* frame_name(FrameType type) {
             return "StdinData";
         case FrameType::kStdinEnd:
             return "StdinEnd";
+        case FrameType::kSignal:
+            return "Signal";
         default:
             return "server-to-client";
     }
@@ -425,6 +427,10 @@ ring::Task<void> Session::pump_client_frames() {
                 if (!forwarded) break;
             } else if (header->type == FrameType::kStdinEnd) {
                 stdin_write_.reset();  // the child sees end of file
+            } else if (header->type == FrameType::kSignal) {
+                const auto payload = co_await reader_.whole_payload(header->length);
+                if (!payload) break;
+                deliver_signal((*payload)[0]);
             } else {
                 throw ProtocolViolation(std::string("unexpected ") + frame_name(header->type) +
                                         " frame while the command runs");
@@ -437,6 +443,34 @@ ring::Task<void> Session::pump_client_frames() {
     if (run_finished_) co_return;
     if (!violation.empty()) spdlog::warn("session {}: protocol error: {}", id_, violation);
     client_vanished(violation.empty() ? "the client disconnected" : "protocol error");
+    co_await enforce_kill_grace();
+}
+
+// A Signal frame: only the forwardable signals, only to this connection's own child.
+void Session::deliver_signal(std::uint8_t signal) {
+    if (!protocol::is_forwardable_signal(signal)) {
+        throw ProtocolViolation("signal " + std::to_string(signal) + " may not be forwarded");
+    }
+    spdlog::debug("session {}: forwarding signal {} to the process group of pid {}", id_, signal,
+                  child_->pid());
+    child_->kill_group(signal);
+}
+
+// The client is gone and its program got SIGTERM: give it --kill-grace to finish, then
+// SIGKILL whatever is left of its process group. finish_run() cuts the wait short once the
+// child is reaped.
+ring::Task<void> Session::enforce_kill_grace() {
+    if (!child_ || child_reaped_) co_return;
+    ring::Timeout grace(context_.ring, context_.config.kill_grace);
+    grace_timer_ = &grace;
+    const ring::IoResult waited = co_await grace;
+    grace_timer_ = nullptr;
+    if (waited.raw() == -ECANCELED || child_reaped_) co_return;
+    spdlog::info(
+        "session {}: pid {} outlived the {} ms grace after SIGTERM; sending SIGKILL", id_,
+        child_->pid(),
+        std::chrono::duration_cast<std::chrono::milliseconds>(context_.config.kill_grace).count());
+    child_->kill_group(SIGKILL);
 }
 
 // Copies one StdinData payload into the child's stdin. A child that closed its stdin makes
@@ -461,8 +495,8 @@ ring::Task<bool> Session::forward_stdin(std::uint32_t length) {
 void Session::client_vanished(const char* why) {
     if (client_gone_) return;
     client_gone_ = true;
-    spdlog::info("session {}: {}; killing the command", id_, why);
-    if (child_) child_->kill_group(SIGKILL);
+    spdlog::info("session {}: {}; sending SIGTERM to the command", id_, why);
+    if (child_) child_->kill_group(SIGTERM);
 }
 
 ring::Task<void> Session::finish_run() {
@@ -472,6 +506,7 @@ ring::Task<void> Session::finish_run() {
     parts.push_back(wait_child());
     co_await ring::when_all(std::move(parts));
     run_finished_ = true;
+    if (grace_timer_ != nullptr) grace_timer_->cancel();
     spdlog::info("session {}: pid {} {}", id_, child_->pid(), describe_status(status_));
     // The private copies go before the caller hears of the exit, so a caller that looks right
     // after the call never finds them.
@@ -532,6 +567,7 @@ ring::Task<void> Session::wait_child() {
     }
     const auto& info = std::get<siginfo_t>(result);
     child_->mark_reaped();
+    child_reaped_ = true;
     status_ = exit_status_from_waitid(info.si_code, info.si_status);
 }
 

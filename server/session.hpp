@@ -20,6 +20,7 @@
 #include "core/exit_status.hpp"
 #include "core/protocol.hpp"
 #include "core/unique_fd.hpp"
+#include "ring/operations.hpp"
 #include "ring/ring.hpp"
 #include "ring/task.hpp"
 #include "server/child_process.hpp"
@@ -67,6 +68,8 @@ class Session {
     ring::Task<void> pump_client_frames();
     ring::Task<bool> forward_stdin(std::uint32_t length);
     ring::Task<void> finish_run();
+    void deliver_signal(std::uint8_t signal);
+    ring::Task<void> enforce_kill_grace();
     // What the Exit frame reports as consumed stdin (kStdinConsumedUnknown unless asked).
     std::uint64_t stdin_consumed() const;
     ring::Task<void> pump_output(UniqueFd& pipe, protocol::FrameType type);
@@ -101,6 +104,8 @@ class Session {
     std::optional<ChildProcess> child_;
     ExitStatus status_;
     bool run_finished_ = false;
+    bool child_reaped_ = false;
+    ring::Timeout* grace_timer_ = nullptr;  // while enforce_kill_grace() waits
     bool client_gone_ = false;
 };
 

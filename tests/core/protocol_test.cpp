@@ -147,7 +147,7 @@ testing::AssertionResult rejected(const Bytes& payload, std::string_view expecte
 constexpr FrameType kAllTypes[] = {
     FrameType::kRequest,  FrameType::kFileData,     FrameType::kFileEnd, FrameType::kStdinData,
     FrameType::kStdinEnd, FrameType::kStdout,       FrameType::kStderr,  FrameType::kExit,
-    FrameType::kError,    FrameType::kModeRejected,
+    FrameType::kError,    FrameType::kModeRejected, FrameType::kSignal,
 };
 
 std::variant<FrameHeader, FrameHeaderError> decode_header(FrameType type, std::uint32_t length,
@@ -167,7 +167,7 @@ TEST(Protocol, FrameHeaderRoundTripsEveryTypeAtZeroAndAtItsBound) {
         if (type == FrameType::kRequest)
             bound = static_cast<std::uint32_t>(limits.max_request_bytes);
         if (type == FrameType::kFileEnd || type == FrameType::kStdinEnd) bound = 0;
-        if (type == FrameType::kModeRejected) bound = 1;
+        if (type == FrameType::kModeRejected || type == FrameType::kSignal) bound = 1;
         if (type == FrameType::kExit || type == FrameType::kError) {
             bound = static_cast<std::uint32_t>(limits.max_message_bytes + 64);
         }
@@ -852,6 +852,16 @@ TEST(Protocol, AStdinReportNeedsContentModeWithStreamedStdin) {
     view.stdin_mode = StdinMode::kStreamed;
     view.mode = TransferMode::kFdPassing;
     EXPECT_TRUE(std::holds_alternative<DecodeError>(decode()));
+}
+
+TEST(Protocol, OnlySignalsATerminalCouldSendAreForwardable) {
+    for (int signal :
+         {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGCONT, SIGTSTP, SIGWINCH}) {
+        EXPECT_TRUE(is_forwardable_signal(signal)) << signal;
+    }
+    for (int signal : {0, SIGKILL, SIGSTOP, SIGSEGV, SIGCHLD, SIGPIPE, SIGALRM, 64, 255}) {
+        EXPECT_FALSE(is_forwardable_signal(signal)) << signal;
+    }
 }
 
 TEST(Protocol, RequestDescriptorBudgetNeverExceedsOneMessage) {

@@ -1,0 +1,144 @@
+// Signals and the end of a run, in both transfer modes: the caller's signals reach the
+// program's process group, a vanished client's program gets SIGTERM and then SIGKILL after
+// --kill-grace, and a program killed by a signal kills bro-client by the same signal.
+
+#include <signal.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <thread>
+#include <utility>
+
+#include "bro_fixture.hpp"
+
+namespace bro::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (condition()) return true;
+        std::this_thread::sleep_for(10ms);
+    }
+    return condition();
+}
+
+bool process_alive(pid_t pid) {
+    return kill(pid, 0) == 0;
+}
+
+class Lifecycle : public ::testing::TestWithParam<std::string> {
+  protected:
+    // Starts bro-client (transfer mode GetParam()) in the background against `server`.
+    pid_t start_client(const BroServer& server) {
+        return start_background(
+            {client_binary()},
+            {"BRO_SOCKET_PATH=" + server.socket_path(), "BRO_TRANSFER_MODE=" + GetParam()},
+            dir.path() + "/client.log");
+    }
+
+    // Waits for `file` to hold something, then returns it.
+    std::string wait_for_file(const std::string& file) {
+        EXPECT_TRUE(eventually([&] { return !read_file(file).empty(); }, 10s)) << file;
+        return read_file(file);
+    }
+
+    TempDir dir;
+};
+
+TEST_P(Lifecycle, EachForwardableSignalReachesAProgramThatTrapsIt) {
+    const std::string log = dir.path() + "/trapped";
+    const std::string ready = dir.path() + "/ready";
+    BroServer server(dir,
+                     dir.write_script("trapper",
+                                      "for s in INT TERM HUP QUIT USR1 USR2; do\n"
+                                      "  trap \"echo $s >> '" +
+                                          log +
+                                          "'; [ $s = TERM ] && exit 7\" $s\n"
+                                          "done\n"
+                                          "echo ready > '" +
+                                          ready +
+                                          "'\n"
+                                          "while :; do sleep 0.02; done"),
+                     {"--transfer-modes", "content,fd"});
+    const pid_t client = start_client(server);
+    wait_for_file(ready);
+    std::string expected;
+    // One at a time: signals pending together may be handled in any order.
+    for (const auto& [signal, name] : {std::pair{SIGINT, "INT"},
+                                       {SIGHUP, "HUP"},
+                                       {SIGQUIT, "QUIT"},
+                                       {SIGUSR1, "USR1"},
+                                       {SIGUSR2, "USR2"}}) {
+        kill(client, signal);
+        expected += std::string(name) + "\n";
+        EXPECT_TRUE(eventually([&] { return read_file(log) == expected; }, 5s))
+            << name << " did not arrive; log: " << read_file(log);
+    }
+    kill(client, SIGTERM);
+    const auto status = wait_with_deadline(client, 10s);
+    ASSERT_TRUE(status);
+    EXPECT_TRUE(WIFEXITED(*status)) << "the client must end with the program's status";
+    EXPECT_EQ(WEXITSTATUS(*status), 7);
+    EXPECT_EQ(read_file(log), expected + "TERM\n")
+        << read_file(dir.path() + "/client.log") << server.log();
+}
+
+TEST_P(Lifecycle, AVanishedClientsProgramGetsSigtermThenSigkillAfterTheGrace) {
+    const std::string pid_file = dir.path() + "/pid";
+    BroServer server(dir,
+                     dir.write_script("stubborn", "trap '' TERM; echo $$ > '" + pid_file +
+                                                      "'; while :; do sleep 0.02; done"),
+                     {"--transfer-modes", "content,fd", "--kill-grace", "1.5"});
+    const pid_t client = start_client(server);
+    const pid_t child = std::stoi(wait_for_file(pid_file));
+    const auto killed_at = std::chrono::steady_clock::now();
+    kill(client, SIGKILL);
+    wait_with_deadline(client, 5s);
+    std::this_thread::sleep_for(700ms);
+    EXPECT_TRUE(process_alive(child)) << "SIGTERM is ignored: only SIGKILL, after 1.5 s, ends it";
+    EXPECT_TRUE(eventually([&] { return !process_alive(child); }, 10s));
+    EXPECT_GE(std::chrono::steady_clock::now() - killed_at, 1400ms);
+    EXPECT_NE(server.log().find("sending SIGKILL"), std::string::npos) << server.log();
+}
+
+TEST_P(Lifecycle, AVanishedClientsProgramThatHandlesSigtermEndsAtOnce) {
+    const std::string pid_file = dir.path() + "/pid";
+    const std::string done = dir.path() + "/done";
+    BroServer server(dir,
+                     dir.write_script("polite", "trap \"echo cleaned up > '" + done +
+                                                    "'; exit 0\" TERM; echo $$ > '" + pid_file +
+                                                    "'; while :; do sleep 0.02; done"),
+                     {"--transfer-modes", "content,fd", "--kill-grace", "30"});
+    const int baseline = settled_fd_count(server.pid());
+    const pid_t client = start_client(server);
+    const pid_t child = std::stoi(wait_for_file(pid_file));
+    kill(client, SIGKILL);
+    wait_with_deadline(client, 5s);
+    EXPECT_EQ(wait_for_file(done), "cleaned up\n");
+    EXPECT_TRUE(eventually([&] { return !process_alive(child); }, 5s));
+    // The session ends with its child, not after the 30 s grace: its descriptors are gone.
+    EXPECT_TRUE(eventually([&] { return open_fd_count(server.pid()) == baseline; }, 5s))
+        << "baseline " << baseline << ", now " << open_fd_count(server.pid());
+}
+
+TEST_P(Lifecycle, AProgramKilledByASignalKillsTheClientByTheSameSignal) {
+    BroServer server(dir, dir.write_script("victim", "kill -$1 $$"),
+                     {"--transfer-modes", "content,fd"});
+    for (const std::string signal : {"TERM", "KILL", "SEGV", "USR1"}) {
+        const auto result = run_client(
+            server, {.args = {signal}, .environment = {"BRO_TRANSFER_MODE=" + GetParam()}});
+        ASSERT_TRUE(result.signaled()) << signal << ": " << result.err;
+        EXPECT_STREQ(sigabbrev_np(result.signal()), signal.c_str());
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(BothModes, Lifecycle, ::testing::Values("content", "fd"));
+
+}  // namespace
+}  // namespace bro::test
