@@ -6,6 +6,10 @@ namespace bro::client {
 
 int exit_code_for(const ExitStatus& status, std::string_view detail,
                   const Diagnostics& diagnostics) {
+    if (status.timed_out) {
+        diagnostics.error("the program ran past the server's --timeout and was stopped");
+        return status.shell_code();
+    }
     switch (status.kind) {
         case ExitStatus::Kind::kExited:
             diagnostics.debug("the program exited with ", status.code);

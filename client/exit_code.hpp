@@ -5,6 +5,7 @@
 //   128+N    the program was killed by signal N
 //   127      the server could not find the program (exec failed with ENOENT)
 //   126      the server could not start the program for another reason
+//   124      the server stopped the program at its --timeout (as timeout(1) reports it)
 //   125      bro-client itself failed: configuration, connection, a refused or malformed
 //            exchange, a file argument that could not be read, stdout/stderr not writable
 

@@ -24,6 +24,7 @@ const char* describe(SpawnStep step) {
 }
 
 int ExitStatus::shell_code() const {
+    if (timed_out) return 124;
     switch (kind) {
         case Kind::kExited:
             return code & 0xff;

@@ -25,20 +25,23 @@ struct ExitStatus {
     bool core_dumped = false;
     SpawnStep failed_step = SpawnStep::kExecute;
     int error_number = 0;  // errno of the failed step
+    // The server stopped the run at its --timeout (the status says how it then ended).
+    bool timed_out = false;
 
     static ExitStatus exited(int code) {
-        return {Kind::kExited, code, false, SpawnStep::kExecute, 0};
+        return {Kind::kExited, code, false, SpawnStep::kExecute, 0, false};
     }
     static ExitStatus signaled(int signal, bool core) {
-        return {Kind::kSignaled, signal, core, SpawnStep::kExecute, 0};
+        return {Kind::kSignaled, signal, core, SpawnStep::kExecute, 0, false};
     }
     // The detail text ("execve /usr/bin/tool") travels beside the status in the Exit frame.
     static ExitStatus not_started(SpawnStep step, int error) {
-        return {Kind::kNotStarted, 0, false, step, error};
+        return {Kind::kNotStarted, 0, false, step, error, false};
     }
 
     // The status a POSIX shell would report: N, 128+signal, 127 when the program was not
-    // found, 126 when it could not be executed.
+    // found, 126 when it could not be executed; 124 for a run stopped at the server's
+    // --timeout, as timeout(1) reports it.
     int shell_code() const;
 
     bool operator==(const ExitStatus&) const = default;

@@ -224,6 +224,7 @@ void encode_exit(const ExitStatus& status, std::string_view detail, std::vector<
         w.i32(status.error_number);
         w.string(truncated(detail, ProtocolLimits{}.max_message_bytes));
         w.u64(stdin_consumed);
+        w.u8(status.timed_out ? 1 : 0);
     });
 }
 

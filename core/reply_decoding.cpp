@@ -17,12 +17,14 @@ std::variant<ExitReport, MalformedReply> decode_exit(std::span<const std::uint8_
     status.error_number = r.i32();
     report.detail = r.string(limits.max_message_bytes);
     report.stdin_consumed = r.u64();
+    const std::uint8_t timed_out = r.u8();
     if (!r.at_end() || kind > static_cast<std::uint8_t>(ExitStatus::Kind::kNotStarted) ||
-        core > 1 || step > static_cast<std::uint8_t>(SpawnStep::kPrepare)) {
+        core > 1 || step > static_cast<std::uint8_t>(SpawnStep::kPrepare) || timed_out > 1) {
         return MalformedReply{"malformed exit report"};
     }
     status.kind = static_cast<ExitStatus::Kind>(kind);
     status.core_dumped = core == 1;
+    status.timed_out = timed_out == 1;
     status.failed_step = static_cast<SpawnStep>(step);
     const bool code_valid = status.kind == ExitStatus::Kind::kExited
                                 ? (status.code >= 0 && status.code <= 255)

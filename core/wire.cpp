@@ -54,7 +54,7 @@ std::size_t max_payload(FrameType type, const ProtocolLimits& limits) {
             return 1;
         case FrameType::kExit:
         case FrameType::kError:
-            return limits.max_message_bytes + 64;  // the fixed fields take 19 bytes
+            return limits.max_message_bytes + 64;  // the fixed fields take 24 bytes
         default:
             return kMaxDataFrameBytes;
     }

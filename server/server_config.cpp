@@ -64,6 +64,11 @@ po::options_description describe_options(ServerConfig& c) {
         "that directory does not exist on this side, the session's private directory (content "
         "mode) or / (fd mode). caller-strict: the caller's directory or the call is refused. "
         "An absolute DIR: always there")(
+        "timeout", po::value<double>()->value_name("SECONDS"),
+        "the longest a run may take: then its process group gets SIGTERM (SIGKILL after "
+        "--kill-grace) and the client exits 124 saying so (default 0: no limit)")(
+        "request-timeout", po::value<double>()->value_name("SECONDS"),
+        "a connection that has not sent its whole request by then is closed (default 10)")(
         "kill-grace", po::value<double>()->value_name("SECONDS"),
         "when a client vanishes (killed, crashed, closed the socket) its program's process group "
         "gets SIGTERM, and SIGKILL after this many seconds if anything is left (default 5)")(
@@ -130,14 +135,30 @@ std::string validate(ServerConfig& c) {
     return {};
 }
 
-// Returns an error message, or empty.
-std::string read_kill_grace(const po::variables_map& vm, ServerConfig& c) {
-    if (!vm.count("kill-grace")) return {};
-    const double seconds = vm["kill-grace"].as<double>();
-    if (!(seconds >= 0 && seconds <= 3600)) {
-        return "--kill-grace " + std::to_string(seconds) + ": use 0 to 3600 seconds";
+// Reads a duration flag into `out`; returns an error message, or empty.
+std::string read_seconds(const po::variables_map& vm, const char* flag, double max_seconds,
+                         std::chrono::nanoseconds& out) {
+    if (!vm.count(flag)) return {};
+    const double seconds = vm[flag].as<double>();
+    if (!(seconds >= 0 && seconds <= max_seconds)) {
+        return std::string("--") + flag + " " + std::to_string(seconds) + ": use 0 to " +
+               std::to_string(static_cast<long>(max_seconds)) + " seconds";
     }
-    c.kill_grace = std::chrono::nanoseconds(static_cast<std::int64_t>(seconds * 1e9));
+    out = std::chrono::nanoseconds(static_cast<std::int64_t>(seconds * 1e9));
+    return {};
+}
+
+// Returns an error message, or empty.
+std::string read_durations(const po::variables_map& vm, ServerConfig& c) {
+    constexpr double kDay = 86400;
+    for (auto [flag, out] :
+         {std::pair{"kill-grace", &c.kill_grace}, std::pair{"timeout", &c.run_timeout},
+          std::pair{"request-timeout", &c.request_timeout}}) {
+        if (auto error = read_seconds(vm, flag, kDay, *out); !error.empty()) return error;
+    }
+    if (vm.count("request-timeout") && c.request_timeout.count() == 0) {
+        return "--request-timeout must be more than 0";
+    }
     return {};
 }
 
@@ -211,7 +232,7 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
         return {std::nullopt, 0};
     }
     config.systemd_socket = vm["systemd-socket"].as<bool>();
-    for (auto* read : {read_transfer_modes, read_cwd_policy, read_kill_grace}) {
+    for (auto* read : {read_transfer_modes, read_cwd_policy, read_durations}) {
         if (auto error = read(vm, config); !error.empty()) {
             std::cerr << "bro-server: " << error << "\nTry 'bro-server --help'.\n";
             return {std::nullopt, 2};

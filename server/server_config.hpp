@@ -33,6 +33,10 @@ struct ServerConfig {
     std::string log_level = "info";
     // After the client vanished: how long its program has between SIGTERM and SIGKILL.
     std::chrono::nanoseconds kill_grace = std::chrono::seconds(5);
+    // --timeout: the longest a run may take (0: unbounded).
+    std::chrono::nanoseconds run_timeout{0};
+    // --request-timeout: how long a connection has to send its whole Request.
+    std::chrono::nanoseconds request_timeout = std::chrono::seconds(10);
     ProtocolLimits limits;
 };
 

@@ -107,7 +107,11 @@ ring::Task<void> Session::run() {
     }
     std::string refusal;
     try {
-        auto request = co_await receive_request();
+        std::optional<protocol::Request> request;
+        std::vector<ring::Task<void>> parts;
+        parts.push_back(receive_request_in_time(request));
+        parts.push_back(enforce_request_deadline());
+        co_await ring::when_all(std::move(parts));
         if (request && request->mode == protocol::TransferMode::kFdPassing) {
             co_await execute_with_fds(*request);
         } else if (request) {
@@ -125,6 +129,33 @@ ring::Task<void> Session::run() {
         spdlog::warn("session {}: refused: {}", id_, refusal);
         co_await refuse(std::move(refusal));
     }
+}
+
+ring::Task<void> Session::receive_request_in_time(std::optional<protocol::Request>& request) {
+    struct StopDeadline {  // on every exit path, exceptions included
+        Session& session;
+        ~StopDeadline() {
+            session.request_done_ = true;
+            if (session.request_timer_ != nullptr) session.request_timer_->cancel();
+        }
+    } stop{*this};
+    request = co_await receive_request();
+}
+
+// --request-timeout: a connection that has not sent its whole Request by then is cut off (its
+// pending receive is cancelled, which ends receive_request()).
+ring::Task<void> Session::enforce_request_deadline() {
+    if (request_done_) co_return;
+    ring::Timeout deadline(context_.ring, context_.config.request_timeout);
+    request_timer_ = &deadline;
+    const ring::IoResult waited = co_await deadline;
+    request_timer_ = nullptr;
+    if (waited.raw() == -ECANCELED || request_done_) co_return;
+    spdlog::info(
+        "session {}: no complete request within {} ms; closing", id_,
+        std::chrono::duration_cast<std::chrono::milliseconds>(context_.config.request_timeout)
+            .count());
+    context_.ring.cancel_fd(socket_.get());
 }
 
 ring::Task<std::optional<protocol::Request>> Session::receive_request() {
@@ -446,6 +477,25 @@ ring::Task<void> Session::pump_client_frames() {
     co_await enforce_kill_grace();
 }
 
+// --timeout: a run still going then gets SIGTERM to its process group, and SIGKILL after
+// --kill-grace; the Exit frame says it timed out. Ends early when the child is reaped.
+ring::Task<void> Session::enforce_run_timeout() {
+    const auto limit = context_.config.run_timeout;
+    if (limit.count() == 0 || child_reaped_) co_return;
+    for (const int signal : {SIGTERM, SIGKILL}) {
+        ring::Timeout timer(context_.ring, signal == SIGTERM ? limit : context_.config.kill_grace);
+        run_timer_ = &timer;
+        const ring::IoResult waited = co_await timer;
+        run_timer_ = nullptr;
+        if (waited.raw() == -ECANCELED || child_reaped_) co_return;
+        timed_out_ = true;
+        spdlog::info("session {}: pid {} {}; sending {}", id_, child_->pid(),
+                     signal == SIGTERM ? "ran past --timeout" : "outlived the grace after SIGTERM",
+                     signal == SIGTERM ? "SIGTERM" : "SIGKILL");
+        child_->kill_group(signal);
+    }
+}
+
 // A Signal frame: only the forwardable signals, only to this connection's own child.
 void Session::deliver_signal(std::uint8_t signal) {
     if (!protocol::is_forwardable_signal(signal)) {
@@ -504,6 +554,7 @@ ring::Task<void> Session::finish_run() {
     if (stdout_read_) parts.push_back(pump_output(stdout_read_, FrameType::kStdout));
     if (stderr_read_) parts.push_back(pump_output(stderr_read_, FrameType::kStderr));
     parts.push_back(wait_child());
+    parts.push_back(enforce_run_timeout());
     co_await ring::when_all(std::move(parts));
     run_finished_ = true;
     if (grace_timer_ != nullptr) grace_timer_->cancel();
@@ -568,7 +619,9 @@ ring::Task<void> Session::wait_child() {
     const auto& info = std::get<siginfo_t>(result);
     child_->mark_reaped();
     child_reaped_ = true;
+    if (run_timer_ != nullptr) run_timer_->cancel();
     status_ = exit_status_from_waitid(info.si_code, info.si_status);
+    status_.timed_out = timed_out_;
 }
 
 ring::Task<void> Session::refuse(std::string message) {

@@ -56,6 +56,9 @@ class Session {
 
   private:
     ring::Task<std::optional<protocol::Request>> receive_request();
+    ring::Task<void> receive_request_in_time(std::optional<protocol::Request>& request);
+    ring::Task<void> enforce_request_deadline();
+    ring::Task<void> enforce_run_timeout();
     ring::Task<bool> receive_files(const protocol::Request& request);
     ring::Task<bool> copy_payload_to_file(int file_fd, std::uint32_t length);
     ring::Task<void> execute(const protocol::Request& request);
@@ -105,7 +108,11 @@ class Session {
     ExitStatus status_;
     bool run_finished_ = false;
     bool child_reaped_ = false;
-    ring::Timeout* grace_timer_ = nullptr;  // while enforce_kill_grace() waits
+    ring::Timeout* grace_timer_ = nullptr;    // while enforce_kill_grace() waits
+    ring::Timeout* request_timer_ = nullptr;  // while enforce_request_deadline() waits
+    ring::Timeout* run_timer_ = nullptr;      // while enforce_run_timeout() waits
+    bool request_done_ = false;
+    bool timed_out_ = false;
     bool client_gone_ = false;
 };
 

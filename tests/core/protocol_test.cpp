@@ -578,6 +578,16 @@ TEST(Protocol, ExitFrameRoundTripsNotStartedWithStepErrnoAndDetail) {
     EXPECT_EQ(decoded.detail, "chdir /nowhere");
 }
 
+TEST(Protocol, ExitFrameSaysTheRunTimedOut) {
+    ExitStatus status = ExitStatus::signaled(SIGTERM, false);
+    status.timed_out = true;
+    const auto decoded = exit_round_trip(status);
+    ASSERT_TRUE(decoded.status);
+    EXPECT_TRUE(decoded.status->timed_out);
+    EXPECT_EQ(decoded.status->shell_code(), 124);
+    EXPECT_FALSE(exit_round_trip(ExitStatus::signaled(SIGTERM, false)).status->timed_out);
+}
+
 TEST(Protocol, ExitFrameRejectsExitCodeOutside0To255) {
     for (const int code : {-1, 256, 0x7FFFFFFF}) {
         EXPECT_FALSE(exit_round_trip(ExitStatus::exited(code)).status) << "code " << code;

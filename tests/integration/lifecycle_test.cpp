@@ -3,10 +3,14 @@
 // --kill-grace, and a program killed by a signal kills bro-client by the same signal.
 
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstring>
 #include <functional>
 #include <string>
 #include <thread>
@@ -136,6 +140,45 @@ TEST_P(Lifecycle, AProgramKilledByASignalKillsTheClientByTheSameSignal) {
         ASSERT_TRUE(result.signaled()) << signal << ": " << result.err;
         EXPECT_STREQ(sigabbrev_np(result.signal()), signal.c_str());
     }
+}
+
+TEST_P(Lifecycle, ARunPastTheTimeoutIsStoppedAndReportedAs124) {
+    BroServer server(dir,
+                     dir.write_script("slow",
+                                      "[ \"$1\" = stubborn ] && trap '' TERM; sleep 30 &"
+                                      " wait; while :; do sleep 0.02; done"),
+                     {"--transfer-modes", "content,fd", "--timeout", "0.5", "--kill-grace", "0.5"});
+    for (const std::string how : {"polite", "stubborn"}) {  // SIGTERM ends it / SIGKILL needed
+        const auto started = std::chrono::steady_clock::now();
+        const auto result =
+            run_client(server, {.args = {how}, .environment = {"BRO_TRANSFER_MODE=" + GetParam()}});
+        const auto took = std::chrono::steady_clock::now() - started;
+        EXPECT_EQ(result.exit_code(), 124) << how << ": " << result.err;
+        EXPECT_NE(result.err.find("--timeout"), std::string::npos) << result.err;
+        EXPECT_GE(took, 450ms) << how;
+        EXPECT_LT(took, 5s) << how;
+    }
+}
+
+TEST(RequestTimeout, AConnectionThatSendsNoRequestIsClosed) {
+    TempDir dir;
+    BroServer server(dir, "/bin/echo", {"--request-timeout", "0.3"});
+    const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::strncpy(address.sun_path, server.socket_path().c_str(), sizeof address.sun_path - 1);
+    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    const auto started = std::chrono::steady_clock::now();
+    char byte = 0;
+    const ssize_t n = read(fd, &byte, 1);  // blocks until the server gives up on us
+    const auto took = std::chrono::steady_clock::now() - started;
+    close(fd);
+    EXPECT_LE(n, 0);
+    EXPECT_GE(took, 250ms);
+    EXPECT_LT(took, 5s);
+    EXPECT_NE(server.log().find("no complete request within 300 ms"), std::string::npos)
+        << server.log();
+    EXPECT_EQ(run_client(server, {.args = {"still serving"}}).out, "still serving\n");
 }
 
 INSTANTIATE_TEST_SUITE_P(BothModes, Lifecycle, ::testing::Values("content", "fd"));
