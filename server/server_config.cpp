@@ -69,6 +69,9 @@ po::options_description describe_options(ServerConfig& c) {
         "--kill-grace) and the client exits 124 saying so (default 0: no limit)")(
         "request-timeout", po::value<double>()->value_name("SECONDS"),
         "a connection that has not sent its whole request by then is closed (default 10)")(
+        "drain-timeout", po::value<double>()->value_name("SECONDS"),
+        "after the program exits, how long to wait for its stdout and stderr to reach end of "
+        "file (a process it started may hold them) before reporting the exit (default 10)")(
         "kill-grace", po::value<double>()->value_name("SECONDS"),
         "when a client vanishes (killed, crashed, closed the socket) its program's process group "
         "gets SIGTERM, and SIGKILL after this many seconds if anything is left (default 5)")(
@@ -153,7 +156,8 @@ std::string read_durations(const po::variables_map& vm, ServerConfig& c) {
     constexpr double kDay = 86400;
     for (auto [flag, out] :
          {std::pair{"kill-grace", &c.kill_grace}, std::pair{"timeout", &c.run_timeout},
-          std::pair{"request-timeout", &c.request_timeout}}) {
+          std::pair{"request-timeout", &c.request_timeout},
+          std::pair{"drain-timeout", &c.drain_timeout}}) {
         if (auto error = read_seconds(vm, flag, kDay, *out); !error.empty()) return error;
     }
     if (vm.count("request-timeout") && c.request_timeout.count() == 0) {

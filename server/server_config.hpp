@@ -37,6 +37,8 @@ struct ServerConfig {
     std::chrono::nanoseconds run_timeout{0};
     // --request-timeout: how long a connection has to send its whole Request.
     std::chrono::nanoseconds request_timeout = std::chrono::seconds(10);
+    // --drain-timeout: how long the report waits for stdout/stderr after the child exited.
+    std::chrono::nanoseconds drain_timeout = std::chrono::seconds(10);
     ProtocolLimits limits;
 };
 

@@ -589,6 +589,15 @@ std::uint64_t Session::stdin_consumed() const {
 }
 
 ring::Task<void> Session::pump_output(UniqueFd& pipe, FrameType type) {
+    ++pumps_running_;
+    struct Finished {  // on every exit path: the last pump ends the drain deadline
+        Session& session;
+        ~Finished() {
+            if (--session.pumps_running_ == 0 && session.drain_timer_ != nullptr) {
+                session.drain_timer_->cancel();
+            }
+        }
+    } finished{*this};
     std::vector<std::uint8_t> frame(protocol::kFrameHeaderBytes + kDataChunkBytes);
     const auto payload = std::span(frame).subspan(protocol::kFrameHeaderBytes);
     for (;;) {
@@ -608,6 +617,27 @@ ring::Task<void> Session::pump_output(UniqueFd& pipe, FrameType type) {
     pipe.reset();
 }
 
+// The child has exited but something it started still holds stdout or stderr open: the report
+// waits for them to reach end of file, at most --drain-timeout, then the pumps stop and the
+// output written after that is not relayed.
+ring::Task<void> Session::enforce_drain_deadline() {
+    if (pumps_running_ == 0) co_return;
+    ring::Timeout deadline(context_.ring, context_.config.drain_timeout);
+    drain_timer_ = &deadline;
+    const ring::IoResult waited = co_await deadline;
+    drain_timer_ = nullptr;
+    if (waited.raw() == -ECANCELED || pumps_running_ == 0) co_return;
+    spdlog::info(
+        "session {}: stdout/stderr still open {} ms after pid {} exited (a process it started "
+        "holds them); reporting the exit now",
+        id_,
+        std::chrono::duration_cast<std::chrono::milliseconds>(context_.config.drain_timeout)
+            .count(),
+        child_->pid());
+    if (stdout_read_) context_.ring.cancel_fd(stdout_read_.get());
+    if (stderr_read_) context_.ring.cancel_fd(stderr_read_.get());
+}
+
 ring::Task<void> Session::wait_child() {
     auto result = co_await ring::wait_for_child(context_.ring, child_->pidfd());
     if (auto* error = std::get_if<std::error_code>(&result)) {
@@ -622,6 +652,7 @@ ring::Task<void> Session::wait_child() {
     if (run_timer_ != nullptr) run_timer_->cancel();
     status_ = exit_status_from_waitid(info.si_code, info.si_status);
     status_.timed_out = timed_out_;
+    co_await enforce_drain_deadline();
 }
 
 ring::Task<void> Session::refuse(std::string message) {

@@ -59,6 +59,7 @@ class Session {
     ring::Task<void> receive_request_in_time(std::optional<protocol::Request>& request);
     ring::Task<void> enforce_request_deadline();
     ring::Task<void> enforce_run_timeout();
+    ring::Task<void> enforce_drain_deadline();
     ring::Task<bool> receive_files(const protocol::Request& request);
     ring::Task<bool> copy_payload_to_file(int file_fd, std::uint32_t length);
     ring::Task<void> execute(const protocol::Request& request);
@@ -111,6 +112,8 @@ class Session {
     ring::Timeout* grace_timer_ = nullptr;    // while enforce_kill_grace() waits
     ring::Timeout* request_timer_ = nullptr;  // while enforce_request_deadline() waits
     ring::Timeout* run_timer_ = nullptr;      // while enforce_run_timeout() waits
+    ring::Timeout* drain_timer_ = nullptr;    // while enforce_drain_deadline() waits
+    int pumps_running_ = 0;                   // stdout/stderr pumps not yet at end of file
     bool request_done_ = false;
     bool timed_out_ = false;
     bool client_gone_ = false;

@@ -160,6 +160,33 @@ TEST_P(Lifecycle, ARunPastTheTimeoutIsStoppedAndReportedAs124) {
     }
 }
 
+// Content mode relays the program's pipes: output a grandchild writes after the program exited
+// is still relayed while the pipes drain, and a grandchild that keeps them open forever delays
+// the report by --drain-timeout only. (fd mode hands out the caller's own descriptors: nothing
+// to drain.)
+TEST(DrainTimeout, OutputOfAGrandchildIsRelayedUntilThePipesCloseOrTheDeadline) {
+    TempDir dir;
+    BroServer server(dir,
+                     dir.write_script("spawner",
+                                      "if [ \"$1\" = late ]; then"
+                                      " (sleep 0.2; echo late words) &"
+                                      " else (exec sleep 30) & fi; echo parent done"),
+                     {"--drain-timeout", "0.5"});
+    auto result = run_client(server, {.args = {"late"}});
+    EXPECT_EQ(result.exit_code(), 0) << result.err;
+    EXPECT_EQ(result.out, "parent done\nlate words\n");
+
+    const auto started = std::chrono::steady_clock::now();
+    result = run_client(server, {.args = {"forever"}});
+    const auto took = std::chrono::steady_clock::now() - started;
+    EXPECT_EQ(result.exit_code(), 0) << result.err;
+    EXPECT_EQ(result.out, "parent done\n");
+    EXPECT_GE(took, 450ms);
+    EXPECT_LT(took, 5s);
+    EXPECT_NE(server.log().find("stdout/stderr still open 500 ms"), std::string::npos)
+        << server.log();
+}
+
 TEST(RequestTimeout, AConnectionThatSendsNoRequestIsClosed) {
     TempDir dir;
     BroServer server(dir, "/bin/echo", {"--request-timeout", "0.3"});
