@@ -32,11 +32,12 @@ class OutgoingStream {
     bool valid() const { return buffer_.valid(); }
 
     // Bytes waiting to be sent; call sent() with how many went out. Signal frames go out
-    // between the other frames, never inside one.
+    // between the other frames, never inside one, and only once the file contents are sent
+    // (the server reads nothing else while it receives them).
     std::span<const std::uint8_t> pending() const {
-        return pending_.empty() ? std::span<const std::uint8_t>(signals_).subspan(
-                                      signals_begin_, signals_end_ - signals_begin_)
-                                : pending_;
+        if (!pending_.empty() || phase_ == Phase::kFiles) return pending_;
+        return std::span<const std::uint8_t>(signals_).subspan(signals_begin_,
+                                                                signals_end_ - signals_begin_);
     }
     void sent(std::size_t count);
 

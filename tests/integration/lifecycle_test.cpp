@@ -160,6 +160,31 @@ TEST_P(Lifecycle, ARunPastTheTimeoutIsStoppedAndReportedAs124) {
     }
 }
 
+// A signal that arrives while content mode still uploads a file argument waits until the
+// upload is done (the server reads only file data then), instead of breaking the exchange.
+TEST(ContentModeSignals, ASignalDuringAFileUploadIsSentAfterIt) {
+    TempDir dir;
+    const std::string big = dir.path() + "/big.img";
+    ASSERT_EQ(truncate(dir.write_file("big.img", "").c_str(), 1LL << 30), 0);  // sparse 1 GiB
+    BroServer server(dir, dir.write_script("waiter",
+                                           "trap 'echo got USR1; exit 0' USR1\n"
+                                           "while :; do sleep 0.02; done"));
+    const pid_t client = start_background(
+        {client_binary(), big}, {"BRO_SOCKET_PATH=" + server.socket_path(), "BRO_FILE_ARGS=1"},
+        dir.path() + "/log");
+    std::this_thread::sleep_for(100ms);  // well inside the upload
+    kill(client, SIGUSR1);
+    const auto status = wait_with_deadline(client, 60s);
+    ASSERT_TRUE(status);
+    // The program either had its trap set (exit 0) or not yet (killed by USR1): both mean the
+    // signal reached it. A broken exchange would be bro's 125.
+    const bool trapped = WIFEXITED(*status) && WEXITSTATUS(*status) == 0;
+    const bool killed = WIFSIGNALED(*status) && WTERMSIG(*status) == SIGUSR1;
+    EXPECT_TRUE(trapped || killed)
+        << "status " << *status << ": " << read_file(dir.path() + "/log") << server.log();
+    EXPECT_EQ(server.log().find("protocol error"), std::string::npos) << server.log();
+}
+
 // Content mode relays the program's pipes: output a grandchild writes after the program exited
 // is still relayed while the pipes drain, and a grandchild that keeps them open forever delays
 // the report by --drain-timeout only. (fd mode hands out the caller's own descriptors: nothing
