@@ -37,7 +37,7 @@ class OutgoingStream {
     std::span<const std::uint8_t> pending() const {
         if (!pending_.empty() || phase_ == Phase::kFiles) return pending_;
         return std::span<const std::uint8_t>(signals_).subspan(signals_begin_,
-                                                                signals_end_ - signals_begin_);
+                                                               signals_end_ - signals_begin_);
     }
     void sent(std::size_t count);
 

@@ -27,20 +27,44 @@ void* operator new(std::size_t size) {
     if (void* memory = std::malloc(size == 0 ? 1 : size)) return memory;
     die("out of memory");
 }
-void* operator new[](std::size_t size) { return ::operator new(size); }
-void operator delete(void* memory) noexcept { std::free(memory); }
-void operator delete(void* memory, std::size_t) noexcept { std::free(memory); }
-void operator delete[](void* memory) noexcept { std::free(memory); }
-void operator delete[](void* memory, std::size_t) noexcept { std::free(memory); }
+void* operator new[](std::size_t size) {
+    return ::operator new(size);
+}
+void operator delete(void* memory) noexcept {
+    std::free(memory);
+}
+void operator delete(void* memory, std::size_t) noexcept {
+    std::free(memory);
+}
+void operator delete[](void* memory) noexcept {
+    std::free(memory);
+}
+void operator delete[](void* memory, std::size_t) noexcept {
+    std::free(memory);
+}
 
 namespace std {
 
-void __throw_bad_alloc() { die("out of memory"); }
-void __throw_bad_array_new_length() { die("bad array length"); }
-void __throw_length_error(const char* what) { die(what); }
-void __throw_logic_error(const char* what) { die(what); }
-void __throw_out_of_range(const char* what) { die(what); }
-void __throw_out_of_range_fmt(const char* format, ...) { die(format); }
-void __throw_invalid_argument(const char* what) { die(what); }
+void __throw_bad_alloc() {
+    die("out of memory");
+}
+void __throw_bad_array_new_length() {
+    die("bad array length");
+}
+void __throw_length_error(const char* what) {
+    die(what);
+}
+void __throw_logic_error(const char* what) {
+    die(what);
+}
+void __throw_out_of_range(const char* what) {
+    die(what);
+}
+void __throw_out_of_range_fmt(const char* format, ...) {
+    die(format);
+}
+void __throw_invalid_argument(const char* what) {
+    die(what);
+}
 
 }  // namespace std

@@ -21,8 +21,7 @@ TEST(ExitStatus, ShellCodeOfADeathBySignalIs128PlusTheSignal) {
 }
 
 TEST(ExitStatus, ShellCodeIs127WhenTheProgramWasNotFoundAtExec) {
-    EXPECT_EQ(ExitStatus::not_started(SpawnStep::kExecute, ENOENT).shell_code(),
-              127);
+    EXPECT_EQ(ExitStatus::not_started(SpawnStep::kExecute, ENOENT).shell_code(), 127);
 }
 
 TEST(ExitStatus, ShellCodeIs126WhenTheProgramCouldNotBeExecuted) {
