@@ -29,6 +29,7 @@ class ChildProcess {
     void kill_group(int signal) const;
     // Call once the exit status was collected (the pid may be reused from then on).
     void mark_reaped() { reaped_ = true; }
+    bool reaped() const { return reaped_; }
 
   private:
     pid_t pid_;

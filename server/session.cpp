@@ -66,6 +66,10 @@ const char* frame_name(FrameType type) {
     }
 }
 
+long long milliseconds(std::chrono::nanoseconds duration) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(duration).count();
+}
+
 std::string describe_status(const ExitStatus& status, std::string_view detail = {}) {
     switch (status.kind) {
         case ExitStatus::Kind::kExited:
@@ -146,15 +150,11 @@ ring::Task<void> Session::receive_request_in_time(std::optional<protocol::Reques
 // pending receive is cancelled, which ends receive_request()).
 ring::Task<void> Session::enforce_request_deadline() {
     if (request_done_) co_return;
-    ring::Timeout deadline(context_.ring, context_.config.request_timeout);
-    request_timer_ = &deadline;
-    const ring::IoResult waited = co_await deadline;
-    request_timer_ = nullptr;
-    if (waited.raw() == -ECANCELED || request_done_) co_return;
-    spdlog::info(
-        "session {}: no complete request within {} ms; closing", id_,
-        std::chrono::duration_cast<std::chrono::milliseconds>(context_.config.request_timeout)
-            .count());
+    const bool expired =
+        co_await wait_unless_cancelled(context_.config.request_timeout, request_timer_);
+    if (!expired || request_done_) co_return;
+    spdlog::info("session {}: no complete request within {} ms; closing", id_,
+                 milliseconds(context_.config.request_timeout));
     context_.ring.cancel_fd(socket_.get());
 }
 
@@ -481,13 +481,11 @@ ring::Task<void> Session::pump_client_frames() {
 // --kill-grace; the Exit frame says it timed out. Ends early when the child is reaped.
 ring::Task<void> Session::enforce_run_timeout() {
     const auto limit = context_.config.run_timeout;
-    if (limit.count() == 0 || child_reaped_) co_return;
+    if (limit.count() == 0 || child_reaped()) co_return;
     for (const int signal : {SIGTERM, SIGKILL}) {
-        ring::Timeout timer(context_.ring, signal == SIGTERM ? limit : context_.config.kill_grace);
-        run_timer_ = &timer;
-        const ring::IoResult waited = co_await timer;
-        run_timer_ = nullptr;
-        if (waited.raw() == -ECANCELED || child_reaped_) co_return;
+        const bool expired = co_await wait_unless_cancelled(
+            signal == SIGTERM ? limit : context_.config.kill_grace, run_timer_);
+        if (!expired || child_reaped()) co_return;
         timed_out_ = true;
         spdlog::info("session {}: pid {} {}; sending {}", id_, child_->pid(),
                      signal == SIGTERM ? "ran past --timeout" : "outlived the grace after SIGTERM",
@@ -510,16 +508,11 @@ void Session::deliver_signal(std::uint8_t signal) {
 // SIGKILL whatever is left of its process group. finish_run() cuts the wait short once the
 // child is reaped.
 ring::Task<void> Session::enforce_kill_grace() {
-    if (!child_ || child_reaped_) co_return;
-    ring::Timeout grace(context_.ring, context_.config.kill_grace);
-    grace_timer_ = &grace;
-    const ring::IoResult waited = co_await grace;
-    grace_timer_ = nullptr;
-    if (waited.raw() == -ECANCELED || child_reaped_) co_return;
-    spdlog::info(
-        "session {}: pid {} outlived the {} ms grace after SIGTERM; sending SIGKILL", id_,
-        child_->pid(),
-        std::chrono::duration_cast<std::chrono::milliseconds>(context_.config.kill_grace).count());
+    if (!child_ || child_reaped()) co_return;
+    const bool expired = co_await wait_unless_cancelled(context_.config.kill_grace, grace_timer_);
+    if (!expired || child_reaped()) co_return;
+    spdlog::info("session {}: pid {} outlived the {} ms grace after SIGTERM; sending SIGKILL", id_,
+                 child_->pid(), milliseconds(context_.config.kill_grace));
     child_->kill_group(SIGKILL);
 }
 
@@ -620,20 +613,24 @@ ring::Task<void> Session::pump_output(UniqueFd& pipe, FrameType type) {
 // The child has exited but something it started still holds stdout or stderr open: the report
 // waits for them to reach end of file, at most --drain-timeout, then the pumps stop and the
 // output written after that is not relayed.
+ring::Task<bool> Session::wait_unless_cancelled(std::chrono::nanoseconds duration,
+                                                ring::Timeout*& slot) {
+    ring::Timeout timer(context_.ring, duration);
+    slot = &timer;
+    const ring::IoResult waited = co_await timer;
+    slot = nullptr;
+    co_return waited.raw() != -ECANCELED;
+}
+
 ring::Task<void> Session::enforce_drain_deadline() {
     if (pumps_running_ == 0) co_return;
-    ring::Timeout deadline(context_.ring, context_.config.drain_timeout);
-    drain_timer_ = &deadline;
-    const ring::IoResult waited = co_await deadline;
-    drain_timer_ = nullptr;
-    if (waited.raw() == -ECANCELED || pumps_running_ == 0) co_return;
+    const bool expired =
+        co_await wait_unless_cancelled(context_.config.drain_timeout, drain_timer_);
+    if (!expired || pumps_running_ == 0) co_return;
     spdlog::info(
         "session {}: stdout/stderr still open {} ms after pid {} exited (a process it started "
         "holds them); reporting the exit now",
-        id_,
-        std::chrono::duration_cast<std::chrono::milliseconds>(context_.config.drain_timeout)
-            .count(),
-        child_->pid());
+        id_, milliseconds(context_.config.drain_timeout), child_->pid());
     if (stdout_read_) context_.ring.cancel_fd(stdout_read_.get());
     if (stderr_read_) context_.ring.cancel_fd(stderr_read_.get());
 }
@@ -648,7 +645,6 @@ ring::Task<void> Session::wait_child() {
     }
     const auto& info = std::get<siginfo_t>(result);
     child_->mark_reaped();
-    child_reaped_ = true;
     if (run_timer_ != nullptr) run_timer_->cancel();
     status_ = exit_status_from_waitid(info.si_code, info.si_status);
     status_.timed_out = timed_out_;

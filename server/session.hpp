@@ -60,6 +60,10 @@ class Session {
     ring::Task<void> enforce_request_deadline();
     ring::Task<void> enforce_run_timeout();
     ring::Task<void> enforce_drain_deadline();
+    // Waits `duration` on a timer others can cancel through `slot` (set while it waits).
+    // True when the time ran out, false when it was cancelled.
+    ring::Task<bool> wait_unless_cancelled(std::chrono::nanoseconds duration, ring::Timeout*& slot);
+    bool child_reaped() const { return child_ && child_->reaped(); }
     ring::Task<bool> receive_files(const protocol::Request& request);
     ring::Task<bool> copy_payload_to_file(int file_fd, std::uint32_t length);
     ring::Task<void> execute(const protocol::Request& request);
@@ -108,7 +112,6 @@ class Session {
     std::optional<ChildProcess> child_;
     ExitStatus status_;
     bool run_finished_ = false;
-    bool child_reaped_ = false;
     ring::Timeout* grace_timer_ = nullptr;    // while enforce_kill_grace() waits
     ring::Timeout* request_timer_ = nullptr;  // while enforce_request_deadline() waits
     ring::Timeout* run_timer_ = nullptr;      // while enforce_run_timeout() waits
