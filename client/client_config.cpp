@@ -13,9 +13,9 @@ std::optional<TransferChoice> parse_transfer_choice(std::string_view text) {
 }
 
 constexpr std::string_view kSettings[] = {
-    "BRO_SOCKET_PATH",       "BRO_TRANSFER_MODE", "BRO_FORWARD_ENV",
-    "BRO_FILE_FLAGS",        "BRO_FILE_ARGS",     "BRO_FORWARD_FDS",
-    "BRO_CAPTURE_TTY_STDIN", "BRO_LOG",           "BRO_STDIN",
+    "BRO_SOCKET_PATH", "BRO_TRANSFER_MODE", "BRO_FORWARD_ENV",       "BRO_FILE_FLAGS",
+    "BRO_FILE_ARGS",   "BRO_FORWARD_FDS",   "BRO_CAPTURE_TTY_STDIN", "BRO_LOG",
+    "BRO_STDIN",       "BRO_TTY",
 };
 
 }  // namespace
@@ -41,6 +41,12 @@ ClientConfig read_client_config(const Environment& environment) {
     config.stdin_setting = environment.value_or_empty("BRO_STDIN");
     config.stdin_none = config.stdin_setting == "none";
     config.stdin_setting_valid = config.stdin_none || config.stdin_setting.empty();
+    config.tty_setting = environment.value_or_empty("BRO_TTY");
+    if (config.tty_setting == "1" || config.tty_setting == "0") {
+        config.tty = config.tty_setting == "1";
+    } else {
+        config.tty_setting_valid = config.tty_setting.empty();
+    }
     return config;
 }
 

@@ -8,7 +8,11 @@
 //   BRO_FILE_FLAGS         comma list of flags whose value is a file path, e.g. "-C,--file"
 //   BRO_FILE_ARGS          non-empty: every positional argument may be a file path too
 //   BRO_FORWARD_FDS        comma list of extra fds (3 and up) to pass in fd-passing mode
-//   BRO_CAPTURE_TTY_STDIN  non-empty: stream stdin even when it is a terminal
+//   BRO_CAPTURE_TTY_STDIN  non-empty: stream stdin even when it is a terminal; with stdin and
+//                          stdout terminals and BRO_TTY unset, a terminal session (content
+//                          mode only: fd passing hands the program the terminal itself)
+//   BRO_TTY                "1": a terminal session when stdin and stdout are terminals (the
+//                          program gets a pseudo-terminal, caller_terminal.hpp); "0": never
 //   BRO_STDIN              "none": the program reads /dev/null, stdin is left alone (ssh -n)
 //   BRO_LOG                "debug": print debug lines to stderr
 
@@ -35,6 +39,10 @@ struct ClientConfig {
     FileArgumentRules file_arguments;
     std::string_view forward_fds;  // BRO_FORWARD_FDS as written; forwarded_fds.hpp parses it
     bool capture_tty_stdin = false;
+    // BRO_TTY: nullopt when unset or empty; tty_setting_valid is false for anything but 0 or 1.
+    std::optional<bool> tty;
+    bool tty_setting_valid = true;
+    std::string_view tty_setting;
     bool stdin_none = false;          // BRO_STDIN=none
     bool stdin_setting_valid = true;  // false when BRO_STDIN holds something else
     std::string_view stdin_setting;   // BRO_STDIN as written, for the message

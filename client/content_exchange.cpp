@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include "client/caller_terminal.hpp"
 #include "client/exit_code.hpp"
 #include "client/relay.hpp"
 #include "client/request_builder.hpp"
@@ -11,14 +12,25 @@ namespace bro::client {
 
 int run_content_mode(const Invocation& invocation) {
     const ClientConfig& config = invocation.config;
-    const bro::UniqueFd socket = connect_to_server(config.socket_path, invocation.diagnostics);
+    const Diagnostics& diagnostics = invocation.diagnostics;
+    const bro::UniqueFd socket = connect_to_server(config.socket_path, diagnostics);
     if (!socket.valid()) return kClientFailureExitCode;
-    auto request =
-        build_request(config, invocation.arguments, invocation.environment,
-                      invocation.stdin_was_closed, RequestOptions{}, invocation.diagnostics);
+    RequestOptions options;
+    // A terminal whose size is unknown reports 0 x 0, which programs read as "not known".
+    if (invocation.terminal_session)
+        options.terminal = read_window_size(STDIN_FILENO).value_or(protocol::WindowSize{});
+    auto request = build_request(config, invocation.arguments, invocation.environment,
+                                 invocation.stdin_was_closed, options, diagnostics);
     if (!request) return kClientFailureExitCode;
-    return relay({socket.get(), STDIN_FILENO, {}, invocation.signal_fd}, *request,
-                 config.socket_path, invocation.diagnostics);
+    const RelayFds fds{socket.get(), STDIN_FILENO, {}, invocation.signal_fd};
+    if (!invocation.terminal_session) return relay(fds, *request, config.socket_path, diagnostics);
+
+    // Raw only now, so every message about a failed start came out with the usual settings.
+    RawTerminal terminal(STDIN_FILENO, diagnostics);
+    if (!terminal.valid()) return kClientFailureExitCode;
+    RelayFds terminal_fds = fds;
+    terminal_fds.terminal = &terminal;
+    return relay(terminal_fds, *request, config.socket_path, diagnostics);
 }
 
 }  // namespace bro::client

@@ -71,10 +71,15 @@ std::optional<std::uint8_t> accepted_modes_of(std::span<const std::uint8_t> payl
 }
 
 int report_mode_rejected(protocol::TransferMode sent, std::uint8_t accepted,
-                         std::string_view socket_path, const Diagnostics& diagnostics) {
+                         std::string_view socket_path, const Diagnostics& diagnostics,
+                         bool terminal_session) {
     const bool sent_fd = sent == protocol::TransferMode::kFdPassing;
     const std::uint8_t sent_bit = sent_fd ? protocol::kAcceptsFdPassing : protocol::kAcceptsContent;
-    if (accepted & sent_bit) {
+    if (terminal_session && !(accepted & sent_bit)) {
+        diagnostics.error("the server at ", socket_path,
+                          " accepts only fd-passing mode, which cannot give the program a "
+                          "terminal of its own; set BRO_TTY=0 to run it without one");
+    } else if (accepted & sent_bit) {
         // It refused the very mode it claims to accept: nothing the user can configure fixes
         // that, so say what happened.
         diagnostics.error("the server at ", socket_path, " rejected ",

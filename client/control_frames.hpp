@@ -38,9 +38,10 @@ std::optional<std::uint8_t> accepted_modes_of(std::span<const std::uint8_t> payl
                                               const Diagnostics& diagnostics);
 
 // The server at `socket_path` refused `sent` and takes `accepted` instead, and the client may
-// not switch (BRO_TRANSFER_MODE insists, or this was already the fallback): one line saying
-// what to change. Returns 125.
+// not switch (BRO_TRANSFER_MODE insists, this was already the fallback, or a terminal session
+// needs content mode): one line saying what to change. Returns 125.
 int report_mode_rejected(protocol::TransferMode sent, std::uint8_t accepted,
-                         std::string_view socket_path, const Diagnostics& diagnostics);
+                         std::string_view socket_path, const Diagnostics& diagnostics,
+                         bool terminal_session = false);
 
 }  // namespace bro::client

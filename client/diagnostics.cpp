@@ -137,9 +137,11 @@ void LogLine::append_list(std::span<const std::string_view> items) {
     }
 }
 
-void LogLine::write_to(int fd) {
-    // The newline always fits: the last byte of the buffer is given up for it if needed.
-    if (size_ == text_.size()) --size_;
+void LogLine::write_to(int fd, bool carriage_return) {
+    // The line end always fits: the last bytes of the buffer are given up for it if needed.
+    const std::size_t end_bytes = carriage_return ? 2 : 1;
+    size_ = std::min(size_, text_.size() - end_bytes);
+    if (carriage_return) text_[size_++] = '\r';
     text_[size_++] = '\n';
     std::size_t written = 0;
     while (written < size_) {

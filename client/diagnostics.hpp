@@ -59,9 +59,9 @@ class LogLine {
     void append_list(std::span<const std::string_view> items);
 
     std::string_view text() const { return {text_.data(), size_}; }
-    // Writes the line plus '\n' to `fd`, retrying on EINTR and short writes; errors are ignored
-    // because there is nowhere left to report them.
-    void write_to(int fd);
+    // Writes the line plus '\n' (or "\r\n") to `fd`, retrying on EINTR and short writes;
+    // errors are ignored because there is nowhere left to report them.
+    void write_to(int fd, bool carriage_return = false);
 
   private:
     std::array<char, 8192> text_;
@@ -70,7 +70,10 @@ class LogLine {
 
 class Diagnostics {
   public:
-    explicit Diagnostics(bool debug_enabled, int fd = 2) : debug_enabled_(debug_enabled), fd_(fd) {}
+    // `carriage_return`: end lines with "\r\n", for a terminal that may be in raw mode (a
+    // terminal session), where a bare '\n' would not return to the first column.
+    explicit Diagnostics(bool debug_enabled, int fd = 2, bool carriage_return = false)
+        : debug_enabled_(debug_enabled), fd_(fd), carriage_return_(carriage_return) {}
 
     bool debug_enabled() const { return debug_enabled_; }
 
@@ -79,7 +82,7 @@ class Diagnostics {
     void error(const Parts&... parts) const {
         LogLine line;
         (line.add(parts), ...);
-        line.write_to(fd_);
+        line.write_to(fd_, carriage_return_);
     }
 
     template <typename... Parts>
@@ -88,12 +91,13 @@ class Diagnostics {
         LogLine line;
         line.add("debug: ");
         (line.add(parts), ...);
-        line.write_to(fd_);
+        line.write_to(fd_, carriage_return_);
     }
 
   private:
     bool debug_enabled_;
     int fd_;
+    bool carriage_return_;
 };
 
 }  // namespace bro::client

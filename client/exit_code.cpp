@@ -1,7 +1,5 @@
 #include "client/exit_code.hpp"
 
-#include "client/forwarded_signals.hpp"
-
 namespace bro::client {
 
 int exit_code_for(const ExitStatus& status, std::string_view detail,
@@ -18,8 +16,7 @@ int exit_code_for(const ExitStatus& status, std::string_view detail,
             diagnostics.debug("the program was killed by signal ", status.code,
                               status.core_dumped ? " (core dumped)" : "", "; so is bro-client");
             // A parent then sees WIFSIGNALED and a shell 128+N, as for a local program.
-            die_by_signal(status.code);
-            break;
+            return kKilledBySignal + status.code;
         case ExitStatus::Kind::kNotStarted:
             if (detail.empty()) {
                 diagnostics.error("the server could not ", describe(status.failed_step), ": ",

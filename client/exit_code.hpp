@@ -18,6 +18,11 @@ namespace bro::client {
 
 inline constexpr int kClientFailureExitCode = 125;
 
+// A program killed by signal N makes exit_code_for() return kKilledBySignal + N, out of the
+// range of exit codes, and main() dies by that signal once the exchange has returned: only
+// then is everything the client changed put back (the caller's terminal above all).
+inline constexpr int kKilledBySignal = 256;
+
 // The exit code for `status`; explains a run that never started on stderr, with the server's
 // `detail` ("execve /usr/bin/tool") when it sent one.
 int exit_code_for(const ExitStatus& status, std::string_view detail,

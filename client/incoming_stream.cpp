@@ -14,10 +14,11 @@ using protocol::FrameType;
 using protocol::kFrameHeaderBytes;
 
 IncomingStream::IncomingStream(OutputFds output, std::string_view socket_path,
-                               const Diagnostics& diagnostics)
+                               const Diagnostics& diagnostics, bool terminal_session)
     : output_(output),
       socket_path_(socket_path),
       diagnostics_(diagnostics),
+      terminal_session_(terminal_session),
       buffer_(kBufferBytes) {}
 
 std::span<std::uint8_t> IncomingStream::receive_space() {
@@ -99,7 +100,7 @@ std::optional<int> IncomingStream::handle_control_frame(const protocol::FrameHea
     const auto accepted = accepted_modes_of(payload, diagnostics_);
     if (!accepted) return kClientFailureExitCode;
     return report_mode_rejected(protocol::TransferMode::kContent, *accepted, socket_path_,
-                                diagnostics_);
+                                diagnostics_, terminal_session_);
 }
 
 int IncomingStream::end_of_stream() {

@@ -28,8 +28,9 @@ class IncomingStream {
     static constexpr std::size_t kBufferBytes = protocol::kFrameHeaderBytes + (256 << 10);
 
     // Check valid(): the buffer allocation can fail. `socket_path` names the server in the
-    // message about a rejected mode.
-    IncomingStream(OutputFds output, std::string_view socket_path, const Diagnostics& diagnostics);
+    // message about a rejected mode, which also says when it was a terminal session.
+    IncomingStream(OutputFds output, std::string_view socket_path, const Diagnostics& diagnostics,
+                   bool terminal_session = false);
 
     bool valid() const { return buffer_.valid(); }
 
@@ -54,6 +55,7 @@ class IncomingStream {
     OutputFds output_;
     std::string_view socket_path_;
     const Diagnostics& diagnostics_;
+    bool terminal_session_;
     ByteBuffer buffer_;
     std::size_t begin_ = 0;  // unprocessed bytes are [begin_, end_)
     std::size_t end_ = 0;

@@ -20,7 +20,8 @@ struct Invocation {
     bool stdin_was_closed = false;                 // the caller gave no fd 0 at all
     std::span<const std::uint32_t> forwarded_fds;  // BRO_FORWARD_FDS, validated
     const Diagnostics& diagnostics;
-    int signal_fd = -1;  // ForwardedSignals' signalfd, polled by the exchange; -1: none
+    int signal_fd = -1;             // ForwardedSignals' signalfd, polled by the exchange; -1: none
+    bool terminal_session = false;  // wants_terminal_session(): content mode, on a pty
 };
 
 }  // namespace bro::client

@@ -4,12 +4,14 @@
 // one with bro-client as its interpreter (wrapper_file.hpp). Exit codes: exit_code.hpp.
 
 #include <sys/auxv.h>
+#include <unistd.h>
 
 #include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
 
+#include "client/caller_terminal.hpp"
 #include "client/client_config.hpp"
 #include "client/diagnostics.hpp"
 #include "client/environment.hpp"
@@ -43,10 +45,18 @@ int main(int argc, char** argv, char** envp) {
                                             ? std::span<const std::string_view>(wrapper->settings)
                                             : std::span<const std::string_view>());
     const ClientConfig config = read_client_config(environment);
-    const Diagnostics diagnostics(config.debug_log);
+    const bool terminal_session = wants_terminal_session(config, streams.was_closed[0]);
+    const Diagnostics diagnostics(config.debug_log, STDERR_FILENO,
+                                  terminal_session && ::isatty(STDERR_FILENO));
     if (!config.transfer_mode) {
         diagnostics.error("BRO_TRANSFER_MODE is \"", config.transfer_mode_text,
                           "\"; use auto, content or fd (or leave it unset for auto)");
+        return kClientFailureExitCode;
+    }
+    if (!config.tty_setting_valid) {
+        diagnostics.error("BRO_TTY is \"", config.tty_setting,
+                          "\"; use 1 (a terminal for the program when stdin and stdout are "
+                          "terminals), 0 (never) or leave it unset");
         return kClientFailureExitCode;
     }
     if (!config.stdin_setting_valid) {
@@ -59,7 +69,7 @@ int main(int argc, char** argv, char** envp) {
                       config.forward_environment, "], file flags [", config.file_arguments.flags,
                       "], positional files ", config.file_arguments.positional_paths,
                       ", forward fds [", config.forward_fds, "], capture tty stdin ",
-                      config.capture_tty_stdin);
+                      config.capture_tty_stdin, ", terminal session ", terminal_session);
 
     // Before anything of ours is opened: an fd found open now is one the caller passed in.
     const auto forwarded_fds = read_forwarded_fds(config.forward_fds, diagnostics);
@@ -74,8 +84,16 @@ int main(int argc, char** argv, char** envp) {
                                 .stdin_was_closed = streams.was_closed[0],
                                 .forwarded_fds = *forwarded_fds,
                                 .diagnostics = diagnostics,
-                                .signal_fd = signals.valid() ? signals.fd() : -1};
-    const int exit_code = run_invocation(invocation);
+                                .signal_fd = signals.valid() ? signals.fd() : -1,
+                                .terminal_session = terminal_session};
+    int exit_code = run_invocation(invocation);
+    if (exit_code > kKilledBySignal) {
+        // The exchange has returned, so the terminal is restored; the other forwarded
+        // signals stay blocked, so none of them can pre-empt this one.
+        const int signal = exit_code - kKilledBySignal;
+        die_by_signal(signal);
+        exit_code = 128 + signal;
+    }
     diagnostics.debug("exiting with ", exit_code);
     return exit_code;
 }

@@ -10,6 +10,22 @@ namespace bro::client {
 int run_invocation(const Invocation& invocation) {
     const Diagnostics& diagnostics = invocation.diagnostics;
     const TransferChoice choice = invocation.config.transfer_mode.value_or(TransferChoice::kAuto);
+    if (invocation.terminal_session) {
+        // Only content mode relays a pseudo-terminal; fd passing would hand over the
+        // caller's terminal itself. An implied session (BRO_CAPTURE_TTY_STDIN) never gets here
+        // with fd passing required, so this is an explicit BRO_TTY=1.
+        if (choice == TransferChoice::kFdPassing || !invocation.forwarded_fds.empty()) {
+            diagnostics.error(
+                "BRO_TTY=1 gives the program a terminal, which needs content mode, "
+                "but ",
+                choice == TransferChoice::kFdPassing ? "BRO_TRANSFER_MODE is fd"
+                                                     : "BRO_FORWARD_FDS is set",
+                "; unset one of them");
+            return kClientFailureExitCode;
+        }
+        diagnostics.debug("transfer mode: content (a terminal session)");
+        return run_content_mode(invocation);
+    }
     if (choice == TransferChoice::kContent) {
         // Content mode has no way to pass a descriptor; refuse instead of dropping them.
         if (!invocation.forwarded_fds.empty()) {

@@ -21,18 +21,33 @@ void OutgoingStream::sent(std::size_t count) {
         pending_ = pending_.subspan(count);
         return;
     }
-    signals_begin_ += count;
-    if (signals_begin_ == signals_end_) signals_begin_ = signals_end_ = 0;
+    control_begin_ += count;
+    if (control_begin_ != control_end_) return;
+    control_begin_ = control_end_ = 0;
+    if (deferred_window_size_) {
+        queue_window_size(*deferred_window_size_);
+        deferred_window_size_.reset();
+    }
+}
+
+bool OutgoingStream::queue_control(FrameType type, std::span<const std::uint8_t> payload) {
+    if (control_end_ + kFrameHeaderBytes + payload.size() > control_.size()) return false;
+    const auto header =
+        protocol::encode_frame_header(type, static_cast<std::uint32_t>(payload.size()));
+    std::copy(header.begin(), header.end(), control_.begin() + control_end_);
+    std::copy(payload.begin(), payload.end(), control_.begin() + control_end_ + kFrameHeaderBytes);
+    control_end_ += kFrameHeaderBytes + payload.size();
+    return true;
 }
 
 bool OutgoingStream::queue_signal(int signal) {
-    constexpr std::size_t kFrame = kFrameHeaderBytes + 1;
-    if (signals_end_ + kFrame > signals_.size()) return false;
-    const auto header = protocol::encode_frame_header(FrameType::kSignal, 1);
-    std::copy(header.begin(), header.end(), signals_.begin() + signals_end_);
-    signals_[signals_end_ + kFrameHeaderBytes] = static_cast<std::uint8_t>(signal);
-    signals_end_ += kFrame;
-    return true;
+    const std::uint8_t payload = static_cast<std::uint8_t>(signal);
+    return queue_control(FrameType::kSignal, {&payload, 1});
+}
+
+void OutgoingStream::queue_window_size(const protocol::WindowSize& size) {
+    const auto payload = protocol::encode_window_size(size);
+    if (!queue_control(FrameType::kWindowSize, payload)) deferred_window_size_ = size;
 }
 
 void OutgoingStream::put_header(std::size_t at, FrameType type, std::size_t length) {
@@ -98,7 +113,8 @@ void OutgoingStream::read_stdin(const Diagnostics& diagnostics) {
 
 void OutgoingStream::stop() {
     pending_ = {};
-    signals_begin_ = signals_end_ = 0;
+    control_begin_ = control_end_ = 0;
+    deferred_window_size_.reset();
     phase_ = Phase::kDone;
     for (auto& file : request_.files) file.fd.reset();
 }

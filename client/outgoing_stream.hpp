@@ -10,6 +10,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 
 #include "client/byte_buffer.hpp"
@@ -31,13 +32,13 @@ class OutgoingStream {
 
     bool valid() const { return buffer_.valid(); }
 
-    // Bytes waiting to be sent; call sent() with how many went out. Signal frames go out
-    // between the other frames, never inside one, and only once the file contents are sent
-    // (the server reads nothing else while it receives them).
+    // Bytes waiting to be sent; call sent() with how many went out. Signal and WindowSize
+    // frames go out between the other frames, never inside one, and only once the file
+    // contents are sent (the server reads nothing else while it receives them).
     std::span<const std::uint8_t> pending() const {
         if (!pending_.empty() || phase_ == Phase::kFiles) return pending_;
-        return std::span<const std::uint8_t>(signals_).subspan(signals_begin_,
-                                                               signals_end_ - signals_begin_);
+        return std::span<const std::uint8_t>(control_).subspan(control_begin_,
+                                                               control_end_ - control_begin_);
     }
     void sent(std::size_t count);
 
@@ -45,6 +46,9 @@ class OutgoingStream {
     // full (the caller keeps sending, and the signal is dropped, as a second one of a kind
     // pending in a process would be).
     bool queue_signal(int signal);
+    // Queues a WindowSize frame (a terminal session). Never lost: when the queue is full the
+    // latest size waits and is queued as soon as the queue has drained.
+    void queue_window_size(const protocol::WindowSize& size);
 
     // True when the buffer is empty and file content remains: call fill_from_files().
     bool wants_files() const { return pending_.empty() && phase_ == Phase::kFiles; }
@@ -69,6 +73,7 @@ class OutgoingStream {
 
     void end_files();
     void put_header(std::size_t at, protocol::FrameType type, std::size_t length);
+    bool queue_control(protocol::FrameType type, std::span<const std::uint8_t> payload);
 
     ClientRequest& request_;
     int stdin_fd_;
@@ -77,9 +82,10 @@ class OutgoingStream {
     std::size_t next_file_ = 0;
     Phase phase_ = Phase::kFiles;
     std::uint64_t bytes_sent_ = 0;
-    // Queued Signal frames, [signals_begin_, signals_end_) still to send.
-    std::array<std::uint8_t, 16 * (protocol::kFrameHeaderBytes + 1)> signals_{};
-    std::size_t signals_begin_ = 0, signals_end_ = 0;
+    // Queued Signal and WindowSize frames, [control_begin_, control_end_) still to send.
+    std::array<std::uint8_t, 16 * (protocol::kFrameHeaderBytes + 1)> control_{};
+    std::size_t control_begin_ = 0, control_end_ = 0;
+    std::optional<protocol::WindowSize> deferred_window_size_;  // waits for room in control_
 };
 
 }  // namespace bro::client

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cerrno>
+#include <csignal>
 
 #include "client/exit_code.hpp"
 #include "client/outgoing_stream.hpp"
@@ -53,9 +54,40 @@ void restore_stdin_offset(const ClientRequest& request, int stdin_fd,
                       static_cast<long long>(offset));
 }
 
-// Queues a Signal frame for each signal read from the signalfd.
-void forward_signals(int signal_fd, OutgoingStream& outgoing, const Diagnostics& diagnostics) {
+// In a terminal session, the signals that concern the caller's terminal rather than the
+// program: the kernel of the server sends SIGWINCH to the program's foreground job itself when
+// the WindowSize frame changes the pseudo-terminal's size, so it is never forwarded twice.
+// Returns false for the signals to forward.
+bool handle_terminal_signal(int signal, RawTerminal& terminal, OutgoingStream& outgoing,
+                            const Diagnostics& diagnostics) {
+    switch (signal) {
+        case SIGTSTP:
+            diagnostics.debug("SIGTSTP: stopping bro-client itself");
+            terminal.suspend();
+            break;
+        case SIGCONT:
+            terminal.reenter();
+            break;
+        case SIGWINCH:
+            break;
+        default:
+            return false;
+    }
+    // The size may have changed while the client was stopped, with nobody told.
+    if (const auto size = read_window_size(terminal.fd())) {
+        diagnostics.debug("window size ", size->rows, "x", size->columns);
+        outgoing.queue_window_size(*size);
+    }
+    return true;
+}
+
+// Queues a Signal frame for each signal read from the signalfd (terminal signals aside).
+void forward_signals(int signal_fd, RawTerminal* terminal, OutgoingStream& outgoing,
+                     const Diagnostics& diagnostics) {
     while (const auto signal = read_forwarded_signal(signal_fd)) {
+        if (terminal != nullptr &&
+            handle_terminal_signal(*signal, *terminal, outgoing, diagnostics))
+            continue;
         diagnostics.debug("forwarding signal ", *signal);
         if (!outgoing.queue_signal(*signal)) diagnostics.debug("signal queue full, dropped");
     }
@@ -66,7 +98,7 @@ void forward_signals(int signal_fd, OutgoingStream& outgoing, const Diagnostics&
 int relay(const RelayFds& fds, ClientRequest& request, std::string_view socket_path,
           const Diagnostics& diagnostics) {
     OutgoingStream outgoing(request, fds.stdin_fd);
-    IncomingStream incoming(fds.output, socket_path, diagnostics);
+    IncomingStream incoming(fds.output, socket_path, diagnostics, fds.terminal != nullptr);
     if (!outgoing.valid() || !incoming.valid()) {
         diagnostics.error("out of memory for the relay buffers");
         return kClientFailureExitCode;
@@ -134,7 +166,7 @@ int relay(const RelayFds& fds, ClientRequest& request, std::string_view socket_p
             outgoing.read_stdin(diagnostics);
         }
         if (count == 3 && (poll_fds[2].revents & POLLIN))
-            forward_signals(fds.signal_fd, outgoing, diagnostics);
+            forward_signals(fds.signal_fd, fds.terminal, outgoing, diagnostics);
     }
 }
 

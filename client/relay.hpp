@@ -8,6 +8,7 @@
 
 #include <string_view>
 
+#include "client/caller_terminal.hpp"
 #include "client/diagnostics.hpp"
 #include "client/incoming_stream.hpp"
 #include "client/request_builder.hpp"
@@ -19,6 +20,10 @@ struct RelayFds {
     int stdin_fd = 0;
     OutputFds output;
     int signal_fd = -1;  // forwarded signals (forwarded_signals.hpp); -1: none
+    // A terminal session: the caller's terminal, in raw mode (stdin_fd is that terminal).
+    // SIGWINCH then becomes a WindowSize frame, SIGTSTP stops the client itself, and SIGCONT
+    // puts the terminal back in raw mode; other signals are forwarded as usual.
+    RawTerminal* terminal = nullptr;
 };
 
 // Runs the exchange and returns the client's exit code (see exit_code.hpp). Closes each file

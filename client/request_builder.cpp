@@ -179,7 +179,9 @@ std::optional<ClientRequest> build_request(const ClientConfig& config,
     auto files = open_file_arguments(arguments, config.file_arguments, access, diagnostics);
     if (!files) return std::nullopt;
     request.files = std::move(*files);
-    request.stdin_mode = choose_stdin_mode(STDIN_FILENO, stdin_was_closed, config);
+    request.stdin_mode = options.terminal
+                             ? protocol::StdinMode::kStreamed
+                             : choose_stdin_mode(STDIN_FILENO, stdin_was_closed, config);
     diagnostics.debug("stdin: ", stdin_mode_name(options.mode, request.stdin_mode));
     if (options.mode == protocol::TransferMode::kContent &&
         request.stdin_mode == protocol::StdinMode::kStreamed) {
@@ -209,6 +211,7 @@ std::optional<ClientRequest> build_request(const ClientConfig& config,
     view.environment = environment_entries;
     view.files = file_views;
     view.forwarded_fds = options.forwarded_fds;
+    view.terminal = options.terminal;
     view.flags =
         static_cast<std::uint8_t>((options.carries_cwd ? protocol::kRequestCarriesCwd : 0) |
                                   (request.stdin_start ? protocol::kRequestReportsStdin : 0));
@@ -217,8 +220,9 @@ std::optional<ClientRequest> build_request(const ClientConfig& config,
     diagnostics.debug("request: ", mode_name(options.mode), " mode, ", arguments.size(),
                       " arguments, ", environment_entries.size(), " variables, ",
                       request.files.size(), " files, ", options.forwarded_fds.size(),
-                      " forwarded fds, cwd ", view.cwd, ", umask ", Octal{view.umask}, ", ",
-                      request.frame.size(), " bytes");
+                      " forwarded fds, cwd ", view.cwd, ", umask ", Octal{view.umask},
+                      options.terminal ? ", on a terminal, " : ", ", request.frame.size(),
+                      " bytes");
     return request;
 }
 

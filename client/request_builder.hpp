@@ -56,6 +56,8 @@ struct RequestOptions {
     protocol::TransferMode mode = protocol::TransferMode::kContent;
     std::span<const std::uint32_t> forwarded_fds = {};  // fd-passing only: the child's numbers
     bool carries_cwd = false;  // fd-passing only: a descriptor of the cwd follows the others
+    // Content mode only: a terminal session of this initial size (stdin is then streamed).
+    std::optional<protocol::WindowSize> terminal = {};
 };
 
 // kStreamed unless BRO_STDIN=none, the caller gave no stdin (`stdin_was_closed`), or stdin

@@ -190,7 +190,7 @@ std::variant<Request, DecodeError> decode_request(std::span<const std::uint8_t> 
     request.mode = static_cast<TransferMode>(mode);
     request.stdin_mode = static_cast<StdinMode>(stdin_mode);
     if (request.umask > 0777) return DecodeError{"umask out of range"};
-    if ((flags & ~(kRequestCarriesCwd | kRequestReportsStdin)) != 0) {
+    if ((flags & ~(kRequestCarriesCwd | kRequestReportsStdin | kRequestWantsTerminal)) != 0) {
         return DecodeError{"unknown request flags " + std::to_string(flags)};
     }
     request.carries_cwd = (flags & kRequestCarriesCwd) != 0;
@@ -202,6 +202,13 @@ std::variant<Request, DecodeError> decode_request(std::span<const std::uint8_t> 
         (request.mode != TransferMode::kContent || request.stdin_mode != StdinMode::kStreamed)) {
         return DecodeError{"a stdin report needs content mode with streamed stdin"};
     }
+    const bool wants_terminal = (flags & kRequestWantsTerminal) != 0;
+    // The terminal's input is the streamed stdin, and the server must relay its output: that
+    // is content mode. A terminal is never seekable, so a stdin report makes no sense with one.
+    if (wants_terminal && (request.mode != TransferMode::kContent ||
+                           request.stdin_mode != StdinMode::kStreamed || request.reports_stdin)) {
+        return DecodeError{"a terminal needs content mode with streamed stdin and no stdin report"};
+    }
     request.cwd = std::string(r.string(limits.max_path_bytes));
     if (!r.ok() || request.cwd.find('\0') != std::string::npos) {
         return DecodeError{"malformed working directory"};
@@ -210,6 +217,12 @@ std::variant<Request, DecodeError> decode_request(std::span<const std::uint8_t> 
     if (auto error = decode_environment(r, request, limits)) return *error;
     if (auto error = decode_files(r, request, limits)) return *error;
     if (auto error = decode_forwarded_fds(r, request, limits)) return *error;
+    if (wants_terminal) {
+        WindowSizeBytes size{};
+        for (auto& b : size) b = r.u8();
+        if (!r.ok()) return DecodeError{"truncated terminal size"};
+        request.terminal = decode_window_size(size);
+    }
     if (!r.at_end()) return DecodeError{"request has trailing bytes"};
     return request;
 }

@@ -8,6 +8,7 @@
 // ModeRejected frame.
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -46,6 +47,8 @@ struct Request {
     std::uint16_t umask = 022;
     bool carries_cwd = false;    // kRequestCarriesCwd: the last descriptor is the caller's cwd
     bool reports_stdin = false;  // kRequestReportsStdin
+    // kRequestWantsTerminal: run on a new pseudo-terminal of this initial size.
+    std::optional<WindowSize> terminal;
     std::string cwd;
     std::vector<std::string> arguments;
     std::vector<EnvironmentEntry> environment;

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -38,7 +39,9 @@ struct RequestView {
     std::span<const FileArgumentView> files;
     // fd mode: the child numbers for the descriptors after the file arguments' ones.
     std::span<const std::uint32_t> forwarded_fds = {};
-    std::uint8_t flags = 0;  // kRequest* bits
+    std::uint8_t flags = 0;  // kRequest* bits; kRequestWantsTerminal follows `terminal`
+    // A terminal session (kRequestWantsTerminal), with the caller's window size.
+    std::optional<WindowSize> terminal = {};
 };
 
 // The size of the whole Request frame, header included, so a caller can reserve it once.

@@ -13,6 +13,7 @@ bool is_known(std::uint8_t type) {
         case FrameType::kStdinData:
         case FrameType::kStdinEnd:
         case FrameType::kSignal:
+        case FrameType::kWindowSize:
         case FrameType::kStdout:
         case FrameType::kStderr:
         case FrameType::kExit:
@@ -52,6 +53,8 @@ std::size_t max_payload(FrameType type, const ProtocolLimits& limits) {
         case FrameType::kModeRejected:
         case FrameType::kSignal:
             return 1;
+        case FrameType::kWindowSize:
+            return kWindowSizeBytes;
         case FrameType::kExit:
         case FrameType::kError:
             return limits.max_message_bytes + 64;  // the fixed fields take 24 bytes
@@ -64,6 +67,23 @@ HeaderBytes encode_frame_header(FrameType type, std::uint32_t length) {
     return {static_cast<std::uint8_t>(type), static_cast<std::uint8_t>(length >> 24),
             static_cast<std::uint8_t>(length >> 16), static_cast<std::uint8_t>(length >> 8),
             static_cast<std::uint8_t>(length)};
+}
+
+WindowSizeBytes encode_window_size(const WindowSize& size) {
+    WindowSizeBytes bytes{};
+    std::size_t at = 0;
+    for (const std::uint16_t value : {size.rows, size.columns, size.x_pixels, size.y_pixels}) {
+        bytes[at++] = static_cast<std::uint8_t>(value >> 8);
+        bytes[at++] = static_cast<std::uint8_t>(value);
+    }
+    return bytes;
+}
+
+WindowSize decode_window_size(std::span<const std::uint8_t, kWindowSizeBytes> bytes) {
+    const auto at = [&](std::size_t i) {
+        return static_cast<std::uint16_t>((bytes[2 * i] << 8) | bytes[2 * i + 1]);
+    };
+    return {at(0), at(1), at(2), at(3)};
 }
 
 std::variant<FrameHeader, FrameHeaderError> decode_frame_header(std::span<const std::uint8_t> bytes,

@@ -28,7 +28,8 @@ enum class FrameType : std::uint8_t {
     kFileEnd = 0x03,   // the current file argument is complete
     kStdinData = 0x04,
     kStdinEnd = 0x05,
-    kSignal = 0x06,  // one byte: a signal for the program's process group (after the request)
+    kSignal = 0x06,      // one byte: a signal for the program's process group (after the request)
+    kWindowSize = 0x07,  // a terminal session's new size (WindowSize, kWindowSizeBytes)
     // server -> client
     kStdout = 0x81,
     kStderr = 0x82,
@@ -55,6 +56,27 @@ inline constexpr std::uint8_t kRequestCarriesCwd = 1;
 // should say how many stdin bytes the program consumed (the client then sets its file offset
 // there, as if the program had read the file itself).
 inline constexpr std::uint8_t kRequestReportsStdin = 2;
+// Content mode with streamed stdin: run the program on a new pseudo-terminal (its controlling
+// terminal), whose initial size follows the request's last field. stdin travels as
+// StdinData into the terminal, and everything the program writes comes back as Stdout.
+inline constexpr std::uint8_t kRequestWantsTerminal = 4;
+
+// A terminal's size as TIOCGWINSZ reports it (struct winsize): the Request of a terminal
+// session ends with one, and each WindowSize frame carries one.
+struct WindowSize {
+    std::uint16_t rows = 0;
+    std::uint16_t columns = 0;
+    std::uint16_t x_pixels = 0;
+    std::uint16_t y_pixels = 0;
+
+    bool operator==(const WindowSize&) const = default;
+};
+inline constexpr std::size_t kWindowSizeBytes = 8;
+using WindowSizeBytes = std::array<std::uint8_t, kWindowSizeBytes>;
+// Big-endian rows, columns, x pixels, y pixels: a WindowSize payload, and the Request's tail.
+WindowSizeBytes encode_window_size(const WindowSize& size);
+// Decodes exactly kWindowSizeBytes (the caller checks the length).
+WindowSize decode_window_size(std::span<const std::uint8_t, kWindowSizeBytes> bytes);
 
 // An Exit frame's stdin_consumed when the server does not know it (not asked, or fd mode).
 inline constexpr std::uint64_t kStdinConsumedUnknown = ~std::uint64_t{0};

@@ -4,6 +4,7 @@
 #include <linux/close_range.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -31,10 +32,13 @@ struct ChildContext {
     int working_directory_fd;
     const char* working_directory;
     const char* fallback_directory;  // nullptr: none
+    bool controlling_terminal;
     bool used_fallback;
     mode_t umask;
+    const sigset_t* ignored_signals;  // by the server: reset to their defaults
     SpawnStep failed_step;
     int error;
+    bool terminal_refused;  // the failed kCreateSession step was TIOCSCTTY, not setsid
 };
 
 [[noreturn]] void child_fail(ChildContext& context, SpawnStep step) {
@@ -47,8 +51,15 @@ struct ChildContext {
 // async-signal-safe system calls, no allocation, no C++ exceptions.
 int child_main(void* argument) {
     auto& context = *static_cast<ChildContext*>(argument);
-    // The server ignores SIGPIPE; ignored dispositions survive exec, so restore the default.
-    signal(SIGPIPE, SIG_DFL);
+    // Ignored dispositions survive exec: the server's own (SIGPIPE), and whatever it inherited
+    // (SIGINT and SIGQUIT in a background job of a script, SIGHUP under nohup). The program
+    // starts with every signal at its default, or Ctrl-C on its terminal and forwarded
+    // signals would do nothing.
+    for (int signal_number = 1; signal_number < NSIG; ++signal_number) {
+        if (sigismember(context.ignored_signals, signal_number) == 1) {
+            signal(signal_number, SIG_DFL);
+        }
+    }
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -71,6 +82,11 @@ int child_main(void* argument) {
     }
     for (std::size_t i = 0; i < context.fd_count; ++i) {
         if (dup2(from[i], context.targets[i]) < 0) child_fail(context, SpawnStep::kRedirectStdio);
+    }
+    // Only a session leader without a controlling terminal may take one: setsid() made it so.
+    if (context.controlling_terminal && ioctl(STDIN_FILENO, TIOCSCTTY, 0) != 0) {
+        context.terminal_refused = true;
+        child_fail(context, SpawnStep::kCreateSession);
     }
     umask(context.umask);
     const bool in_place =
@@ -119,7 +135,16 @@ void ChildProcess::kill_group(int signal) const {
     ::kill(-pid_, signal);
 }
 
-Spawner::Spawner() : stack_(256 * 1024) {}
+Spawner::Spawner() : stack_(256 * 1024) {
+    sigemptyset(&ignored_signals_);
+    sigaddset(&ignored_signals_, SIGPIPE);  // the server ignores it from its start on
+    for (int signal_number = 1; signal_number < NSIG; ++signal_number) {
+        struct sigaction action {};
+        if (sigaction(signal_number, nullptr, &action) == 0 && action.sa_handler == SIG_IGN) {
+            sigaddset(&ignored_signals_, signal_number);
+        }
+    }
+}
 
 std::variant<ChildProcess, SpawnFailure> Spawner::spawn(const SpawnRequest& request,
                                                         SpawnNotes* notes) {
@@ -145,10 +170,13 @@ std::variant<ChildProcess, SpawnFailure> Spawner::spawn(const SpawnRequest& requ
         request.working_directory_fd,
         request.working_directory.c_str(),
         request.fallback_directory.empty() ? nullptr : request.fallback_directory.c_str(),
+        request.controlling_terminal,
         false,
         request.umask,
+        &ignored_signals_,
         SpawnStep::kExecute,
-        0};
+        0,
+        false};
     int pidfd = -1;
     // The stack grows down on every architecture we build for: pass its top, 16-byte aligned.
     auto* stack_top = stack_.data() + (stack_.size() & ~std::size_t{15});
@@ -170,6 +198,7 @@ std::variant<ChildProcess, SpawnFailure> Spawner::spawn(const SpawnRequest& requ
     child.mark_reaped();
     std::string detail = std::string(describe(context.failed_step));
     if (context.failed_step == SpawnStep::kExecute) detail = "execve " + request.executable;
+    if (context.terminal_refused) detail = "ioctl TIOCSCTTY on the new pseudo-terminal";
     if (context.failed_step == SpawnStep::kChangeDirectory) {
         detail = "chdir " + request.working_directory;
     }

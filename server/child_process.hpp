@@ -4,6 +4,7 @@
 // Spawner starts children with clone(CLONE_VM | CLONE_VFORK | CLONE_PIDFD): no page-table
 // copy, and the parent learns exactly which set-up step failed and why.
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include <string>
@@ -51,9 +52,12 @@ struct SpawnRequest {
     int stdout_fd = -1;
     int stderr_fd = -1;
     std::vector<FdMapping> extra_fds;  // targets >= 3, distinct (fd-passing mode)
-    int working_directory_fd = -1;     // tried first (fchdir), when given
-    std::string working_directory;     // tried next (chdir)
-    std::string fallback_directory;    // then this; empty: no fallback, the spawn fails
+    // stdin is a terminal the child makes its controlling terminal (TIOCSCTTY) in the new
+    // session it leads: a terminal session's pseudo-terminal, never the caller's terminal.
+    bool controlling_terminal = false;
+    int working_directory_fd = -1;   // tried first (fchdir), when given
+    std::string working_directory;   // tried next (chdir)
+    std::string fallback_directory;  // then this; empty: no fallback, the spawn fails
     mode_t umask = 022;
 };
 
@@ -71,6 +75,7 @@ struct SpawnNotes {
 
 class Spawner {
   public:
+    // Notes which signals the server ignores (the children get them back at their defaults).
     Spawner();
     // Blocks only until the child has exec'd (CLONE_VFORK); the one blocking call the reactor
     // makes. On failure the child is already reaped and the status says which step failed.
@@ -81,6 +86,7 @@ class Spawner {
     // The child's stack. Reused: with CLONE_VFORK the child is done with it before clone()
     // returns in the parent.
     std::vector<unsigned char> stack_;
+    sigset_t ignored_signals_;
 };
 
 }  // namespace bro::server

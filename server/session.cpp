@@ -16,6 +16,7 @@
 #include "ring/child_wait.hpp"
 #include "ring/operations.hpp"
 #include "ring/when_all.hpp"
+#include "server/pseudo_terminal.hpp"
 
 extern char** environ;
 
@@ -61,6 +62,8 @@ const char* frame_name(FrameType type) {
             return "StdinEnd";
         case FrameType::kSignal:
             return "Signal";
+        case FrameType::kWindowSize:
+            return "WindowSize";
         default:
             return "server-to-client";
     }
@@ -338,9 +341,29 @@ void Session::choose_directory(const protocol::Request& request, int cwd_fd, std
 }
 
 ring::Task<void> Session::execute(const protocol::Request& request) {
-    const bool streamed = request.stdin_mode == protocol::StdinMode::kStreamed;
+    SpawnRequest spawn;
+    std::vector<UniqueFd> child_ends =
+        request.terminal ? attach_terminal(*request.terminal, spawn) : attach_pipes(request, spawn);
+    spawn.executable = context_.config.executable;
+    spawn.argv = child_argv(request);
+    spawn.environment = child_environment(request);
+    // The caller's directory may not exist on this side (another mount namespace): then the
+    // child runs in the session's private directory, made for it now. One access() call;
+    // the child still falls back to / should the directory vanish in between.
+    if (!directory_ && context_.config.cwd_policy == CwdPolicy::kCaller &&
+        ::access(request.cwd.c_str(), X_OK) != 0) {
+        directory_.emplace(context_.config.tmpdir, id_);
+    }
+    choose_directory(request, -1, directory_ ? directory_->path() : "/", spawn);
+    spawn.umask = request.umask;
+
+    if (request.stdin_mode == protocol::StdinMode::kStreamed) reader_.prepare_for_streaming();
+    co_await start_run(std::move(spawn), std::move(child_ends), request.arguments.size());
+}
+
+std::vector<UniqueFd> Session::attach_pipes(const protocol::Request& request, SpawnRequest& spawn) {
     UniqueFd child_stdin;
-    if (streamed) {
+    if (request.stdin_mode == protocol::StdinMode::kStreamed) {
         auto pipe = make_pipe();
         child_stdin = std::move(pipe.read);
         stdin_write_ = std::move(pipe.write);
@@ -360,30 +383,34 @@ ring::Task<void> Session::execute(const protocol::Request& request) {
     auto err = make_pipe();
     stdout_read_ = std::move(out.read);
     stderr_read_ = std::move(err.read);
-
-    SpawnRequest spawn;
-    spawn.executable = context_.config.executable;
-    spawn.argv = child_argv(request);
-    spawn.environment = child_environment(request);
     spawn.stdin_fd = child_stdin.get();
     spawn.stdout_fd = out.write.get();
     spawn.stderr_fd = err.write.get();
-    // The caller's directory may not exist on this side (another mount namespace): then the
-    // child runs in the session's private directory, made for it now. One access() call;
-    // the child still falls back to / should the directory vanish in between.
-    if (!directory_ && context_.config.cwd_policy == CwdPolicy::kCaller &&
-        ::access(request.cwd.c_str(), X_OK) != 0) {
-        directory_.emplace(context_.config.tmpdir, id_);
-    }
-    choose_directory(request, -1, directory_ ? directory_->path() : "/", spawn);
-    spawn.umask = request.umask;
-
-    if (streamed) reader_.prepare_for_streaming();
     std::vector<UniqueFd> child_ends;
     child_ends.push_back(std::move(child_stdin));
     child_ends.push_back(std::move(out.write));
     child_ends.push_back(std::move(err.write));
-    co_await start_run(std::move(spawn), std::move(child_ends), request.arguments.size());
+    return child_ends;
+}
+
+// stdout and stderr both reach the client as Stdout frames, merged by the terminal as they
+// would be on a local one.
+std::vector<UniqueFd> Session::attach_terminal(const protocol::WindowSize& size,
+                                               SpawnRequest& spawn) {
+    PseudoTerminal pty = open_pseudo_terminal(size);
+    stdin_write_ = UniqueFd(fcntl(pty.controller.get(), F_DUPFD_CLOEXEC, 0));
+    if (!stdin_write_) {
+        throw std::system_error(errno, std::system_category(), "fcntl F_DUPFD_CLOEXEC /dev/ptmx");
+    }
+    stdout_read_ = std::move(pty.controller);
+    terminal_ = true;
+    spawn.stdin_fd = spawn.stdout_fd = spawn.stderr_fd = pty.terminal.get();
+    spawn.controlling_terminal = true;
+    spdlog::debug("session {}: pseudo-terminal of {} rows, {} columns", id_, size.rows,
+                  size.columns);
+    std::vector<UniqueFd> child_ends;
+    child_ends.push_back(std::move(pty.terminal));
+    return child_ends;
 }
 
 // fd mode: the received descriptors become the child's fds 0-2, file arguments from 3 up
@@ -459,9 +486,14 @@ ring::Task<void> Session::pump_client_frames() {
             } else if (header->type == FrameType::kStdinEnd) {
                 stdin_write_.reset();  // the child sees end of file
             } else if (header->type == FrameType::kSignal) {
+                if (header->length != 1) throw ProtocolViolation("a Signal frame holds one byte");
                 const auto payload = co_await reader_.whole_payload(header->length);
                 if (!payload) break;
                 deliver_signal((*payload)[0]);
+            } else if (header->type == FrameType::kWindowSize) {
+                const auto payload = co_await reader_.whole_payload(header->length);
+                if (!payload) break;
+                resize_terminal(*payload);
             } else {
                 throw ProtocolViolation(std::string("unexpected ") + frame_name(header->type) +
                                         " frame while the command runs");
@@ -494,14 +526,47 @@ ring::Task<void> Session::enforce_run_timeout() {
     }
 }
 
-// A Signal frame: only the forwardable signals, only to this connection's own child.
+// A Signal frame: only the forwardable signals, only to this connection's own child. On a
+// terminal they go where the terminal's own keys send them, to its foreground process group
+// (a job of the shell inside, say), and SIGHUP, a hang-up, to the child's group as well.
 void Session::deliver_signal(std::uint8_t signal) {
     if (!protocol::is_forwardable_signal(signal)) {
         throw ProtocolViolation("signal " + std::to_string(signal) + " may not be forwarded");
     }
+    const int controller = terminal_controller();
+    const pid_t foreground = controller >= 0 ? foreground_process_group(controller) : 0;
+    if (foreground > 0 && !child_reaped()) {
+        spdlog::debug("session {}: forwarding signal {} to the terminal's foreground group {}", id_,
+                      signal, foreground);
+        ::kill(-foreground, signal);
+        if (signal != SIGHUP || foreground == child_->pid()) return;
+    }
     spdlog::debug("session {}: forwarding signal {} to the process group of pid {}", id_, signal,
                   child_->pid());
     child_->kill_group(signal);
+}
+
+void Session::resize_terminal(std::span<const std::uint8_t> payload) {
+    if (!terminal_) throw ProtocolViolation("a WindowSize frame needs a terminal session");
+    if (payload.size() != protocol::kWindowSizeBytes) {
+        throw ProtocolViolation("a WindowSize frame holds " +
+                                std::to_string(protocol::kWindowSizeBytes) + " bytes");
+    }
+    const auto size = protocol::decode_window_size(payload.first<protocol::kWindowSizeBytes>());
+    const int controller = terminal_controller();
+    if (controller < 0) return;  // the program is gone: nothing left to resize
+    if (!resize_pseudo_terminal(controller, size)) {
+        spdlog::debug("session {}: ioctl TIOCSWINSZ: {}", id_, std::strerror(errno));
+        return;
+    }
+    spdlog::debug("session {}: terminal resized to {} rows, {} columns", id_, size.rows,
+                  size.columns);
+}
+
+int Session::terminal_controller() const {
+    if (!terminal_) return -1;
+    if (stdout_read_) return stdout_read_.get();
+    return stdin_write_ ? stdin_write_.get() : -1;
 }
 
 // The client is gone and its program got SIGTERM: give it --kill-grace to finish, then
@@ -525,8 +590,9 @@ ring::Task<bool> Session::forward_stdin(std::uint32_t length) {
         if (!piece) co_return false;
         remaining -= piece->size();
         if (!stdin_write_) continue;
-        const bool written = stdin_probe_ ? co_await write_stdin_counted(*piece)
-                                          : co_await write_all(stdin_write_.get(), *piece);
+        const bool written = stdin_probe_ || terminal_
+                                 ? co_await write_stdin_counted(*piece)
+                                 : co_await write_all(stdin_write_.get(), *piece);
         if (!written) {
             spdlog::debug("session {}: child stdin closed early, discarding the rest", id_);
             stdin_write_.reset();
@@ -540,6 +606,11 @@ void Session::client_vanished(const char* why) {
     client_gone_ = true;
     spdlog::info("session {}: {}; sending SIGTERM to the command", id_, why);
     if (child_) child_->kill_group(SIGTERM);
+    // Hang the terminal up, as closing a terminal window does: once the output pump lets go
+    // of the controller (stdin's descriptor is already closed), the kernel sends SIGHUP to
+    // the session's leader, and an interactive shell passes it on to its jobs, which live in
+    // process groups of their own.
+    if (terminal_ && stdout_read_) context_.ring.cancel_fd(stdout_read_.get());
 }
 
 ring::Task<void> Session::finish_run() {
@@ -594,7 +665,7 @@ ring::Task<void> Session::pump_output(UniqueFd& pipe, FrameType type) {
     std::vector<std::uint8_t> frame(protocol::kFrameHeaderBytes + kDataChunkBytes);
     const auto payload = std::span(frame).subspan(protocol::kFrameHeaderBytes);
     for (;;) {
-        const ring::IoResult got = co_await ring::Read(context_.ring, pipe.get(), payload);
+        const ring::IoResult got = co_await read_output(pipe.get(), payload);
         if (!got && got.raw() == -EINTR) continue;
         if (!got || got.value() == 0) break;
         const auto header =
@@ -608,6 +679,22 @@ ring::Task<void> Session::pump_output(UniqueFd& pipe, FrameType type) {
         }
     }
     pipe.reset();
+}
+
+ring::Task<ring::IoResult> Session::read_output(int fd, std::span<std::uint8_t> buffer) {
+    if (!terminal_) {
+        const ring::IoResult got = co_await ring::Read(context_.ring, fd, buffer);
+        co_return got;
+    }
+    for (;;) {
+        const ssize_t n = ::read(fd, buffer.data(), buffer.size());
+        if (n >= 0) co_return ring::IoResult(static_cast<int>(n));
+        if (errno == EIO) co_return ring::IoResult(0);
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN) co_return ring::IoResult(-errno);
+        const ring::IoResult ready = co_await ring::Poll(context_.ring, fd, POLLIN);
+        if (!ready && ready.raw() != -EINTR) co_return ready;
+    }
 }
 
 // The child has exited but something it started still holds stdout or stderr open: the report

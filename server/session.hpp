@@ -67,6 +67,11 @@ class Session {
     ring::Task<bool> receive_files(const protocol::Request& request);
     ring::Task<bool> copy_payload_to_file(int file_fd, std::uint32_t length);
     ring::Task<void> execute(const protocol::Request& request);
+    // The child's stdin, stdout and stderr in content mode: pipes (stdin /dev/null unless
+    // streamed), or one pseudo-terminal for a terminal session. Sets the server's ends and
+    // spawn's fds 0-2; returns the child's ends, to be closed once it exists.
+    std::vector<UniqueFd> attach_pipes(const protocol::Request& request, SpawnRequest& spawn);
+    std::vector<UniqueFd> attach_terminal(const protocol::WindowSize& size, SpawnRequest& spawn);
     ring::Task<void> execute_with_fds(const protocol::Request& request);
     // `child_ends` are the descriptors handed to the child; they are closed as soon as it
     // exists, so the pipes can reach end of file and no client fd stays in the server.
@@ -77,15 +82,23 @@ class Session {
     ring::Task<bool> forward_stdin(std::uint32_t length);
     ring::Task<void> finish_run();
     void deliver_signal(std::uint8_t signal);
+    void resize_terminal(std::span<const std::uint8_t> payload);
+    // A descriptor of the terminal's controller while the server still holds one, else -1.
+    int terminal_controller() const;
     ring::Task<void> enforce_kill_grace();
     // What the Exit frame reports as consumed stdin (kStdinConsumedUnknown unless asked).
     std::uint64_t stdin_consumed() const;
     ring::Task<void> pump_output(UniqueFd& pipe, protocol::FrameType type);
+    // One read of the child's output. The terminal's controller is nonblocking (so the same
+    // open file serves reads and writes without a blocked io-wq worker): it is read when poll
+    // says so, and its EIO, once no process holds the terminal side open, is end of file.
+    ring::Task<ring::IoResult> read_output(int fd, std::span<std::uint8_t> buffer);
     ring::Task<void> wait_child();
     ring::Task<void> refuse(std::string message);
     ring::Task<bool> write_all(int fd, std::span<const std::uint8_t> bytes);
-    // write_all for a stdin whose consumption is reported: nonblocking write(2), polling through
-    // the ring when the pipe is full, counting into stdin_written_ byte for byte.
+    // write_all for a nonblocking stdin (one whose consumption is reported, or the terminal):
+    // write(2), polling through the ring when it is full, counting into stdin_written_ byte
+    // for byte.
     ring::Task<bool> write_stdin_counted(std::span<const std::uint8_t> bytes);
     void client_vanished(const char* why);
     std::vector<std::string> child_argv(const protocol::Request& request) const;
@@ -104,7 +117,10 @@ class Session {
     std::vector<std::string> file_paths_;  // what each file argument becomes in argv
     std::vector<UniqueFd> received_fds_;   // fd mode: stdin, stdout, stderr, files, forwarded
     UniqueFd splice_pipe_read_, splice_pipe_write_;
+    // A terminal session has no stderr pipe: stdout_read_ and stdin_write_ are two
+    // descriptors of the pseudo-terminal's controller, so closing both hangs the terminal up.
     UniqueFd stdin_write_, stdout_read_, stderr_read_;
+    bool terminal_ = false;
     // With a stdin report asked for: a read end of the child's stdin pipe, kept to count what
     // the child left unread (FIONREAD), and the bytes written into the pipe.
     UniqueFd stdin_probe_;

@@ -147,7 +147,7 @@ testing::AssertionResult rejected(const Bytes& payload, std::string_view expecte
 constexpr FrameType kAllTypes[] = {
     FrameType::kRequest,  FrameType::kFileData,     FrameType::kFileEnd, FrameType::kStdinData,
     FrameType::kStdinEnd, FrameType::kStdout,       FrameType::kStderr,  FrameType::kExit,
-    FrameType::kError,    FrameType::kModeRejected, FrameType::kSignal,
+    FrameType::kError,    FrameType::kModeRejected, FrameType::kSignal,  FrameType::kWindowSize,
 };
 
 std::variant<FrameHeader, FrameHeaderError> decode_header(FrameType type, std::uint32_t length,
@@ -168,6 +168,7 @@ TEST(Protocol, FrameHeaderRoundTripsEveryTypeAtZeroAndAtItsBound) {
             bound = static_cast<std::uint32_t>(limits.max_request_bytes);
         if (type == FrameType::kFileEnd || type == FrameType::kStdinEnd) bound = 0;
         if (type == FrameType::kModeRejected || type == FrameType::kSignal) bound = 1;
+        if (type == FrameType::kWindowSize) bound = kWindowSizeBytes;
         if (type == FrameType::kExit || type == FrameType::kError) {
             bound = static_cast<std::uint32_t>(limits.max_message_bytes + 64);
         }
@@ -789,7 +790,7 @@ TEST(Protocol, TheWorkingDirectoryDescriptorFlagRoundTripsInFdMode) {
 }
 
 TEST(Protocol, UnknownFlagsAndACwdDescriptorInContentModeAreRefused) {
-    for (std::uint8_t flags : {4, 0x80, 0xFC}) {
+    for (std::uint8_t flags : {8, 0x80, 0xF8}) {
         const auto decoded = decode_with_flags(TransferMode::kFdPassing, flags);
         ASSERT_TRUE(std::holds_alternative<DecodeError>(decoded)) << int(flags);
         EXPECT_NE(std::get<DecodeError>(decoded).message.find("unknown request flags"),
@@ -862,6 +863,68 @@ TEST(Protocol, AStdinReportNeedsContentModeWithStreamedStdin) {
     view.stdin_mode = StdinMode::kStreamed;
     view.mode = TransferMode::kFdPassing;
     EXPECT_TRUE(std::holds_alternative<DecodeError>(decode()));
+}
+
+// A terminal session's Request: content mode, streamed stdin, the caller's window size.
+RequestView terminal_request(const WindowSize& size) {
+    RequestView view;
+    view.cwd = "/";
+    view.stdin_mode = StdinMode::kStreamed;
+    view.terminal = size;
+    return view;
+}
+
+std::variant<Request, DecodeError> encode_and_decode(const RequestView& view) {
+    Bytes frame;
+    encode_request(view, frame);
+    return decode_request(std::span(frame).subspan(kFrameHeaderBytes), ProtocolLimits{});
+}
+
+TEST(Protocol, ATerminalRequestCarriesTheWindowSizeAfterEverythingElse) {
+    const WindowSize size{24, 80, 640, 480};
+    const RequestView view = terminal_request(size);
+    Bytes frame;
+    encode_request(view, frame);
+    EXPECT_EQ(frame.size(), encoded_request_size(view));
+    EXPECT_EQ(frame[kFrameHeaderBytes + 8], kRequestWantsTerminal);  // the flags byte
+    const Bytes tail(frame.end() - 8, frame.end());
+    EXPECT_EQ(tail, (Bytes{0, 24, 0, 80, 0x02, 0x80, 0x01, 0xE0}));
+    const auto decoded = encode_and_decode(view);
+    ASSERT_TRUE(std::holds_alternative<Request>(decoded)) << std::get<DecodeError>(decoded).message;
+    ASSERT_TRUE(std::get<Request>(decoded).terminal.has_value());
+    EXPECT_EQ(*std::get<Request>(decoded).terminal, size);
+    EXPECT_FALSE(std::get<Request>(encode_and_decode(RequestView{})).terminal.has_value());
+}
+
+TEST(Protocol, ATerminalNeedsContentModeWithStreamedStdinAndNoStdinReport) {
+    RequestView view = terminal_request({24, 80});
+    view.stdin_mode = StdinMode::kNone;
+    EXPECT_TRUE(std::holds_alternative<DecodeError>(encode_and_decode(view)));
+    view = terminal_request({24, 80});
+    view.mode = TransferMode::kFdPassing;
+    EXPECT_TRUE(std::holds_alternative<DecodeError>(encode_and_decode(view)));
+    view = terminal_request({24, 80});
+    view.flags = kRequestReportsStdin;
+    EXPECT_TRUE(std::holds_alternative<DecodeError>(encode_and_decode(view)));
+}
+
+TEST(Protocol, ATerminalRequestWithoutItsWholeWindowSizeIsRejected) {
+    Bytes frame;
+    encode_request(terminal_request({24, 80}), frame);
+    const Bytes payload(frame.begin() + kFrameHeaderBytes, frame.end());
+    for (std::size_t cut = 1; cut <= kWindowSizeBytes; ++cut) {
+        const Bytes truncated(payload.begin(), payload.end() - static_cast<std::ptrdiff_t>(cut));
+        EXPECT_TRUE(std::holds_alternative<DecodeError>(decode(truncated))) << cut;
+    }
+}
+
+TEST(Protocol, WindowSizeIsFourBigEndianU16sAndRoundTrips) {
+    const WindowSize size{0x0102, 0x0304, 0xFFFF, 0};
+    const WindowSizeBytes bytes = encode_window_size(size);
+    EXPECT_EQ(bytes, (WindowSizeBytes{1, 2, 3, 4, 0xFF, 0xFF, 0, 0}));
+    EXPECT_EQ(decode_window_size(bytes), size);
+    EXPECT_TRUE(std::holds_alternative<FrameHeaderError>(decode_frame_header(
+        encode_frame_header(FrameType::kWindowSize, kWindowSizeBytes + 1), ProtocolLimits{})));
 }
 
 TEST(Protocol, OnlySignalsATerminalCouldSendAreForwardable) {

@@ -3,12 +3,15 @@
 #include "server/child_process.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include <string>
+
+#include "server/pseudo_terminal.hpp"
 
 namespace bro::server {
 namespace {
@@ -110,6 +113,43 @@ TEST(Spawner, MissingExecutableReportsTheExecStepAndErrno) {
     EXPECT_EQ(status.error_number, ENOENT);
     EXPECT_EQ(status.shell_code(), 127);
     EXPECT_NE(detail.find("/nonexistent/tool"), std::string::npos);
+}
+
+// A background job of a script starts with SIGINT and SIGQUIT ignored, nohup ignores SIGHUP:
+// a server started so must not hand that on, or Ctrl-C and forwarded signals do nothing.
+TEST(Spawner, SignalsTheServerIgnoresAreAtTheirDefaultsInTheChild) {
+    struct sigaction ignore {
+    }, saved_int{}, saved_hup{};
+    ignore.sa_handler = SIG_IGN;
+    ASSERT_EQ(sigaction(SIGINT, &ignore, &saved_int), 0);
+    ASSERT_EQ(sigaction(SIGHUP, &ignore, &saved_hup), 0);
+    const auto result = run_shell("grep SigIgn /proc/self/status", {});
+    sigaction(SIGINT, &saved_int, nullptr);
+    sigaction(SIGHUP, &saved_hup, nullptr);
+    EXPECT_EQ(result.out, "SigIgn:\t0000000000000000\n");
+}
+
+TEST(Spawner, AChildGivenATerminalMakesItItsControllingTerminal) {
+    PseudoTerminal pty = open_pseudo_terminal({24, 80});
+    Pipe out = make_pipe();
+    SpawnRequest request;
+    request.executable = "/bin/sh";
+    // /dev/tty opens only for a process with a controlling terminal.
+    request.argv = {"sh", "-c", "stty size && : < /dev/tty && echo has-tty >&3"};
+    request.stdin_fd = request.stdout_fd = request.stderr_fd = pty.terminal.get();
+    request.extra_fds = {{out.write.get(), 3}};
+    request.controlling_terminal = true;
+    request.working_directory = "/";
+    Spawner spawner;
+    auto spawned = spawner.spawn(request);
+    ASSERT_TRUE(std::holds_alternative<ChildProcess>(spawned));
+    auto& child = std::get<ChildProcess>(spawned);
+    // It leads the terminal's foreground process group, as a login shell would.
+    EXPECT_EQ(foreground_process_group(pty.controller.get()), child.pid());
+    pty.terminal.reset();
+    out.write.reset();
+    EXPECT_EQ(read_all(out.read.get()), "has-tty\n");
+    EXPECT_EQ(wait_exit_code(child), 0);
 }
 
 }  // namespace

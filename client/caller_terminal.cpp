@@ -1,0 +1,81 @@
+#include "client/caller_terminal.hpp"
+
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+
+namespace bro::client {
+
+bool wants_terminal_session(const ClientConfig& config, bool stdin_was_closed) {
+    if (config.stdin_none || stdin_was_closed) return false;
+    if (!::isatty(STDIN_FILENO) || !::isatty(STDOUT_FILENO)) return false;
+    if (config.tty) return *config.tty;
+    const bool needs_fd_passing =
+        config.transfer_mode == TransferChoice::kFdPassing || !config.forward_fds.empty();
+    return config.capture_tty_stdin && !needs_fd_passing;
+}
+
+std::optional<protocol::WindowSize> read_window_size(int fd) {
+    winsize size{};
+    if (::ioctl(fd, TIOCGWINSZ, &size) != 0) return std::nullopt;
+    return protocol::WindowSize{size.ws_row, size.ws_col, size.ws_xpixel, size.ws_ypixel};
+}
+
+RawTerminal::RawTerminal(int fd, const Diagnostics& diagnostics)
+    : fd_(fd), diagnostics_(diagnostics) {
+    if (::tcgetattr(fd_, &saved_) != 0) {
+        diagnostics_.error("cannot read the terminal's settings: tcgetattr: ", SystemError{errno});
+        return;
+    }
+    raw_ = saved_;
+    ::cfmakeraw(&raw_);
+    // TCSADRAIN: what the client printed so far is still written with the caller's settings.
+    if (::tcsetattr(fd_, TCSADRAIN, &raw_) != 0) {
+        diagnostics_.error("cannot switch the terminal to raw mode: tcsetattr: ",
+                           SystemError{errno});
+        return;
+    }
+    valid_ = true;
+    diagnostics_.debug("terminal in raw mode");
+}
+
+RawTerminal::~RawTerminal() {
+    if (!valid_) return;
+    set(saved_, "restore the terminal's settings");
+    diagnostics_.debug("terminal settings restored");
+}
+
+void RawTerminal::reenter() {
+    if (valid_) set(raw_, "switch the terminal back to raw mode");
+}
+
+void RawTerminal::suspend() {
+    if (!valid_) return;
+    set(saved_, "restore the terminal's settings");
+    // SIGTSTP is blocked (forwarded_signals.hpp): raise it, then let it through, so its
+    // default action stops the client right here, and the caller's shell sees a stopped job
+    // as for any program. An orphaned process group ignores it, and the client just goes on.
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTSTP);
+    ::kill(::getpid(), SIGTSTP);
+    ::sigprocmask(SIG_UNBLOCK, &stop, nullptr);
+    ::sigprocmask(SIG_BLOCK, &stop, nullptr);
+    reenter();
+}
+
+void RawTerminal::set(const termios& settings, const char* what) {
+    int result;
+    do {
+        result = ::tcsetattr(fd_, TCSADRAIN, &settings);
+    } while (result != 0 && errno == EINTR);
+    // A terminal that hung up cannot be set any more, and that is no error worth a line.
+    if (result != 0 && errno != EIO && errno != ENOTTY) {
+        diagnostics_.error("cannot ", what, ": tcsetattr: ", SystemError{errno},
+                           "; run `stty sane` to repair the terminal");
+    }
+}
+
+}  // namespace bro::client

@@ -1,0 +1,51 @@
+#include "server/pseudo_terminal.hpp"
+
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+
+#include <cerrno>
+#include <system_error>
+
+namespace bro::server {
+namespace {
+
+[[noreturn]] void fail(const char* call) {
+    throw std::system_error(errno, std::system_category(), call);
+}
+
+winsize to_winsize(const protocol::WindowSize& size) {
+    winsize ws{};
+    ws.ws_row = size.rows;
+    ws.ws_col = size.columns;
+    ws.ws_xpixel = size.x_pixels;
+    ws.ws_ypixel = size.y_pixels;
+    return ws;
+}
+
+}  // namespace
+
+PseudoTerminal open_pseudo_terminal(const protocol::WindowSize& size) {
+    PseudoTerminal pty;
+    pty.controller.reset(::open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK));
+    if (!pty.controller) fail("open /dev/ptmx (is devpts mounted on /dev/pts?)");
+    int unlock = 0;
+    if (::ioctl(pty.controller.get(), TIOCSPTLCK, &unlock) != 0) fail("ioctl TIOCSPTLCK");
+    pty.terminal.reset(::ioctl(pty.controller.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC));
+    if (!pty.terminal) fail("ioctl TIOCGPTPEER (Linux 4.13 or later)");
+    if (!resize_pseudo_terminal(pty.controller.get(), size)) fail("ioctl TIOCSWINSZ");
+    return pty;
+}
+
+bool resize_pseudo_terminal(int controller, const protocol::WindowSize& size) {
+    const winsize ws = to_winsize(size);
+    return ::ioctl(controller, TIOCSWINSZ, &ws) == 0;
+}
+
+pid_t foreground_process_group(int controller) {
+    pid_t group = 0;
+    if (::ioctl(controller, TIOCGPGRP, &group) != 0) return 0;
+    return group;
+}
+
+}  // namespace bro::server

@@ -1,0 +1,337 @@
+// Terminal sessions (BRO_TTY), driven through a real terminal: tmux gives an interactive outer
+// shell a terminal, the test types a bro-client call into it that runs `bash -i` on the
+// server's pseudo-terminal, then types keys and reads the screen, as a user would.
+//
+// Every wait polls the screen (or /proc) against a generous deadline: the tests share a
+// loaded machine, and a terminal round trip goes through tmux, two shells and bro.
+// Typed commands print their markers through shell arithmetic ($((6*7)) -> 42), so the echo
+// of what was typed never matches what the test waits for.
+
+#include <dirent.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bro_fixture.hpp"
+
+namespace bro::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr auto kScreenDeadline = 30s;
+
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (condition()) return true;
+        std::this_thread::sleep_for(20ms);
+    }
+    return condition();
+}
+
+bool tmux_installed() {
+    return access("/usr/bin/tmux", X_OK) == 0;
+}
+
+// The pid of the process whose command line is exactly `argv`, or nullopt.
+std::optional<pid_t> pid_running(const std::vector<std::string>& argv) {
+    std::string wanted;
+    for (const auto& argument : argv) wanted += argument + '\0';
+    DIR* proc = opendir("/proc");
+    if (proc == nullptr) return std::nullopt;
+    std::optional<pid_t> found;
+    while (dirent* entry = readdir(proc)) {
+        const std::string name = entry->d_name;
+        if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+        if (read_file("/proc/" + name + "/cmdline") == wanted) found = std::stoi(name);
+    }
+    closedir(proc);
+    return found;
+}
+
+// A process's state letter from /proc/PID/stat: 'S' sleeping, 'T' stopped, ...
+char process_state(pid_t pid) {
+    const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+    const auto close = stat.rfind(')');
+    return close == std::string::npos || close + 2 >= stat.size() ? '?' : stat[close + 2];
+}
+
+class TerminalSession : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        if (!tmux_installed()) GTEST_SKIP() << "tmux is not installed (tools/setup installs it)";
+        server.emplace(dir, "/bin/bash",
+                       std::vector<std::string>{"--allowed-env", "TERM", "--inherit-env", "PS1"},
+                       std::vector<std::string>{"PS1=inner> "});
+        server_fds = settled_fd_count(server->pid());
+        const auto started = tmux({"new-session", "-d", "-s", "bro", "-x", "80", "-y", "24", "env",
+                                   "-i", "PATH=/usr/bin:/bin", "HOME=" + dir.path(), "TERM=screen",
+                                   "PS1=outer> ", "bash", "--norc", "--noprofile", "-i"});
+        ASSERT_TRUE(started.exited() && started.exit_code() == 0) << started.err;
+        tmux_running = true;
+        ASSERT_TRUE(wait_for_screen("outer> ")) << screen();
+    }
+
+    void TearDown() override {
+        if (tmux_running) tmux({"kill-server"});
+    }
+
+    ProcessResult tmux(std::vector<std::string> arguments) {
+        ProcessOptions options;
+        options.argv = {"/usr/bin/tmux", "-S", dir.path() + "/tmux.sock"};
+        options.argv.insert(options.argv.end(), arguments.begin(), arguments.end());
+        options.environment = {"PATH=/usr/bin:/bin", "HOME=" + dir.path(), "TERM=screen"};
+        options.timeout = 30s;
+        return run_process(options);
+    }
+
+    // Types `line` into whatever reads the terminal now, then Enter.
+    void type(const std::string& line) {
+        tmux({"send-keys", "-t", "bro", "-l", line});
+        tmux({"send-keys", "-t", "bro", "Enter"});
+    }
+    void press(const std::string& key) { tmux({"send-keys", "-t", "bro", key}); }
+
+    // The visible screen, wrapped lines joined.
+    std::string screen() { return tmux({"capture-pane", "-p", "-J", "-t", "bro"}).out; }
+    bool wait_for_screen(const std::string& text) {
+        return eventually([&] { return screen().find(text) != std::string::npos; },
+                          kScreenDeadline);
+    }
+
+    // The outer shell runs bro-client with `settings` on a terminal session running
+    // `bash -i`, and afterwards prints its exit status and saves the terminal settings from
+    // before and after. Returns once the inner shell prompts.
+    void start_client(const std::string& settings = "BRO_TTY=1") {
+        type("cd " + dir.path() + "; stty -a > before; echo OUTER=$(tty); " + settings +
+             " BRO_FORWARD_ENV=TERM BRO_SOCKET_PATH=" + server->socket_path() + " " +
+             client_binary() +
+             " --norc --noprofile -i; echo STATUS=$?; stty -a > after; echo DONE=$((40+2))");
+        ASSERT_TRUE(wait_for_screen("inner> ")) << screen() << server->log();
+    }
+
+    // Waits for the outer shell to report the client's exit status, and returns it.
+    std::string client_status() {
+        EXPECT_TRUE(wait_for_screen("DONE=42")) << screen() << server->log();
+        const std::string text = screen();
+        const auto at = text.rfind("STATUS=");  // the output, after the typed command
+        if (at == std::string::npos) return "none";
+        return text.substr(at + 7, text.find('\n', at) - at - 7);
+    }
+
+    void expect_terminal_restored() {
+        const std::string before = read_file(dir.path() + "/before");
+        ASSERT_NE(before.find("icanon"), std::string::npos) << before;
+        EXPECT_EQ(read_file(dir.path() + "/after"), before) << "the caller's terminal settings";
+    }
+
+    // `pane_height pane_width`, as tmux sees the caller's terminal now.
+    std::string tmux_size() {
+        std::string size =
+            tmux({"display-message", "-p", "-t", "bro", "#{pane_height} #{pane_width}"}).out;
+        if (!size.empty() && size.back() == '\n') size.pop_back();
+        return size;
+    }
+
+    TempDir dir;
+    std::optional<BroServer> server;
+    int server_fds = 0;
+    bool tmux_running = false;
+    // A sleep only this test runs, to find it in /proc.
+    std::string unique_sleep = "1000." + std::to_string(getpid());
+};
+
+TEST_F(TerminalSession, TheProgramGetsAFreshTerminalOfTheCallersSize) {
+    start_client();
+    type(
+        "echo INNER=$(tty) SIZE=$(stty size) PGRP=$(($(cut -d' ' -f8 /proc/$$/stat) - $$)) "
+        "END=$((6*7))");
+    ASSERT_TRUE(wait_for_screen("END=42")) << screen();
+    const std::string text = screen();
+    EXPECT_NE(text.find("SIZE=" + tmux_size()), std::string::npos) << text;
+    // The shell leads the terminal's foreground group: it is its controlling terminal.
+    EXPECT_NE(text.find("PGRP=0"), std::string::npos) << text;
+    const auto outer = text.find("OUTER=/dev/pts/");
+    const auto inner = text.find("INNER=/dev/pts/");
+    ASSERT_NE(outer, std::string::npos) << text;
+    ASSERT_NE(inner, std::string::npos) << text;
+    EXPECT_NE(text.substr(outer + 6, text.find('\n', outer) - outer - 6),
+              text.substr(inner + 6, text.find(' ', inner) - inner - 6))
+        << "the caller's own terminal must never be the program's";
+    type("exit");
+    EXPECT_EQ(client_status(), "0");
+}
+
+TEST_F(TerminalSession, AResizeOfTheCallersTerminalReachesTheProgram) {
+    start_client();
+    const std::string before = tmux_size();
+    ASSERT_EQ(tmux({"resize-window", "-t", "bro", "-x", "100", "-y", "30"}).exit_code(), 0);
+    ASSERT_NE(tmux_size(), before) << "tmux did not resize the window";
+    // Polled: the client learns of the resize through SIGWINCH, asynchronously.
+    const bool seen = eventually(
+        [&] {
+            type("echo SIZE=$(stty size)");
+            return eventually(
+                [&] { return screen().find("SIZE=" + tmux_size()) != std::string::npos; }, 2s);
+        },
+        kScreenDeadline);
+    EXPECT_TRUE(seen) << "expected SIZE=" << tmux_size() << "\n" << screen();
+    type("exit");
+    EXPECT_EQ(client_status(), "0");
+}
+
+TEST_F(TerminalSession, CtrlCInterruptsTheForegroundJobAndTheShellGoesOn) {
+    start_client();
+    type("sleep " + unique_sleep);
+    ASSERT_TRUE(eventually(
+        [&] {
+            return pid_running({"sleep", unique_sleep}).has_value();
+        },
+        kScreenDeadline))
+        << screen();
+    press("C-c");
+    type("echo CODE=$? NEXT=$((6*7))");
+    EXPECT_TRUE(wait_for_screen("NEXT=42")) << screen();
+    EXPECT_NE(screen().find("CODE=130"), std::string::npos) << screen();
+    EXPECT_FALSE(pid_running({"sleep", unique_sleep}).has_value());
+    type("exit");
+    EXPECT_EQ(client_status(), "0");
+}
+
+TEST_F(TerminalSession, CtrlZStopsTheForegroundJobAndFgResumesIt) {
+    start_client();
+    type("sleep " + unique_sleep);
+    std::optional<pid_t> sleeper;
+    ASSERT_TRUE(eventually(
+        [&] {
+            return (sleeper = pid_running({"sleep", unique_sleep})).has_value();
+        },
+        kScreenDeadline))
+        << screen();
+    press("C-z");
+    EXPECT_TRUE(eventually([&] { return process_state(*sleeper) == 'T'; }, kScreenDeadline));
+    EXPECT_TRUE(wait_for_screen("Stopped")) << screen();
+    type("fg");
+    EXPECT_TRUE(eventually([&] { return process_state(*sleeper) == 'S'; }, kScreenDeadline))
+        << "state " << process_state(*sleeper);
+    press("C-c");
+    EXPECT_TRUE(eventually([&] { return !pid_running({"sleep", unique_sleep}); }, kScreenDeadline));
+    type("exit 0");
+    EXPECT_EQ(client_status(), "0");
+}
+
+TEST_F(TerminalSession, TheShellsExitStatusIsTheClientsAndTheTerminalIsRestored) {
+    start_client();
+    type("exit 7");
+    EXPECT_EQ(client_status(), "7");
+    expect_terminal_restored();
+    EXPECT_EQ(settled_fd_count(server->pid()), server_fds) << "the session leaked descriptors";
+}
+
+TEST_F(TerminalSession, AProgramKilledByASignalKillsTheClientAfterTheTerminalIsRestored) {
+    start_client();
+    type("kill -KILL $$");
+    EXPECT_EQ(client_status(), "137");
+    expect_terminal_restored();
+}
+
+TEST_F(TerminalSession, AServerKilledMidSessionLeavesTheTerminalRestored) {
+    start_client();
+    type("sleep " + unique_sleep);
+    ASSERT_TRUE(eventually(
+        [&] {
+            return pid_running({"sleep", unique_sleep}).has_value();
+        },
+        kScreenDeadline));
+    kill(server->pid(), SIGKILL);
+    EXPECT_EQ(client_status(), "125");
+    EXPECT_NE(screen().find("the server closed the connection"), std::string::npos) << screen();
+    expect_terminal_restored();
+    // The pseudo-terminal went with the server: the hang-up ended the shell and its job.
+    EXPECT_TRUE(eventually([&] { return !pid_running({"sleep", unique_sleep}); }, kScreenDeadline));
+}
+
+TEST_F(TerminalSession, SigtstpStopsTheClientWithTheTerminalRestoredAndFgResumesIt) {
+    start_client();
+    std::optional<pid_t> client;
+    ASSERT_TRUE(eventually(
+        [&] {
+            return (client = pid_running({client_binary(), "--norc", "--noprofile", "-i"}))
+                .has_value();
+        },
+        kScreenDeadline));
+    kill(*client, SIGTSTP);
+    // bash goes on with the rest of the command line, as for any stopped job (148 = 128 +
+    // SIGTSTP), and the outer shell has the terminal back, in its own settings.
+    EXPECT_EQ(client_status(), "148");
+    EXPECT_EQ(process_state(*client), 'T');
+    expect_terminal_restored();
+    type("fg; echo RESUMED_STATUS=$?; stty -a > after; echo FINISHED=$((40+2))");
+    type("echo RESUMED=$((6*7))");
+    EXPECT_TRUE(wait_for_screen("RESUMED=42")) << screen();
+    type("exit 3");
+    EXPECT_TRUE(wait_for_screen("FINISHED=42")) << screen();
+    EXPECT_NE(screen().find("RESUMED_STATUS=3"), std::string::npos) << screen();
+    expect_terminal_restored();
+}
+
+TEST_F(TerminalSession, BroTtyWithFdPassingPinnedIsRefused) {
+    type("BRO_TTY=1 BRO_TRANSFER_MODE=fd BRO_SOCKET_PATH=" + server->socket_path() + " " +
+         client_binary() + " -c true; echo STATUS=$?; echo DONE=$((40+2))");
+    EXPECT_EQ(client_status(), "125");
+    EXPECT_NE(screen().find("needs content mode"), std::string::npos) << screen();
+}
+
+TEST_F(TerminalSession, CaptureTtyStdinAsksForATerminalUnlessBroTtyIsZero) {
+    start_client("BRO_CAPTURE_TTY_STDIN=1");
+    type("test -t 0 && test -t 1 && echo TERMINAL=$((6*7))");
+    EXPECT_TRUE(wait_for_screen("TERMINAL=42")) << screen();
+    type("exit 0");
+    EXPECT_EQ(client_status(), "0");
+
+    type("BRO_TTY=0 BRO_CAPTURE_TTY_STDIN=1 BRO_SOCKET_PATH=" + server->socket_path() + " " +
+         client_binary() + " -c 'test -t 0 || echo PIPE=$((6*7))'; echo AGAIN=$((40+2))");
+    EXPECT_TRUE(wait_for_screen("AGAIN=42")) << screen();
+    EXPECT_NE(screen().find("PIPE=42"), std::string::npos) << screen();
+}
+
+TEST_F(TerminalSession, AServerTakingOnlyFdPassingSaysATerminalNeedsContentMode) {
+    BroServer fd_only(dir, "/bin/bash", {"--fd-passing"});
+    type("BRO_TTY=1 BRO_SOCKET_PATH=" + fd_only.socket_path() + " " + client_binary() +
+         " -c true; echo STATUS=$?; echo DONE=$((40+2))");
+    EXPECT_EQ(client_status(), "125");
+    EXPECT_NE(screen().find("set BRO_TTY=0 to run it without one"), std::string::npos) << screen();
+}
+
+// Without a terminal on both stdin and stdout, BRO_TTY=1 runs the program as usual, with
+// pipes: a wrapper that asks for a terminal still works in a pipeline.
+TEST(TerminalSetting, BroTtyWithoutATerminalRunsThePlainWay) {
+    TempDir dir;
+    BroServer server(dir, "/bin/sh");
+    const auto result = run_client(
+        server, {.args = {"-c", "cat; test -t 0 || echo stdin-pipe; test -t 1 || echo stdout-pipe"},
+                 .environment = {"BRO_TTY=1"},
+                 .stdin_data = "hello\n"});
+    EXPECT_EQ(result.exit_code(), 0) << result.err;
+    EXPECT_EQ(result.out, "hello\nstdin-pipe\nstdout-pipe\n");
+}
+
+TEST(TerminalSetting, AnInvalidBroTtyIsAnError) {
+    TempDir dir;
+    BroServer server(dir, "/bin/true");
+    const auto result = run_client(server, {.environment = {"BRO_TTY=yes"}});
+    EXPECT_EQ(result.exit_code(), 125);
+    EXPECT_NE(result.err.find("BRO_TTY is \"yes\""), std::string::npos) << result.err;
+}
+
+}  // namespace
+}  // namespace bro::test
