@@ -9,12 +9,12 @@
 namespace bro::client {
 
 bool wants_terminal_session(const ClientConfig& config, bool stdin_was_closed) {
-    if (config.stdin_none || stdin_was_closed) return false;
-    if (!::isatty(STDIN_FILENO) || !::isatty(STDOUT_FILENO)) return false;
-    if (config.tty) return *config.tty;
     const bool needs_fd_passing =
         config.transfer_mode == TransferChoice::kFdPassing || !config.forward_fds.empty();
-    return config.capture_tty_stdin && !needs_fd_passing;
+    const bool asked = config.tty ? *config.tty : config.capture_tty_stdin && !needs_fd_passing;
+    // The settings first: an ordinary call pays no system call here.
+    if (!asked || config.stdin_none || stdin_was_closed) return false;
+    return ::isatty(STDIN_FILENO) && ::isatty(STDOUT_FILENO);
 }
 
 std::optional<protocol::WindowSize> read_window_size(int fd) {

@@ -665,7 +665,12 @@ ring::Task<void> Session::pump_output(UniqueFd& pipe, FrameType type) {
     std::vector<std::uint8_t> frame(protocol::kFrameHeaderBytes + kDataChunkBytes);
     const auto payload = std::span(frame).subspan(protocol::kFrameHeaderBytes);
     for (;;) {
-        const ring::IoResult got = co_await read_output(pipe.get(), payload);
+        ring::IoResult got(0);
+        if (terminal_) {
+            got = co_await read_terminal(pipe.get(), payload);
+        } else {
+            got = co_await ring::Read(context_.ring, pipe.get(), payload);
+        }
         if (!got && got.raw() == -EINTR) continue;
         if (!got || got.value() == 0) break;
         const auto header =
@@ -681,11 +686,7 @@ ring::Task<void> Session::pump_output(UniqueFd& pipe, FrameType type) {
     pipe.reset();
 }
 
-ring::Task<ring::IoResult> Session::read_output(int fd, std::span<std::uint8_t> buffer) {
-    if (!terminal_) {
-        const ring::IoResult got = co_await ring::Read(context_.ring, fd, buffer);
-        co_return got;
-    }
+ring::Task<ring::IoResult> Session::read_terminal(int fd, std::span<std::uint8_t> buffer) {
     for (;;) {
         const ssize_t n = ::read(fd, buffer.data(), buffer.size());
         if (n >= 0) co_return ring::IoResult(static_cast<int>(n));

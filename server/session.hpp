@@ -89,10 +89,10 @@ class Session {
     // What the Exit frame reports as consumed stdin (kStdinConsumedUnknown unless asked).
     std::uint64_t stdin_consumed() const;
     ring::Task<void> pump_output(UniqueFd& pipe, protocol::FrameType type);
-    // One read of the child's output. The terminal's controller is nonblocking (so the same
-    // open file serves reads and writes without a blocked io-wq worker): it is read when poll
-    // says so, and its EIO, once no process holds the terminal side open, is end of file.
-    ring::Task<ring::IoResult> read_output(int fd, std::span<std::uint8_t> buffer);
+    // One read of the terminal's output. Its controller is nonblocking (so one open file
+    // serves reads and writes, and no io-wq worker blocks on it): it is read when poll says
+    // so, and its EIO, once no process holds the terminal side open, is end of file.
+    ring::Task<ring::IoResult> read_terminal(int fd, std::span<std::uint8_t> buffer);
     ring::Task<void> wait_child();
     ring::Task<void> refuse(std::string message);
     ring::Task<bool> write_all(int fd, std::span<const std::uint8_t> bytes);

@@ -291,6 +291,38 @@ TEST_F(TerminalSession, BroTtyWithFdPassingPinnedIsRefused) {
     EXPECT_NE(screen().find("needs content mode"), std::string::npos) << screen();
 }
 
+// Output written just before the exit is still read from the terminal (the end of file is
+// the EIO that follows the last byte) before the exit status is reported.
+TEST_F(TerminalSession, EveryLineWrittenBeforeTheExitReachesTheCaller) {
+    const std::string log = dir.path() + "/pane.log";
+    tmux({"pipe-pane", "-t", "bro", "-o", "cat > '" + log + "'"});
+    type("BRO_TTY=1 BRO_SOCKET_PATH=" + server->socket_path() + " " + client_binary() +
+         " -c 'seq 1 100000; exit 4'; echo STATUS=$?; echo DONE=$((40+2))");
+    EXPECT_EQ(client_status(), "4");
+    tmux({"pipe-pane", "-t", "bro"});
+    // Without carriage returns and control sequences (bash's bracketed-paste switches).
+    std::string all;
+    const std::string raw = read_file(log);
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+        if (raw[i] == '\x1b' && i + 1 < raw.size() && raw[i + 1] == '[') {
+            i += 2;
+            while (i < raw.size() && !(raw[i] >= '@' && raw[i] <= '~')) ++i;
+        } else if (raw[i] != '\r') {
+            all += raw[i];
+        }
+    }
+    std::size_t numbers = 0;
+    std::size_t expected = 1;
+    for (std::size_t at = 0; at < all.size();) {
+        const auto end = all.find('\n', at);
+        const std::string line = all.substr(at, end - at);
+        if (line == std::to_string(expected)) ++numbers, ++expected;
+        if (end == std::string::npos) break;
+        at = end + 1;
+    }
+    EXPECT_EQ(numbers, 100000u) << "lines 1 to 100000 in order";
+}
+
 TEST_F(TerminalSession, CaptureTtyStdinAsksForATerminalUnlessBroTtyIsZero) {
     start_client("BRO_CAPTURE_TTY_STDIN=1");
     type("test -t 0 && test -t 1 && echo TERMINAL=$((6*7))");
