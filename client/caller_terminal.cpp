@@ -26,7 +26,8 @@ std::optional<protocol::WindowSize> read_window_size(int fd) {
 RawTerminal::RawTerminal(int fd, const Diagnostics& diagnostics)
     : fd_(fd), diagnostics_(diagnostics) {
     if (::tcgetattr(fd_, &saved_) != 0) {
-        diagnostics_.error("cannot read the terminal's settings: tcgetattr: ", SystemError{errno});
+        diagnostics_.error("cannot read the terminal's settings: tcgetattr: ", SystemError{errno},
+                           "; set BRO_TTY=0 to run without a terminal session");
         return;
     }
     raw_ = saved_;
@@ -34,7 +35,7 @@ RawTerminal::RawTerminal(int fd, const Diagnostics& diagnostics)
     // TCSADRAIN: what the client printed so far is still written with the caller's settings.
     if (::tcsetattr(fd_, TCSADRAIN, &raw_) != 0) {
         diagnostics_.error("cannot switch the terminal to raw mode: tcsetattr: ",
-                           SystemError{errno});
+                           SystemError{errno}, "; set BRO_TTY=0 to run without a terminal session");
         return;
     }
     valid_ = true;
