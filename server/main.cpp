@@ -9,6 +9,7 @@
 #include <exception>
 
 #include "ring/ring.hpp"
+#include "server/environment_warnings.hpp"
 #include "server/listener.hpp"
 #include "server/server.hpp"
 #include "server/server_config.hpp"
@@ -36,6 +37,9 @@ int main(int argc, char** argv) {
     auto parsed = bro::server::parse_command_line(argc, argv);
     if (!parsed.config) return parsed.exit_code;
     configure_logging(parsed.config->log_level);
+    for (const auto& warning : bro::server::environment_warnings(*parsed.config)) {
+        spdlog::warn("{}", warning);
+    }
     try {
         bro::server::block_stop_signals();
         auto listener = parsed.config->systemd_socket

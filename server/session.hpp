@@ -66,6 +66,7 @@ class Session {
     bool child_reaped() const { return child_ && child_->reaped(); }
     ring::Task<bool> receive_files(const protocol::Request& request);
     ring::Task<bool> copy_payload_to_file(int file_fd, std::uint32_t length);
+    void check_upload_size(std::size_t uploaded, std::size_t file_index) const;
     ring::Task<void> execute(const protocol::Request& request);
     ring::Task<void> execute_with_fds(const protocol::Request& request);
     // `child_ends` are the descriptors handed to the child; they are closed as soon as it
