@@ -1,0 +1,168 @@
+#include "server/stale_session_cleanup.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <optional>
+#include <string_view>
+
+#include "core/unique_fd.hpp"
+
+namespace bro::server {
+namespace {
+
+constexpr int kOpenDirectory = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+// Deeper trees than this (a tool can make anything in its directory) are left and reported.
+constexpr int kMaxDepth = 64;
+
+std::string error_text(const std::string& what) {
+    return what + ": " + std::strerror(errno);
+}
+
+bool all_digits(std::string_view s) {
+    return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+// The <pid> of bro-<pid>-<session>-XXXXXX (mkdtemp's six letters or digits), else nullopt.
+std::optional<pid_t> session_directory_pid(std::string_view name) {
+    constexpr std::string_view kPrefix = "bro-";
+    constexpr std::size_t kRandomChars = 6;
+    if (!name.starts_with(kPrefix) || name.size() < kPrefix.size() + kRandomChars + 4) {
+        return std::nullopt;
+    }
+    const std::string_view random = name.substr(name.size() - kRandomChars);
+    for (char c : random) {
+        if (!std::isalnum(static_cast<unsigned char>(c))) return std::nullopt;
+    }
+    std::string_view middle = name.substr(kPrefix.size());
+    middle.remove_suffix(kRandomChars);
+    if (!middle.ends_with('-')) return std::nullopt;
+    middle.remove_suffix(1);
+    const std::size_t dash = middle.find('-');
+    if (dash == std::string_view::npos) return std::nullopt;
+    const std::string_view pid_text = middle.substr(0, dash);
+    if (!all_digits(pid_text) || !all_digits(middle.substr(dash + 1))) return std::nullopt;
+    pid_t pid = 0;
+    const auto [end, error] =
+        std::from_chars(pid_text.data(), pid_text.data() + pid_text.size(), pid);
+    if (error != std::errc{} || end != pid_text.data() + pid_text.size() || pid <= 0) {
+        return std::nullopt;
+    }
+    return pid;
+}
+
+// The file name of the program /proc/<pid>/exe names (" (deleted)" removed: an upgraded
+// binary), or nullopt when it cannot be read.
+std::optional<std::string> program_name(const std::string& proc_exe) {
+    char target[4096];
+    const ssize_t length = ::readlink(proc_exe.c_str(), target, sizeof target - 1);
+    if (length <= 0) return std::nullopt;
+    std::string_view path(target, static_cast<std::size_t>(length));
+    constexpr std::string_view kDeleted = " (deleted)";
+    if (path.ends_with(kDeleted)) path.remove_suffix(kDeleted.size());
+    return std::string(path.substr(path.rfind('/') + 1));
+}
+
+// True unless `pid` surely is not a running bro-server (see the header for the rule).
+bool may_be_live_server(pid_t pid, const std::optional<std::string>& own_name) {
+    if (pid == ::getpid()) return true;
+    if (::kill(pid, 0) != 0 && errno == ESRCH) return false;
+    const auto name = program_name("/proc/" + std::to_string(pid) + "/exe");
+    if (!name || !own_name) return true;
+    return *name == *own_name;
+}
+
+// Removes everything inside the open directory `dir`; never follows a symlink.
+bool empty_directory(int dir, const std::string& path, int depth, StaleCleanupResult& result) {
+    UniqueFd listing(::dup(dir));
+    DIR* stream = listing ? ::fdopendir(listing.get()) : nullptr;
+    if (stream == nullptr) {
+        result.errors.push_back(error_text("opendir " + path));
+        return false;
+    }
+    (void)listing.release();  // the DIR owns it now
+    std::vector<std::string> names;
+    while (const dirent* entry = ::readdir(stream)) {
+        const std::string_view name = entry->d_name;
+        if (name != "." && name != "..") names.emplace_back(name);
+    }
+    ::closedir(stream);
+    bool emptied = true;
+    for (const auto& name : names) {
+        if (::unlinkat(dir, name.c_str(), 0) == 0) continue;  // a file or a symlink
+        if (errno != EISDIR || depth >= kMaxDepth) {
+            result.errors.push_back(error_text("unlink " + path + "/" + name));
+            emptied = false;
+            continue;
+        }
+        const std::string child_path = path + "/" + name;
+        UniqueFd child(::openat(dir, name.c_str(), kOpenDirectory));
+        if (!child) {
+            result.errors.push_back(error_text("open " + child_path));
+            emptied = false;
+            continue;
+        }
+        // A directory the tool made read-only must be writable for its entries to go; a
+        // failure shows up as the unlink errors below.
+        ::fchmod(child.get(), 0700);
+        if (!empty_directory(child.get(), child_path, depth + 1, result)) {
+            emptied = false;
+        } else if (::unlinkat(dir, name.c_str(), AT_REMOVEDIR) != 0) {
+            result.errors.push_back(error_text("rmdir " + child_path));
+            emptied = false;
+        }
+    }
+    return emptied;
+}
+
+void remove_if_stale(int tmpdir, const std::string& tmpdir_path, const std::string& name,
+                     const std::optional<std::string>& own_name, StaleCleanupResult& result) {
+    const auto pid = session_directory_pid(name);
+    if (!pid || may_be_live_server(*pid, own_name)) return;
+    const std::string path = tmpdir_path + "/" + name;
+    UniqueFd dir(::openat(tmpdir, name.c_str(), kOpenDirectory));
+    if (!dir) return;  // a symlink, not a directory, or gone already: not ours to judge
+    struct stat st {};
+    if (::fstat(dir.get(), &st) != 0 || st.st_uid != ::geteuid()) return;
+    if (::fchmod(dir.get(), 0700) != 0 || !empty_directory(dir.get(), path, 1, result)) return;
+    if (::unlinkat(tmpdir, name.c_str(), AT_REMOVEDIR) != 0) {
+        result.errors.push_back(error_text("rmdir " + path));
+        return;
+    }
+    result.removed.push_back(path);
+}
+
+}  // namespace
+
+StaleCleanupResult remove_stale_session_directories(const std::string& tmpdir) {
+    StaleCleanupResult result;
+    UniqueFd dir(::open(tmpdir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!dir) {
+        result.errors.push_back(error_text("open " + tmpdir));
+        return result;
+    }
+    UniqueFd listing(::dup(dir.get()));
+    DIR* stream = listing ? ::fdopendir(listing.get()) : nullptr;
+    if (stream == nullptr) {
+        result.errors.push_back(error_text("opendir " + tmpdir));
+        return result;
+    }
+    (void)listing.release();
+    std::vector<std::string> candidates;
+    while (const dirent* entry = ::readdir(stream)) {
+        if (session_directory_pid(entry->d_name)) candidates.emplace_back(entry->d_name);
+    }
+    ::closedir(stream);
+    const auto own_name = program_name("/proc/self/exe");
+    for (const auto& name : candidates) remove_if_stale(dir.get(), tmpdir, name, own_name, result);
+    return result;
+}
+
+}  // namespace bro::server
