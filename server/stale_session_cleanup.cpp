@@ -14,13 +14,10 @@
 #include <string_view>
 
 #include "core/unique_fd.hpp"
+#include "server/directory_tree_removal.hpp"
 
 namespace bro::server {
 namespace {
-
-constexpr int kOpenDirectory = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
-// Deeper trees than this (a tool can make anything in its directory) are left and reported.
-constexpr int kMaxDepth = 64;
 
 std::string error_text(const std::string& what) {
     return what + ": " + std::strerror(errno);
@@ -79,64 +76,19 @@ bool may_be_live_server(pid_t pid, const std::optional<std::string>& own_name) {
     return *name == *own_name;
 }
 
-// Removes everything inside the open directory `dir`; never follows a symlink.
-bool empty_directory(int dir, const std::string& path, int depth, StaleCleanupResult& result) {
-    UniqueFd listing(::dup(dir));
-    DIR* stream = listing ? ::fdopendir(listing.get()) : nullptr;
-    if (stream == nullptr) {
-        result.errors.push_back(error_text("opendir " + path));
-        return false;
-    }
-    (void)listing.release();  // the DIR owns it now
-    std::vector<std::string> names;
-    while (const dirent* entry = ::readdir(stream)) {
-        const std::string_view name = entry->d_name;
-        if (name != "." && name != "..") names.emplace_back(name);
-    }
-    ::closedir(stream);
-    bool emptied = true;
-    for (const auto& name : names) {
-        if (::unlinkat(dir, name.c_str(), 0) == 0) continue;  // a file or a symlink
-        if (errno != EISDIR || depth >= kMaxDepth) {
-            result.errors.push_back(error_text("unlink " + path + "/" + name));
-            emptied = false;
-            continue;
-        }
-        const std::string child_path = path + "/" + name;
-        UniqueFd child(::openat(dir, name.c_str(), kOpenDirectory));
-        if (!child) {
-            result.errors.push_back(error_text("open " + child_path));
-            emptied = false;
-            continue;
-        }
-        // A directory the tool made read-only must be writable for its entries to go; a
-        // failure shows up as the unlink errors below.
-        ::fchmod(child.get(), 0700);
-        if (!empty_directory(child.get(), child_path, depth + 1, result)) {
-            emptied = false;
-        } else if (::unlinkat(dir, name.c_str(), AT_REMOVEDIR) != 0) {
-            result.errors.push_back(error_text("rmdir " + child_path));
-            emptied = false;
-        }
-    }
-    return emptied;
-}
-
 void remove_if_stale(int tmpdir, const std::string& tmpdir_path, const std::string& name,
                      const std::optional<std::string>& own_name, StaleCleanupResult& result) {
     const auto pid = session_directory_pid(name);
     if (!pid || may_be_live_server(*pid, own_name)) return;
     const std::string path = tmpdir_path + "/" + name;
-    UniqueFd dir(::openat(tmpdir, name.c_str(), kOpenDirectory));
-    if (!dir) return;  // a symlink, not a directory, or gone already: not ours to judge
+    // lstat, not follow: a symlink is not a session directory. The tmpdir is not writable by
+    // others without the sticky bit (checked at start), so the entry cannot be swapped after.
     struct stat st {};
-    if (::fstat(dir.get(), &st) != 0 || st.st_uid != ::geteuid()) return;
-    if (::fchmod(dir.get(), 0700) != 0 || !empty_directory(dir.get(), path, 1, result)) return;
-    if (::unlinkat(tmpdir, name.c_str(), AT_REMOVEDIR) != 0) {
-        result.errors.push_back(error_text("rmdir " + path));
+    if (::fstatat(tmpdir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode) ||
+        st.st_uid != ::geteuid()) {
         return;
     }
-    result.removed.push_back(path);
+    if (remove_directory_tree(tmpdir, name, path, result.errors)) result.removed.push_back(path);
 }
 
 }  // namespace

@@ -89,6 +89,20 @@ TEST_F(StaleSessionCleanup, AnotherUsersDirectoryIsLeftAlone) {
     EXPECT_TRUE(fs::exists(foreign + "/0/input.c")) << server.log();
 }
 
+TEST_F(StaleSessionCleanup, SessionDirectoryIsRemovedAfterARunWithoutFollowingLinksLeftInIt) {
+    const auto precious = outside.write_file("precious", "keep me");
+    // The tool leaves a symlink to a directory outside, and a read-only subdirectory.
+    const auto tool = dir.write_script(
+        "tool", "d=$(dirname \"$1\"); ln -s " + outside.path() +
+                    " \"$d/out\"; mkdir -p \"$d/ro/x\"; chmod 500 \"$d/ro\"; echo done");
+    const auto input = dir.write_file("input.c", "int x;\n");
+    BroServer server(dir, tool, {"--tmpdir", tmp.path()});
+    const auto result = run_client(server, {.args = {input}, .environment = {"BRO_FILE_ARGS=1"}});
+    EXPECT_EQ(result.out, "done\n") << result.err;
+    EXPECT_TRUE(fs::is_empty(tmp.path())) << server.log();
+    EXPECT_EQ(read_file(precious), "keep me");
+}
+
 class TmpdirValidation : public ::testing::Test {
   protected:
     TempDir dir;
