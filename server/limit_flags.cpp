@@ -24,8 +24,8 @@ constexpr std::array kFlags{
               "most arguments a request may pass (after argv[0])"},
     LimitFlag{Limit::kArgumentBytes, "max-arg-bytes", &ProtocolLimits::max_argument_bytes, 1,
               128 * kKiB - 1,
-              "longest single argument in bytes (at most 131071: execve() "
-              "refuses longer ones)"},
+              "longest single argument in bytes (execve() refuses longer "
+              "ones)"},
     LimitFlag{Limit::kEnvironment, "max-env", &ProtocolLimits::max_environment, 0, 1 << 16,
               "most environment variables a request may forward"},
     LimitFlag{Limit::kEnvironmentBytes, "max-env-bytes", &ProtocolLimits::max_environment_bytes, 0,
@@ -38,7 +38,7 @@ constexpr std::array kFlags{
               "copies in --tmpdir)"},
     LimitFlag{Limit::kFds, "max-fds", &ProtocolLimits::max_fds, 3, kMaxFdsPerMessage,
               "most descriptors one fd-passing request may pass: 3 standard streams, one per "
-              "file argument and forwarded fd, and the working directory (at most 253, Linux's "
+              "file argument and forwarded fd, and the working directory (253 is Linux's "
               "SCM_MAX_FD)"},
 };
 

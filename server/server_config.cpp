@@ -69,7 +69,8 @@ po::options_description describe_options(ServerConfig& c) {
                "modes requests may use: content, fd, or content,fd (default content; bro-client "
                "picks fd-passing when the server accepts it)")(
         "allowed-env", po::value<std::string>()->value_name("A,B,..."),
-        "client-forwarded environment variables the child may receive; all others are dropped")(
+        "client-forwarded environment variables the child may receive; all others are dropped, "
+        "and so are dangerous ones (see --allow-dangerous-env)")(
         "inherit-env", po::value<std::string>()->value_name("A,B,..."),
         "server environment variables passed to the child (by default none; the dangerous "
         "list does not apply to these)")(
