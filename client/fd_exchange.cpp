@@ -165,6 +165,12 @@ FdPassingResult run_fd_passing(const Invocation& invocation) {
         request->files.begin(), request->files.end(), [](const auto& f) { return f.own_file(); }));
     const std::size_t fd_count =
         3 + own_files + invocation.forwarded_fds.size() + (cwd.valid() ? 1 : 0);
+    if (fd_count > kMaxFdsPerMessage && config.transfer_mode == TransferChoice::kAuto &&
+        invocation.forwarded_fds.empty()) {
+        diagnostics.debug("this request would pass ", fd_count, " descriptors, more than the ",
+                          kMaxFdsPerMessage, " one message carries; using content mode");
+        return {.needs_content_mode = true};
+    }
     if (fd_count > kMaxFdsPerMessage) {
         diagnostics.error("this request would pass ", fd_count, " descriptors (", 3,
                           " standard streams, ", request->files.size(), " file arguments, ",

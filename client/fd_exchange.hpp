@@ -19,6 +19,9 @@ struct FdPassingResult {
     // Non-zero when the server answered ModeRejected: the kAccepts* bits of the modes it takes.
     // Nothing was consumed then, so the caller may retry on a new connection.
     std::uint8_t accepted_modes = 0;
+    // BRO_TRANSFER_MODE=auto, no forwarded fds, and the request needs more descriptors than
+    // one message carries: nothing was sent; content mode (no such bound) may carry it.
+    bool needs_content_mode = false;
 
     bool rejected() const { return accepted_modes != 0; }
 };

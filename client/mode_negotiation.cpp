@@ -43,6 +43,7 @@ int run_invocation(const Invocation& invocation) {
                           ? " (auto: content mode if the server takes only that)"
                           : " (BRO_TRANSFER_MODE=fd)");
     const FdPassingResult result = run_fd_passing(invocation);
+    if (result.needs_content_mode) return run_content_mode(invocation);
     if (!result.rejected()) return result.exit_code;
 
     const bool takes_content = (result.accepted_modes & protocol::kAcceptsContent) != 0;

@@ -121,12 +121,12 @@ protocol::StdinMode choose_stdin_mode(int stdin_fd, bool stdin_was_closed,
     return protocol::StdinMode::kStreamed;
 }
 
-std::optional<std::vector<OpenedFileArgument>> open_file_arguments(
-    std::span<const std::string_view> arguments, const FileArgumentRules& rules, FileAccess access,
-    const Diagnostics& diagnostics) {
+std::vector<OpenedFileArgument> open_file_arguments(std::span<const std::string_view> arguments,
+                                                    const FileArgumentRules& rules,
+                                                    FileAccess access,
+                                                    const Diagnostics& diagnostics) {
     std::vector<OpenedFileArgument> files;
     if (rules.flags.empty() && !rules.positional_paths) return files;
-    const std::size_t limit = ProtocolLimits{}.max_file_arguments;
     for (const auto& candidate : find_file_argument_candidates(arguments, rules)) {
         const std::string_view basename = path_basename(candidate.path);
         if (basename.empty()) {
@@ -135,11 +135,6 @@ std::optional<std::vector<OpenedFileArgument>> open_file_arguments(
         }
         UniqueFd fd = open_regular_file(candidate.path, access, diagnostics);
         if (!fd.valid()) continue;
-        if (files.size() == limit) {
-            diagnostics.error("more than ", limit, " file arguments (at ", candidate.path,
-                              "); a server accepts at most ", limit, ", so pass fewer files");
-            return std::nullopt;
-        }
         OpenedFileArgument file{std::move(fd), candidate.path, candidate.argument_index,
                                 candidate.path_offset, basename};
         mark_if_named_before(file, files);
@@ -176,9 +171,7 @@ std::optional<ClientRequest> build_request(const ClientConfig& config,
     const FileAccess access = options.mode == protocol::TransferMode::kFdPassing
                                   ? FileAccess::kReadWrite
                                   : FileAccess::kRead;
-    auto files = open_file_arguments(arguments, config.file_arguments, access, diagnostics);
-    if (!files) return std::nullopt;
-    request.files = std::move(*files);
+    request.files = open_file_arguments(arguments, config.file_arguments, access, diagnostics);
     request.stdin_mode = options.terminal
                              ? protocol::StdinMode::kStreamed
                              : choose_stdin_mode(STDIN_FILENO, stdin_was_closed, config);

@@ -67,11 +67,12 @@ protocol::StdinMode choose_stdin_mode(int stdin_fd, bool stdin_was_closed,
 
 // Opens the candidates `rules` finds in `arguments` that are regular files. Anything else (a
 // directory, a FIFO, "-", a missing or unreadable path) stays a plain argument. kReadWrite
-// falls back to read-only where writing is not allowed. Returns nullopt, after saying so, when
-// there are more files than a server accepts.
-std::optional<std::vector<OpenedFileArgument>> open_file_arguments(
-    std::span<const std::string_view> arguments, const FileArgumentRules& rules, FileAccess access,
-    const Diagnostics& diagnostics);
+// falls back to read-only where writing is not allowed. How many a request may carry is the
+// server's to say (bro-server --max-file-args), so no count is checked here.
+std::vector<OpenedFileArgument> open_file_arguments(std::span<const std::string_view> arguments,
+                                                    const FileArgumentRules& rules,
+                                                    FileAccess access,
+                                                    const Diagnostics& diagnostics);
 
 // (name, value) for each name that is set, even to "", in list order, without duplicates.
 std::vector<protocol::EnvironmentEntryView> collect_forwarded_environment(

@@ -16,7 +16,16 @@ std::string_view name_of(std::string_view assignment) {
 }  // namespace
 
 bool EnvPolicy::allows_forwarded(std::string_view name) const {
-    return contains(allowed_, name);
+    return why_refused(name).empty();
+}
+
+std::string EnvPolicy::why_refused(std::string_view name) const {
+    if (!contains(allowed_, name)) return "not in --allowed-env";
+    if (contains(dangerous_allowed_, name)) return {};
+    const DangerousEnvName* dangerous = find_dangerous_env(name);
+    if (dangerous == nullptr) return {};
+    return "dangerous: " + std::string(dangerous->why) + "; --allow-dangerous-env " +
+           std::string(name) + " lets it pass";
 }
 
 std::vector<std::string> EnvPolicy::build_child_environment(

@@ -1,6 +1,8 @@
 #pragma once
 // Which variables reach the child: the server's own ones named by --inherit-env, then the
-// client-forwarded ones named by --allowed-env (deny by default). Nothing else.
+// client-forwarded ones named by --allowed-env (deny by default). Nothing else. A forwarded
+// name on the dangerous list (dangerous_env.hpp) also needs --allow-dangerous-env; inherited
+// ones do not, since the administrator set them.
 
 #include <functional>
 #include <span>
@@ -8,16 +10,22 @@
 #include <string_view>
 #include <vector>
 
+#include "core/dangerous_env.hpp"
 #include "core/protocol.hpp"
 
 namespace bro {
 
 class EnvPolicy {
   public:
-    EnvPolicy(std::vector<std::string> allowed_forwarded, std::vector<std::string> inherited)
-        : allowed_(std::move(allowed_forwarded)), inherited_(std::move(inherited)) {}
+    EnvPolicy(std::vector<std::string> allowed_forwarded, std::vector<std::string> inherited,
+              std::vector<std::string> dangerous_allowed = {})
+        : allowed_(std::move(allowed_forwarded)),
+          inherited_(std::move(inherited)),
+          dangerous_allowed_(std::move(dangerous_allowed)) {}
 
     bool allows_forwarded(std::string_view name) const;
+    // Why a forwarded `name` is refused, for logs; empty when it is allowed.
+    std::string why_refused(std::string_view name) const;
 
     // Returns "NAME=value" strings for the child. `server_environment` is the server's
     // environ (NULL-terminated). A forwarded variable wins over an inherited one of the same
@@ -33,6 +41,7 @@ class EnvPolicy {
   private:
     std::vector<std::string> allowed_;
     std::vector<std::string> inherited_;
+    std::vector<std::string> dangerous_allowed_;
 };
 
 }  // namespace bro

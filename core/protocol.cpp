@@ -13,6 +13,10 @@ std::string_view truncated(std::string_view s, std::size_t max) {
     return s.substr(0, max);
 }
 
+DecodeError exceeds(Limit limit, std::string message) {
+    return DecodeError{std::move(message), limit};
+}
+
 }  // namespace
 
 std::string describe(const FrameHeaderError& error) {
@@ -49,12 +53,20 @@ std::optional<DecodeError> decode_arguments(ByteReader& r, Request& out,
                                             const ProtocolLimits& limits) {
     const std::uint32_t count = r.u32();
     if (count > limits.max_arguments) {
-        return DecodeError{"too many arguments: " + std::to_string(count) + ", limit " +
-                           std::to_string(limits.max_arguments)};
+        return exceeds(Limit::kArguments, "too many arguments: " + std::to_string(count) +
+                                              ", limit " + std::to_string(limits.max_arguments));
     }
     out.arguments.reserve(std::min<std::size_t>(count, r.remaining() / 4));
     for (std::uint32_t i = 0; i < count && r.ok(); ++i) {
-        const auto argument = r.string(limits.max_argument_bytes);
+        // Bounded by the payload (already within max_request_bytes), then by the limit, so the
+        // refusal can say which argument and how long.
+        const auto argument = r.string(r.remaining());
+        if (argument.size() > limits.max_argument_bytes) {
+            return exceeds(Limit::kArgumentBytes, "argument " + std::to_string(i + 1) + " is " +
+                                                      std::to_string(argument.size()) +
+                                                      " bytes, limit " +
+                                                      std::to_string(limits.max_argument_bytes));
+        }
         if (argument.find('\0') != std::string_view::npos) {
             return DecodeError{"argument " + std::to_string(i) + " contains a NUL byte"};
         }
@@ -73,13 +85,14 @@ std::optional<DecodeError> decode_environment(ByteReader& r, Request& out,
                                               const ProtocolLimits& limits) {
     const std::uint32_t count = r.u32();
     if (count > limits.max_environment) {
-        return DecodeError{"too many environment variables: " + std::to_string(count) + ", limit " +
-                           std::to_string(limits.max_environment)};
+        return exceeds(Limit::kEnvironment,
+                       "too many environment variables: " + std::to_string(count) + ", limit " +
+                           std::to_string(limits.max_environment));
     }
     std::size_t total = 0;
     for (std::uint32_t i = 0; i < count && r.ok(); ++i) {
-        const auto name = r.string(limits.max_environment_bytes);
-        const auto value = r.string(limits.max_environment_bytes);
+        const auto name = r.string(r.remaining());
+        const auto value = r.string(r.remaining());
         total += name.size() + value.size();
         if (!r.ok()) break;
         if (!valid_env_name(name) || value.find('\0') != std::string_view::npos) {
@@ -87,8 +100,10 @@ std::optional<DecodeError> decode_environment(ByteReader& r, Request& out,
                                std::to_string(i)};
         }
         if (total > limits.max_environment_bytes) {
-            return DecodeError{"environment exceeds " +
-                               std::to_string(limits.max_environment_bytes) + " bytes"};
+            return exceeds(Limit::kEnvironmentBytes,
+                           "environment variables take at least " + std::to_string(total) +
+                               " bytes (names and values), limit " +
+                               std::to_string(limits.max_environment_bytes));
         }
         out.environment.push_back({std::string(name), std::string(value)});
     }
@@ -104,8 +119,9 @@ bool valid_basename(std::string_view name) {
 std::optional<DecodeError> decode_files(ByteReader& r, Request& out, const ProtocolLimits& limits) {
     const std::uint32_t count = r.u32();
     if (count > limits.max_file_arguments) {
-        return DecodeError{"too many file arguments: " + std::to_string(count) + ", limit " +
-                           std::to_string(limits.max_file_arguments)};
+        return exceeds(Limit::kFileArguments, "too many file arguments: " + std::to_string(count) +
+                                                  ", limit " +
+                                                  std::to_string(limits.max_file_arguments));
     }
     std::vector<bool> used(out.arguments.size(), false);
     for (std::uint32_t i = 0; i < count && r.ok(); ++i) {
@@ -167,11 +183,17 @@ std::size_t Request::distinct_files() const {
         std::count_if(files.begin(), files.end(), [](const auto& f) { return f.own_file(); }));
 }
 
+std::size_t Request::fd_count() const {
+    if (mode != TransferMode::kFdPassing) return 0;
+    return 3 + distinct_files() + forwarded_fds.size() + (carries_cwd ? 1 : 0);
+}
+
 std::variant<Request, DecodeError> decode_request(std::span<const std::uint8_t> payload,
                                                   const ProtocolLimits& limits) {
     if (payload.size() > limits.max_request_bytes) {
-        return DecodeError{"request is " + std::to_string(payload.size()) + " bytes, limit " +
-                           std::to_string(limits.max_request_bytes)};
+        return exceeds(Limit::kRequestBytes, "request is " + std::to_string(payload.size()) +
+                                                 " bytes, limit " +
+                                                 std::to_string(limits.max_request_bytes));
     }
     ByteReader r(payload);
     if (auto error = check_header(r)) return *error;
@@ -224,6 +246,10 @@ std::variant<Request, DecodeError> decode_request(std::span<const std::uint8_t> 
         request.terminal = decode_window_size(size);
     }
     if (!r.at_end()) return DecodeError{"request has trailing bytes"};
+    if (request.mode == TransferMode::kFdPassing && request.fd_count() > limits.max_fds) {
+        return exceeds(Limit::kFds, "the request passes " + std::to_string(request.fd_count()) +
+                                        " descriptors, limit " + std::to_string(limits.max_fds));
+    }
     return request;
 }
 

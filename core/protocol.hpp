@@ -58,10 +58,15 @@ struct Request {
 
     // File arguments with content (or a descriptor) of their own.
     std::size_t distinct_files() const;
+    // Descriptors a request of this shape carries: 0 in content mode; in fd mode stdin,
+    // stdout, stderr, one per distinct file, one per forwarded fd and the working directory.
+    std::size_t fd_count() const;
 };
 
 struct DecodeError {
     std::string message;
+    // Set when the request is well formed but exceeds a configurable limit.
+    std::optional<Limit> exceeded = {};
 };
 // Decodes a Request payload (without its frame header). Every count and length is checked
 // against `limits`, the lengths must add up to the payload exactly, and file arguments must

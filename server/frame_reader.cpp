@@ -31,14 +31,14 @@ ring::Task<ring::IoResult> FrameReader::receive_with_fds(std::span<std::uint8_t>
         const auto* fds = reinterpret_cast<const int*>(CMSG_DATA(c));
         for (std::size_t i = 0; i < count; ++i) received_fds_.emplace_back(fds[i]);
     }
-    if (message.msg_flags & MSG_CTRUNC) {
+    if ((message.msg_flags & MSG_CTRUNC) || received_fds_.size() > max_fds) {
         received_fds_.clear();  // closes what did arrive
-        throw ProtocolViolation("more than " + std::to_string(max_fds) +
-                                " descriptors sent with the request");
-    }
-    if (received_fds_.size() > max_fds) {
-        received_fds_.clear();
-        throw ProtocolViolation("more than " + std::to_string(max_fds) + " descriptors sent");
+        const std::string text = "the request passes more than " + std::to_string(max_fds) +
+                                 " descriptors, limit " + std::to_string(max_fds);
+        // Below --max-fds the bound comes from the file-argument and forwarded-fd limits, which
+        // the decoder then names.
+        if (max_fds == limits_.max_fds) throw LimitExceeded(Limit::kFds, text);
+        throw ProtocolViolation(text);
     }
     co_return result;
 }
@@ -77,6 +77,12 @@ ring::Task<std::optional<protocol::FrameHeader>> FrameReader::next_header(
     auto decoded = protocol::decode_frame_header(
         std::span(buffer_).subspan(begin_, protocol::kFrameHeaderBytes), limits_);
     if (auto* error = std::get_if<protocol::FrameHeaderError>(&decoded)) {
+        if (error->reason == protocol::FrameHeaderError::Reason::kTooLong &&
+            error->type == static_cast<std::uint8_t>(protocol::FrameType::kRequest)) {
+            throw LimitExceeded(Limit::kRequestBytes,
+                                "request is " + std::to_string(error->length) + " bytes, limit " +
+                                    std::to_string(error->limit));
+        }
         throw ProtocolViolation(protocol::describe(*error));
     }
     begin_ += protocol::kFrameHeaderBytes;

@@ -9,9 +9,11 @@
 #include <exception>
 
 #include "ring/ring.hpp"
+#include "server/environment_warnings.hpp"
 #include "server/listener.hpp"
 #include "server/server.hpp"
 #include "server/server_config.hpp"
+#include "server/stale_session_cleanup.hpp"
 
 namespace {
 
@@ -29,6 +31,17 @@ void configure_logging(const std::string& level) {
     spdlog::set_default_logger(logger);
 }
 
+// What a crashed predecessor left in --tmpdir goes before the first session can start.
+void clean_up_after_crashed_servers(const std::string& tmpdir) {
+    const auto cleanup = bro::server::remove_stale_session_directories(tmpdir);
+    for (const auto& path : cleanup.removed) {
+        spdlog::info("removed stale session directory {} (its server is gone)", path);
+    }
+    for (const auto& error : cleanup.errors) {
+        spdlog::warn("could not remove all of a stale session directory: {}", error);
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -36,8 +49,12 @@ int main(int argc, char** argv) {
     auto parsed = bro::server::parse_command_line(argc, argv);
     if (!parsed.config) return parsed.exit_code;
     configure_logging(parsed.config->log_level);
+    for (const auto& warning : bro::server::environment_warnings(*parsed.config)) {
+        spdlog::warn("{}", warning);
+    }
     try {
         bro::server::block_stop_signals();
+        clean_up_after_crashed_servers(parsed.config->tmpdir);
         auto listener = parsed.config->systemd_socket
                             ? bro::server::Listener::from_systemd()
                             : bro::server::Listener::bind_path(parsed.config->socket_path);

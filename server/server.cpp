@@ -45,7 +45,7 @@ Server::Server(ring::Ring& ring, ServerConfig config, Listener listener)
     : ring_(ring),
       config_(std::move(config)),
       listener_(std::move(listener)),
-      env_policy_(config_.allowed_env, config_.inherit_env),
+      env_policy_(config_.allowed_env, config_.inherit_env, config_.allow_dangerous_env),
       context_{ring_, config_, env_policy_, spawner_, live_sessions_},
       signal_fd_(open_signal_fd()) {}
 

@@ -5,11 +5,14 @@
 
 #include <boost/program_options.hpp>
 #include <cerrno>
+#include <charconv>
+#include <cstdint>
 #include <cstring>
 #include <iostream>
 #include <map>
 
 #include "core/name_list.hpp"
+#include "server/limit_flags.hpp"
 
 namespace bro::server {
 namespace po = boost::program_options;
@@ -30,6 +33,17 @@ std::string variable_for_option(const std::string& option) {
     std::string name = kEnvPrefix;
     for (char c : option) name += c == '-' ? '_' : static_cast<char>(std::toupper(c));
     return name;
+}
+
+void add_limit_options(po::options_description& o) {
+    const ProtocolLimits defaults;
+    for (const auto& limit : limit_flags()) {
+        o.add_options()(limit.flag, po::value<std::string>()->value_name("N"),
+                        (std::string(limit.help) + " (default " +
+                         std::to_string(defaults.*limit.member) + "; " + std::to_string(limit.min) +
+                         " to " + std::to_string(limit.max) + ", K/M/G suffixes accepted)")
+                            .c_str());
+    }
 }
 
 po::options_description describe_options(ServerConfig& c) {
@@ -55,9 +69,16 @@ po::options_description describe_options(ServerConfig& c) {
                "modes requests may use: content, fd, or content,fd (default content; bro-client "
                "picks fd-passing when the server accepts it)")(
         "allowed-env", po::value<std::string>()->value_name("A,B,..."),
-        "client-forwarded environment variables the child may receive; all others are dropped")(
+        "client-forwarded environment variables the child may receive; all others are dropped, "
+        "and so are dangerous ones (see --allow-dangerous-env)")(
         "inherit-env", po::value<std::string>()->value_name("A,B,..."),
-        "server environment variables passed to the child (by default none)")(
+        "server environment variables passed to the child (by default none; the dangerous "
+        "list does not apply to these)")(
+        "allow-dangerous-env",
+        po::value<std::vector<std::string>>()->composing()->value_name("A,B,..."),
+        "(repeatable) let these names pass --allowed-env although they are on the built-in "
+        "list of dangerous variables (LD_*, PATH, PYTHON*, ...: see the README); each is "
+        "logged at start-up")(
         "cwd", po::value<std::string>()->value_name("caller|caller-strict|DIR"),
         "where the child runs. caller (default): the caller's working directory (fd mode: "
         "through a descriptor the client passes, so it works across mount namespaces); where "
@@ -82,6 +103,7 @@ po::options_description describe_options(ServerConfig& c) {
         "$TMPDIR or /tmp)")(
         "log-level", po::value(&c.log_level)->value_name("LEVEL"),
         "trace, debug, info, warn, error or off (default info); logs go to stderr");
+    add_limit_options(o);
     return o;
 }
 
@@ -114,6 +136,30 @@ std::vector<std::string> to_strings(const po::variables_map& vm, const char* nam
     return out;
 }
 
+// The session directories go here: it must be absolute (the child runs elsewhere and gets
+// these paths), and no other user may rename or replace what the server creates in it, which
+// a world-writable directory without the sticky bit would allow. Returns an error, or empty.
+std::string validate_tmpdir(const std::string& tmpdir) {
+    if (tmpdir.empty() || tmpdir.front() != '/') {
+        return "--tmpdir '" + tmpdir + "': use an absolute directory";
+    }
+    struct stat st {};
+    if (stat(tmpdir.c_str(), &st) != 0) {
+        return "--tmpdir " + tmpdir + ": stat: " + std::strerror(errno) +
+               "; create it or choose another directory";
+    }
+    if (!S_ISDIR(st.st_mode)) return "--tmpdir " + tmpdir + ": not a directory";
+    if ((st.st_mode & S_IWOTH) != 0 && (st.st_mode & S_ISVTX) == 0) {
+        return "--tmpdir " + tmpdir +
+               " is world-writable without the sticky bit, so any user could replace the "
+               "session directories in it; chmod +t it or choose another directory";
+    }
+    if (access(tmpdir.c_str(), W_OK | X_OK) != 0) {
+        return "--tmpdir " + tmpdir + ": not writable by this server: " + std::strerror(errno);
+    }
+    return {};
+}
+
 // Returns an error message, or empty when the configuration is usable.
 std::string validate(ServerConfig& c) {
     if (c.executable.empty()) return "--executable is required (the program to run)";
@@ -135,7 +181,7 @@ std::string validate(ServerConfig& c) {
     if (!valid_log_level(c.log_level)) {
         return "--log-level " + c.log_level + ": use trace, debug, info, warn, error or off";
     }
-    return {};
+    return validate_tmpdir(c.tmpdir);
 }
 
 // Reads a duration flag into `out`; returns an error message, or empty.
@@ -162,6 +208,41 @@ std::string read_durations(const po::variables_map& vm, ServerConfig& c) {
     }
     if (vm.count("request-timeout") && c.request_timeout.count() == 0) {
         return "--request-timeout must be more than 0";
+    }
+    return {};
+}
+
+// A size such as 4096, 64K, 16M or 2G (binary multiples); nullopt when malformed or too big.
+std::optional<std::size_t> parse_size(std::string_view text) {
+    std::size_t value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc{} || end == text.data()) return std::nullopt;
+    const std::string_view suffix(end, static_cast<std::size_t>(text.data() + text.size() - end));
+    int shift = 0;
+    if (suffix == "K" || suffix == "k") {
+        shift = 10;
+    } else if (suffix == "M" || suffix == "m") {
+        shift = 20;
+    } else if (suffix == "G" || suffix == "g") {
+        shift = 30;
+    } else if (!suffix.empty()) {
+        return std::nullopt;
+    }
+    if (shift > 0 && value > (SIZE_MAX >> shift)) return std::nullopt;
+    return value << shift;
+}
+
+// Returns an error message, or empty.
+std::string read_limits(const po::variables_map& vm, ServerConfig& c) {
+    for (const auto& limit : limit_flags()) {
+        if (!vm.count(limit.flag)) continue;
+        const std::string text = vm[limit.flag].as<std::string>();
+        const auto value = parse_size(text);
+        if (!value || *value < limit.min || *value > limit.max) {
+            return std::string("--") + limit.flag + " " + text + ": use a number from " +
+                   std::to_string(limit.min) + " to " + std::to_string(limit.max);
+        }
+        c.limits.*limit.member = *value;
     }
     return {};
 }
@@ -236,7 +317,7 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
         return {std::nullopt, 0};
     }
     config.systemd_socket = vm["systemd-socket"].as<bool>();
-    for (auto* read : {read_transfer_modes, read_cwd_policy, read_durations}) {
+    for (auto* read : {read_transfer_modes, read_cwd_policy, read_durations, read_limits}) {
         if (auto error = read(vm, config); !error.empty()) {
             std::cerr << "bro-server: " << error << "\nTry 'bro-server --help'.\n";
             return {std::nullopt, 2};
@@ -244,6 +325,11 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
     }
     config.allowed_env = to_strings(vm, "allowed-env");
     config.inherit_env = to_strings(vm, "inherit-env");
+    if (vm.count("allow-dangerous-env")) {
+        for (const auto& list : vm["allow-dangerous-env"].as<std::vector<std::string>>()) {
+            for (auto name : split_name_list(list)) config.allow_dangerous_env.emplace_back(name);
+        }
+    }
     if (auto error = validate(config); !error.empty()) {
         std::cerr << "bro-server: " << error << "\nTry 'bro-server --help'.\n";
         return {std::nullopt, 2};

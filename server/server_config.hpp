@@ -26,6 +26,8 @@ struct ServerConfig {
     bool accept_fd_passing = false;
     std::vector<std::string> allowed_env;
     std::vector<std::string> inherit_env;
+    // Dangerous names (core/dangerous_env.hpp) that may pass when --allowed-env names them.
+    std::vector<std::string> allow_dangerous_env;
     std::string tmpdir = "/tmp";
     CwdPolicy cwd_policy = CwdPolicy::kCaller;
     std::string fixed_cwd;  // with CwdPolicy::kFixed
@@ -39,7 +41,7 @@ struct ServerConfig {
     std::chrono::nanoseconds request_timeout = std::chrono::seconds(10);
     // --drain-timeout: how long the report waits for stdout/stderr after the child exited.
     std::chrono::nanoseconds drain_timeout = std::chrono::seconds(10);
-    ProtocolLimits limits;
+    ProtocolLimits limits;  // --max-* (server/limit_flags.hpp)
 };
 
 // Either a config to run with, or an exit code after --help/--version/an error was printed.

@@ -16,6 +16,7 @@
 #include "ring/child_wait.hpp"
 #include "ring/operations.hpp"
 #include "ring/when_all.hpp"
+#include "server/limit_flags.hpp"
 #include "server/pseudo_terminal.hpp"
 
 extern char** environ;
@@ -127,6 +128,8 @@ ring::Task<void> Session::run() {
         }
     } catch (const RequestRefused& e) {
         refusal = e.what();
+    } catch (const LimitExceeded& e) {
+        refusal = e.what() + limit_hint(e.limit);
     } catch (const ProtocolViolation& e) {
         refusal = std::string("protocol error: ") + e.what();
     } catch (const std::system_error& e) {
@@ -175,6 +178,7 @@ ring::Task<std::optional<protocol::Request>> Session::receive_request() {
     if (!payload) co_return std::nullopt;
     auto decoded = protocol::decode_request(*payload, context_.config.limits);
     if (auto* error = std::get_if<protocol::DecodeError>(&decoded)) {
+        if (error->exceeded) throw LimitExceeded(*error->exceeded, error->message);
         throw ProtocolViolation(error->message);
     }
     auto& request = std::get<protocol::Request>(decoded);
@@ -185,10 +189,7 @@ ring::Task<std::optional<protocol::Request>> Session::receive_request() {
         co_await reject_mode();
         co_return std::nullopt;
     }
-    const std::size_t expected_fds = fd_mode ? 3 + request.distinct_files() +
-                                                   request.forwarded_fds.size() +
-                                                   (request.carries_cwd ? 1 : 0)
-                                             : 0;
+    const std::size_t expected_fds = request.fd_count();
     if (received_fds_.size() != expected_fds) {
         throw ProtocolViolation("the request carries " + std::to_string(received_fds_.size()) +
                                 " descriptors, its mode needs " + std::to_string(expected_fds));
@@ -210,6 +211,7 @@ ring::Task<bool> Session::receive_files(const protocol::Request& request) {
     if (request.files.empty()) co_return true;
     directory_.emplace(context_.config.tmpdir, id_);
     reader_.prepare_for_streaming();
+    std::size_t uploaded = 0;
     for (std::size_t index = 0; index < request.files.size(); ++index) {
         const auto& argument = request.files[index];
         if (!argument.own_file()) {  // named earlier: the same copy serves both arguments
@@ -227,12 +229,25 @@ ring::Task<bool> Session::receive_files(const protocol::Request& request) {
                 throw ProtocolViolation(std::string("expected FileData or FileEnd, got ") +
                                         frame_name(header->type));
             }
+            uploaded += header->length;
+            check_upload_size(uploaded, index);
             const bool copied = co_await copy_payload_to_file(file.get(), header->length);
             if (!copied) co_return false;
         }
         spdlog::debug("session {}: file argument {} received as {}", id_, index, path);
     }
     co_return true;
+}
+
+// --max-file-bytes bounds what one request may put into --tmpdir; checked before each chunk
+// is copied, so the files never grow past it.
+void Session::check_upload_size(std::size_t uploaded, std::size_t file_index) const {
+    const std::size_t limit = context_.config.limits.max_file_bytes;
+    if (uploaded <= limit) return;
+    throw LimitExceeded(Limit::kFileBytes, "file arguments hold more than " +
+                                               std::to_string(limit) + " bytes (at file argument " +
+                                               std::to_string(file_index + 1) + "), limit " +
+                                               std::to_string(limit));
 }
 
 // Bytes already buffered are written; the rest of the payload goes socket -> pipe -> file by
@@ -309,8 +324,8 @@ ring::Task<bool> Session::write_stdin_counted(std::span<const std::uint8_t> byte
 std::vector<std::string> Session::child_environment(const protocol::Request& request) const {
     return context_.env_policy.build_child_environment(
         request.environment, environ, [&](std::string_view name) {
-            spdlog::debug("session {}: dropped environment variable {} (not in --allowed-env)", id_,
-                          name);
+            spdlog::debug("session {}: dropped environment variable {} ({})", id_, name,
+                          context_.env_policy.why_refused(name));
         });
 }
 

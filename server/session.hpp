@@ -66,6 +66,7 @@ class Session {
     bool child_reaped() const { return child_ && child_->reaped(); }
     ring::Task<bool> receive_files(const protocol::Request& request);
     ring::Task<bool> copy_payload_to_file(int file_fd, std::uint32_t length);
+    void check_upload_size(std::size_t uploaded, std::size_t file_index) const;
     ring::Task<void> execute(const protocol::Request& request);
     // The child's stdin, stdout and stderr in content mode: pipes (stdin /dev/null unless
     // streamed), or one pseudo-terminal for a terminal session. Sets the server's ends and

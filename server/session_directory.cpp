@@ -1,24 +1,23 @@
 #include "server/session_directory.hpp"
 
 #include <fcntl.h>
-#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <spdlog/spdlog.h>
+
 #include <cerrno>
+#include <cstring>
 #include <system_error>
 #include <vector>
+
+#include "server/directory_tree_removal.hpp"
 
 namespace bro::server {
 namespace {
 
 [[noreturn]] void fail(const std::string& what) {
     throw std::system_error(errno, std::system_category(), what);
-}
-
-int remove_entry(const char* path, const struct stat*, int, FTW*) {
-    ::remove(path);
-    return 0;
 }
 
 }  // namespace
@@ -33,8 +32,20 @@ SessionDirectory::SessionDirectory(const std::string& tmpdir, std::uint64_t sess
 }
 
 SessionDirectory::~SessionDirectory() {
-    // Depth-first, without following symlinks: the tool may have left anything in there.
-    nftw(path_.c_str(), remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    // The tool (or a process it left behind) may have put anything in there, and may still be
+    // changing it: the walk goes by descriptors and never follows a symlink.
+    const auto slash = path_.rfind('/');
+    const std::string parent_path = slash == 0 ? "/" : path_.substr(0, slash);
+    std::vector<std::string> errors;
+    UniqueFd parent(open(parent_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!parent) {
+        errors.push_back("open " + parent_path + ": " + std::strerror(errno));
+    } else {
+        remove_directory_tree(parent.get(), path_.substr(slash + 1), path_, errors);
+    }
+    for (const auto& error : errors) {
+        spdlog::warn("session directory {} not fully removed: {}", path_, error);
+    }
 }
 
 UniqueFd SessionDirectory::create_file(std::size_t index, std::string_view basename,
