@@ -57,15 +57,28 @@ struct ChildContext {
 // Raw system calls, never glibc's setgroups/setresgid/setresuid: those broadcast the change to
 // every thread of the process through signals (POSIX per-process credentials), which in a
 // CLONE_VM child would run glibc's machinery on the parent's memory and threads. The kernel
-// calls change this task only. Order matters: groups and gid while still privileged, the uid
-// last. Then verify, as a failed or partial change must never run the program.
-void switch_identity(ChildContext& context) {
+// calls change this task only.
+//
+// Two stages. Until exec the parent is blocked in clone() (CLONE_VFORK), so a child stopped
+// with SIGSTOP would stall the whole server; any process of the target uid may signal a task
+// whose real or saved uid is that uid. So first only the groups and the effective uid change
+// (permission checks for the working directory are then the target's, and the task is not
+// dumpable, so not traceable), and the real and saved uids follow just before exec.
+void assume_identity(ChildContext& context) {
     if (syscall(SYS_setgroups, context.group_count, context.groups) != 0) {
         child_fail(context, SpawnStep::kSetGroups);
     }
     if (syscall(SYS_setresgid, context.gid, context.gid, context.gid) != 0) {
         child_fail(context, SpawnStep::kSetGroup);
     }
+    if (syscall(SYS_setresuid, -1, context.uid, -1) != 0) {
+        child_fail(context, SpawnStep::kSetUser);
+    }
+}
+
+// Completes the switch (allowed unprivileged: the new ids equal the effective one) and
+// verifies it: a partial change must never run the program.
+void complete_identity(ChildContext& context) {
     if (syscall(SYS_setresuid, context.uid, context.uid, context.uid) != 0) {
         child_fail(context, SpawnStep::kSetUser);
     }
@@ -115,7 +128,7 @@ int child_main(void* argument) {
         if (dup2(from[i], context.targets[i]) < 0) child_fail(context, SpawnStep::kRedirectStdio);
     }
     umask(context.umask);
-    if (context.change_identity) switch_identity(context);
+    if (context.change_identity) assume_identity(context);
     const bool in_place =
         (context.working_directory_fd >= 0 && fchdir(context.working_directory_fd) == 0) ||
         chdir(context.working_directory) == 0;
@@ -127,6 +140,7 @@ int child_main(void* argument) {
     }
     // Every server fd is already O_CLOEXEC; this makes it hold for any fd a library opened.
     syscall(SYS_close_range, static_cast<unsigned>(context.first_free), ~0U, CLOSE_RANGE_CLOEXEC);
+    if (context.change_identity) complete_identity(context);
     execve(context.executable, context.argv, context.envp);
     child_fail(context, SpawnStep::kExecute);
 }

@@ -87,6 +87,12 @@ bool wait_for_log(const BroServer& server, const std::string& text, int count) {
     return false;
 }
 
+// BroServer's readiness probe is a connection too: it holds a session slot until the server
+// sees it close.
+bool probe_has_ended(const BroServer& server) {
+    return wait_for_log(server, "closed before sending a request", 1);
+}
+
 // A bro-client kept running: its stdin is a pipe the test holds, so a `cat` behind it runs
 // until finish() closes it.
 class HeldClient {
@@ -479,6 +485,7 @@ TEST_P(Security, NoClientArgsRefusesARequestWithArgumentsAndRunsOneWithout) {
 
 TEST_P(Security, SessionsBeyondMaxSessionsAreRefusedAndTheOthersComplete) {
     BroServer server(dir, "/bin/cat", with_mode({"--max-sessions", "2"}));
+    ASSERT_TRUE(probe_has_ended(server)) << server.log();
     const std::vector<std::string> pinned = {"BRO_TRANSFER_MODE=" + GetParam()};
     HeldClient first(dir, server.socket_path(), pinned);
     HeldClient second(dir, server.socket_path(), pinned);
@@ -509,6 +516,7 @@ TEST_P(Security, SessionsBeyondMaxSessionsAreRefusedAndTheOthersComplete) {
 TEST_P(Security, SessionsBeyondTheCallersShareAreRefusedWhileOtherUidsAreServed) {
     BroServer server(dir, "/bin/cat",
                      with_mode({"--max-sessions-per-uid", "1", "--socket-mode", "0777"}));
+    ASSERT_TRUE(probe_has_ended(server)) << server.log();
     const std::vector<std::string> pinned = {"BRO_TRANSFER_MODE=" + GetParam()};
     HeldClient held(dir, server.socket_path(), pinned);
     ASSERT_TRUE(wait_for_log(server, ": started pid", 1)) << server.log();
