@@ -397,6 +397,26 @@ TEST_F(SecurityStartup, SocketModeAndOwnerAreApplied) {
     EXPECT_EQ(run_client(server, {.args = {"hi"}}).out, "hi\n");
 }
 
+TEST_F(SecurityStartup, SymlinkAtTheSocketPathIsNeverReplaced) {
+    const auto target = dir.write_file("target", "keep me");
+    const std::string link = dir.path() + "/s.sock";
+    ASSERT_EQ(symlink(target.c_str(), link.c_str()), 0);
+    const auto result = server(base());
+    EXPECT_NE(result.exit_code(), 0);
+    EXPECT_NE(result.err.find("not a socket"), std::string::npos) << result.err;
+    struct stat st {};
+    ASSERT_EQ(lstat(link.c_str(), &st), 0);
+    EXPECT_TRUE(S_ISLNK(st.st_mode));
+    EXPECT_EQ(read_file(target), "keep me");
+}
+
+TEST_F(SecurityStartup, SocketModeWithSystemdSocketIsAStartUpError) {
+    const auto result =
+        server({"--executable", "/bin/true", "--systemd-socket", "--socket-mode", "0660"});
+    EXPECT_EQ(result.exit_code(), 2);
+    EXPECT_NE(result.err.find("SocketMode="), std::string::npos) << result.err;
+}
+
 TEST_F(SecurityStartup, MalformedSocketModeIsAStartUpError) {
     const auto result = server(base_with({"--socket-mode", "0999"}));
     EXPECT_EQ(result.exit_code(), 2);
