@@ -322,35 +322,43 @@ std::string read_run_as(const po::variables_map& vm, ServerConfig& c) {
     return {};
 }
 
+// --socket-mode: octal permission bits. Returns an error message, or empty.
+std::string read_socket_mode(const std::string& text, SocketSettings& socket) {
+    unsigned mode = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), mode, 8);
+    if (text.empty() || error != std::errc{} || end != text.data() + text.size() || mode > 0777) {
+        return "--socket-mode " + text + ": use octal permission bits, 0 to 0777 (e.g. 0660)";
+    }
+    socket.mode = static_cast<mode_t>(mode);
+    return {};
+}
+
+// --socket-owner: USER, USER:GROUP or :GROUP. Returns an error message, or empty.
+std::string read_socket_owner(const std::string& text, SocketSettings& socket) {
+    const auto colon = text.find(':');
+    const std::string user = text.substr(0, colon);
+    const std::string group = colon == std::string::npos ? "" : text.substr(colon + 1);
+    if (user.empty() && group.empty()) {
+        return "--socket-owner " + text + ": use USER, USER:GROUP or :GROUP";
+    }
+    if (!user.empty() && !(socket.owner_uid = find_user_id(user))) {
+        return "--socket-owner " + text + ": no such user " + user;
+    }
+    if (!group.empty() && !(socket.owner_gid = find_group_id(group))) {
+        return "--socket-owner " + text + ": no such group " + group;
+    }
+    return {};
+}
+
 // Returns an error message, or empty.
 std::string read_socket_settings(const po::variables_map& vm, ServerConfig& c) {
-    if (vm.count("socket-mode")) {
-        const std::string text = vm["socket-mode"].as<std::string>();
-        unsigned mode = 0;
-        const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), mode, 8);
-        if (text.empty() || error != std::errc{} || end != text.data() + text.size() ||
-            mode > 0777) {
-            return "--socket-mode " + text + ": use octal permission bits, 0 to 0777 (e.g. 0660)";
-        }
-        c.socket.mode = static_cast<mode_t>(mode);
-    }
-    if (vm.count("socket-owner")) {
-        const std::string text = vm["socket-owner"].as<std::string>();
-        const auto colon = text.find(':');
-        const std::string user = text.substr(0, colon);
-        const std::string group = colon == std::string::npos ? "" : text.substr(colon + 1);
-        if (user.empty() && group.empty()) {
-            return "--socket-owner " + text + ": use USER, USER:GROUP or :GROUP";
-        }
-        if (!user.empty() && !(c.socket.owner_uid = find_user_id(user))) {
-            return "--socket-owner " + text + ": no such user " + user;
-        }
-        if (!group.empty() && !(c.socket.owner_gid = find_group_id(group))) {
-            return "--socket-owner " + text + ": no such group " + group;
-        }
+    const bool mode_or_owner = vm.count("socket-mode") || vm.count("socket-owner");
+    if (c.systemd_socket && mode_or_owner) {
+        return "--socket-mode/--socket-owner: with --systemd-socket, set SocketMode=, "
+               "SocketUser= and SocketGroup= in the .socket unit instead";
     }
     const bool abstract = !c.socket_path.empty() && c.socket_path.front() == '@';
-    if (abstract && (vm.count("socket-mode") || vm.count("socket-owner"))) {
+    if (abstract && mode_or_owner) {
         return "--socket-path " + c.socket_path +
                " is abstract (no file), so --socket-mode and --socket-owner do not apply; use a "
                "path or drop them";
@@ -361,11 +369,13 @@ std::string read_socket_settings(const po::variables_map& vm, ServerConfig& c) {
                "give --allow-uid or --allow-gid too, or use a path";
     }
     c.socket.allow_abstract = abstract;
-    if (c.systemd_socket && (vm.count("socket-mode") || vm.count("socket-owner"))) {
-        return "--socket-mode/--socket-owner: with --systemd-socket, set SocketMode=, "
-               "SocketUser= and SocketGroup= in the .socket unit instead";
+    std::string error;
+    if (vm.count("socket-mode"))
+        error = read_socket_mode(vm["socket-mode"].as<std::string>(), c.socket);
+    if (error.empty() && vm.count("socket-owner")) {
+        error = read_socket_owner(vm["socket-owner"].as<std::string>(), c.socket);
     }
-    return {};
+    return error;
 }
 
 // Returns an error message, or empty.
