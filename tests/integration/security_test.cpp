@@ -256,6 +256,18 @@ TEST_P(Security, RefusedConnectionsLeaveNoDescriptorInTheServer) {
     EXPECT_EQ(settled_fd_count(server.pid()), before);
 }
 
+TEST_F(SecurityStartup, HelpListsTheIdentityFlagsWithTheirEnvironmentVariables) {
+    const auto result = server({"--help"});
+    EXPECT_EQ(result.exit_code(), 0);
+    for (const char* text :
+         {"--allow-uid", "--allow-gid", "--user", "--group", "--groups", "--as-peer",
+          "--socket-mode", "--socket-owner", "--prepend-arg", "--no-client-args", "--max-sessions",
+          "--max-sessions-per-uid", "BRO_SERVER_ALLOW_UID", "BRO_SERVER_AS_PEER",
+          "BRO_SERVER_SOCKET_OWNER", "BRO_SERVER_PREPEND_ARG", "BRO_SERVER_MAX_SESSIONS_PER_UID"}) {
+        EXPECT_NE(result.out.find(text), std::string::npos) << text;
+    }
+}
+
 TEST_F(SecurityStartup, UnknownNameInAnAllowListIsAStartUpError) {
     const auto result = server(base_with({"--allow-uid", "no-such-user-bro"}));
     EXPECT_EQ(result.exit_code(), 2);
