@@ -239,6 +239,16 @@ TEST_P(Security, CallerOutsideTheAllowListIsRefusedWithExit125) {
     EXPECT_NE(server.log().find("uid " + std::to_string(getuid()) + " gid "), std::string::npos);
 }
 
+TEST_P(Security, RefusalReachesACallerStillSendingALargeRequest) {
+    const auto big = dir.write_file("big", random_bytes(4 << 20, 7));
+    BroServer server(dir, "/bin/cat", with_mode({"--allow-uid", std::to_string(getuid() + 1)}));
+    const auto result = run_client(server, {.args = {big},
+                                            .environment = {"BRO_FILE_ARGS=1"},
+                                            .stdin_data = random_bytes(1 << 20, 8)});
+    EXPECT_EQ(result.exit_code(), 125);
+    EXPECT_NE(result.err.find("may not call this server"), std::string::npos) << result.err;
+}
+
 TEST_P(Security, CallerInAnAllowedGroupIsAdmitted) {
     const auto someone_else = std::to_string(getuid() + 1);
     BroServer server(
