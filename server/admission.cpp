@@ -52,3 +52,11 @@ void Admission::release(uid_t uid) {
 }
 
 }  // namespace bro::server
+
+namespace bro::server {
+
+void AdmissionSlot::release() {
+    if (admission_ != nullptr) std::exchange(admission_, nullptr)->release(uid_);
+}
+
+}  // namespace bro::server

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "server/peer_credentials.hpp"
@@ -27,14 +28,35 @@ struct AdmissionRules {
     bool has_allow_list() const { return !allow_uids.empty() || !allow_gids.empty(); }
 };
 
+class Admission;
+
+// One admitted session's place in the counts: returned by release(), at the latest when the
+// slot is destroyed. A session that ends early without running anything (a transfer mode the
+// server does not take, after which the client reconnects at once) gives it back before it
+// answers, so the client's retry finds it free.
+class AdmissionSlot {
+  public:
+    AdmissionSlot(Admission& admission, uid_t uid) : admission_(&admission), uid_(uid) {}
+    AdmissionSlot(AdmissionSlot&& other) noexcept
+        : admission_(std::exchange(other.admission_, nullptr)), uid_(other.uid_) {}
+    AdmissionSlot& operator=(AdmissionSlot&&) = delete;
+    ~AdmissionSlot() { release(); }
+
+    void release();
+
+  private:
+    Admission* admission_;  // null once released
+    uid_t uid_;
+};
+
 class Admission {
   public:
     explicit Admission(AdmissionRules rules) : rules_(std::move(rules)) {}
 
     // Whether admit() looks at supplementary groups (read_peer_credentials must fetch them).
     bool needs_groups() const { return !rules_.allow_gids.empty(); }
-    // nullopt: admitted and counted; call release() with the same uid when its session ends.
-    // Otherwise the reason, worded for the caller.
+    // nullopt: admitted and counted; call release() with the same uid when its session ends
+    // (AdmissionSlot does). Otherwise the reason, worded for the caller.
     std::optional<std::string> admit(const PeerCredentials& peer);
     void release(uid_t uid);
     std::size_t active_sessions() const { return active_; }

@@ -149,12 +149,8 @@ void Server::admit(UniqueFd socket) {
 }
 
 ring::Task<void> Server::run_session(UniqueFd socket, std::uint64_t id, PeerCredentials peer) {
-    struct Release {  // the admission is returned on every exit path
-        Admission& admission;
-        uid_t uid;
-        ~Release() { admission.release(uid); }
-    } release{admission_, peer.uid};
-    Session session(context_, std::move(socket), id, std::move(peer));
+    AdmissionSlot slot(admission_, peer.uid);
+    Session session(context_, std::move(socket), id, std::move(peer), std::move(slot));
     if (stopping_) co_return;
     co_await session.run();
 }

@@ -89,11 +89,13 @@ std::string describe_status(const ExitStatus& status, std::string_view detail = 
 
 }  // namespace
 
-Session::Session(SessionContext& context, UniqueFd socket, std::uint64_t id, PeerCredentials peer)
+Session::Session(SessionContext& context, UniqueFd socket, std::uint64_t id, PeerCredentials peer,
+                 AdmissionSlot slot)
     : context_(context),
       socket_(std::move(socket)),
       id_(id),
       peer_(std::move(peer)),
+      slot_(std::move(slot)),
       reader_(context.ring, socket_.get(), context.config.limits),
       writer_(context.ring, socket_.get()) {
     context_.live_sessions.insert(this);
@@ -202,6 +204,8 @@ ring::Task<void> Session::reject_mode() {
     const std::uint8_t accepted = (config.accept_content ? protocol::kAcceptsContent : 0) |
                                   (config.accept_fd_passing ? protocol::kAcceptsFdPassing : 0);
     spdlog::debug("session {}: transfer mode not accepted; told the client", id_);
+    // The client retries in another mode at once: its new connection must find the slot free.
+    slot_.release();
     std::vector<std::uint8_t> frame;
     protocol::encode_mode_rejected(accepted, frame);
     co_await writer_.send(frame);

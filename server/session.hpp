@@ -23,6 +23,7 @@
 #include "ring/operations.hpp"
 #include "ring/ring.hpp"
 #include "ring/task.hpp"
+#include "server/admission.hpp"
 #include "server/child_process.hpp"
 #include "server/frame_reader.hpp"
 #include "server/frame_writer.hpp"
@@ -46,7 +47,8 @@ struct SessionContext {
 class Session {
   public:
     // `peer`: the caller as the kernel recorded it at connect() (BRO_PEER_*, --as-peer).
-    Session(SessionContext& context, UniqueFd socket, std::uint64_t id, PeerCredentials peer);
+    Session(SessionContext& context, UniqueFd socket, std::uint64_t id, PeerCredentials peer,
+            AdmissionSlot slot);
     Session(const Session&) = delete;
     Session& operator=(const Session&) = delete;
     ~Session();
@@ -108,6 +110,7 @@ class Session {
     UniqueFd socket_;
     std::uint64_t id_;
     PeerCredentials peer_;
+    AdmissionSlot slot_;  // this session's place in --max-sessions(-per-uid)
     FrameReader reader_;
     FrameWriter writer_;
     std::optional<SessionDirectory> directory_;

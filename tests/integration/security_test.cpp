@@ -555,6 +555,18 @@ TEST_P(Security, SessionsBeyondMaxSessionsAreRefusedAndTheOthersComplete) {
     EXPECT_EQ(later.out, "three\n");
 }
 
+TEST_F(SecurityStartup, ModeRetryOfAnAutoClientIsNotCountedAgainstItsOwnShare) {
+    // bro-client offers fd passing first; this server takes only content mode, so every call
+    // is two connections back to back. The first must not hold the caller's only slot.
+    BroServer server(dir, "/bin/echo", {"--max-sessions-per-uid", "1"});
+    ASSERT_TRUE(probe_has_ended(server)) << server.log();
+    for (int call = 0; call < 100; ++call) {
+        const auto result = run_client(server, {.args = {"call", std::to_string(call)}});
+        ASSERT_EQ(result.exit_code(), 0) << "call " << call << ": " << result.err;
+        EXPECT_EQ(result.out, "call " + std::to_string(call) + "\n");
+    }
+}
+
 TEST_P(Security, SessionsBeyondTheCallersShareAreRefusedWhileOtherUidsAreServed) {
     BroServer server(dir, "/bin/cat",
                      with_mode({"--max-sessions-per-uid", "1", "--socket-mode", "0777"}));

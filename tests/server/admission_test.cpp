@@ -58,5 +58,21 @@ TEST(Admission, RefusesBeyondTheCallersShareWhileOthersGetIn) {
     EXPECT_EQ(admission.admit(peer(1, 1)), std::nullopt);
 }
 
+TEST(Admission, SlotIsReturnedOnceWhetherReleasedEarlyOrDestroyed) {
+    Admission admission(AdmissionRules{.max_sessions = 1, .max_sessions_per_uid = 1});
+    {
+        EXPECT_EQ(admission.admit(peer(1, 1)), std::nullopt);
+        AdmissionSlot slot(admission, 1);
+        AdmissionSlot moved(std::move(slot));
+        EXPECT_EQ(admission.active_sessions(), 1u);
+        moved.release();
+        EXPECT_EQ(admission.active_sessions(), 0u);
+        EXPECT_EQ(admission.admit(peer(1, 1)), std::nullopt);
+    }  // `moved` was released already; `slot` gave its place to `moved`
+    EXPECT_EQ(admission.active_sessions(), 1u);
+    { AdmissionSlot slot(admission, 1); }
+    EXPECT_EQ(admission.active_sessions(), 0u);
+}
+
 }  // namespace
 }  // namespace bro::server
