@@ -246,6 +246,10 @@ std::variant<ChildProcess, SpawnFailure> Spawner::spawn(const SpawnRequest& requ
     if (context.failed_step == SpawnStep::kChangeDirectory) {
         detail = "chdir " + request.working_directory;
     }
+    if (context.failed_step == SpawnStep::kSetGroups) detail = "setgroups";
+    if (context.failed_step == SpawnStep::kSetGroup) detail = "setresgid";
+    if (context.failed_step == SpawnStep::kSetUser) detail = "setresuid";
+    if (context.failed_step == SpawnStep::kVerifyIdentity) detail = "getresuid/setresuid(0)";
     if (request.identity) detail += describe_identity(*request.identity);
     // The errno travels separately; the client prints its text once.
     return SpawnFailure{ExitStatus::not_started(context.failed_step, context.error),
