@@ -19,6 +19,14 @@ const char* describe(SpawnStep step) {
             return "execute the program";
         case SpawnStep::kPrepare:
             return "prepare the run";
+        case SpawnStep::kSetGroups:
+            return "set the supplementary groups";
+        case SpawnStep::kSetGroup:
+            return "switch to the group";
+        case SpawnStep::kSetUser:
+            return "switch to the user";
+        case SpawnStep::kVerifyIdentity:
+            return "verify the identity change";
     }
     return "unknown step";
 }

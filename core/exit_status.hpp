@@ -13,7 +13,11 @@ enum class SpawnStep : std::uint8_t {
     kChangeDirectory = 2,
     kCreateSession = 3,
     kExecute = 4,
-    kPrepare = 5,  // server-side preparation before the child existed (pipes, temp files)
+    kPrepare = 5,         // server-side preparation before the child existed (pipes, temp files)
+    kSetGroups = 6,       // --user/--as-peer: setgroups
+    kSetGroup = 7,        // setresgid
+    kSetUser = 8,         // setresuid
+    kVerifyIdentity = 9,  // the ids did not stick, or root could be regained
 };
 
 const char* describe(SpawnStep step);

@@ -36,6 +36,12 @@ struct ChildContext {
     bool used_fallback;
     mode_t umask;
     const sigset_t* ignored_signals;  // by the server: reset to their defaults
+    // Identity change: only the ids and a pointer into the parent's memory (CLONE_VM).
+    bool change_identity;
+    uid_t uid;
+    gid_t gid;
+    const gid_t* groups;
+    std::size_t group_count;
     SpawnStep failed_step;
     int error;
     bool terminal_refused;  // the failed kCreateSession step was TIOCSCTTY, not setsid
@@ -45,6 +51,55 @@ struct ChildContext {
     context.failed_step = step;
     context.error = errno;
     _exit(127);
+}
+
+[[noreturn]] void child_fail_with(ChildContext& context, SpawnStep step, int error) {
+    errno = error;
+    child_fail(context, step);
+}
+
+// Raw system calls, never glibc's setgroups/setresgid/setresuid: those broadcast the change to
+// every thread of the process through signals (POSIX per-process credentials), which in a
+// CLONE_VM child would run glibc's machinery on the parent's memory and threads. The kernel
+// calls change this task only.
+//
+// Two stages. Until exec the parent is blocked in clone() (CLONE_VFORK), so a child stopped
+// with SIGSTOP would stall the whole server; any process of the target uid may signal a task
+// whose real or saved uid is that uid. So first only the groups and the effective uid change
+// (permission checks for the working directory are then the target's, and the task is not
+// dumpable, so not traceable), and the real and saved uids follow just before exec.
+void assume_identity(ChildContext& context) {
+    if (syscall(SYS_setgroups, context.group_count, context.groups) != 0) {
+        child_fail(context, SpawnStep::kSetGroups);
+    }
+    if (syscall(SYS_setresgid, context.gid, context.gid, context.gid) != 0) {
+        child_fail(context, SpawnStep::kSetGroup);
+    }
+    if (syscall(SYS_setresuid, -1, context.uid, -1) != 0) {
+        child_fail(context, SpawnStep::kSetUser);
+    }
+}
+
+// Completes the switch (allowed unprivileged: the new ids equal the effective one) and
+// verifies it: a partial change must never run the program.
+void complete_identity(ChildContext& context) {
+    if (syscall(SYS_setresuid, context.uid, context.uid, context.uid) != 0) {
+        child_fail(context, SpawnStep::kSetUser);
+    }
+    uid_t ruid = 0, euid = 0, suid = 0;
+    gid_t rgid = 0, egid = 0, sgid = 0;
+    if (syscall(SYS_getresuid, &ruid, &euid, &suid) != 0 ||
+        syscall(SYS_getresgid, &rgid, &egid, &sgid) != 0) {
+        child_fail(context, SpawnStep::kVerifyIdentity);
+    }
+    if (ruid != context.uid || euid != context.uid || suid != context.uid || rgid != context.gid ||
+        egid != context.gid || sgid != context.gid) {
+        child_fail_with(context, SpawnStep::kVerifyIdentity, EPERM);
+    }
+    // No way back to root may remain (a kept capability, a saved uid).
+    if (context.uid != 0 && syscall(SYS_setresuid, 0, 0, 0) == 0) {
+        child_fail_with(context, SpawnStep::kVerifyIdentity, EPERM);
+    }
 }
 
 // Runs in the child, on the Spawner's stack, sharing the parent's memory: only
@@ -89,6 +144,7 @@ int child_main(void* argument) {
         child_fail(context, SpawnStep::kCreateSession);
     }
     umask(context.umask);
+    if (context.change_identity) assume_identity(context);
     const bool in_place =
         (context.working_directory_fd >= 0 && fchdir(context.working_directory_fd) == 0) ||
         chdir(context.working_directory) == 0;
@@ -100,6 +156,7 @@ int child_main(void* argument) {
     }
     // Every server fd is already O_CLOEXEC; this makes it hold for any fd a library opened.
     syscall(SYS_close_range, static_cast<unsigned>(context.first_free), ~0U, CLOSE_RANGE_CLOEXEC);
+    if (context.change_identity) complete_identity(context);
     execve(context.executable, context.argv, context.envp);
     child_fail(context, SpawnStep::kExecute);
 }
@@ -110,6 +167,17 @@ std::vector<char*> pointers_to(const std::vector<std::string>& strings) {
     for (const auto& s : strings) pointers.push_back(const_cast<char*>(s.c_str()));
     pointers.push_back(nullptr);
     return pointers;
+}
+
+// " as uid 65534 gid 65534 groups 65534", for failure reports.
+std::string describe_identity(const ChildIdentity& identity) {
+    std::string text = " as uid ";
+    text.append(std::to_string(identity.uid)).append(" gid ").append(std::to_string(identity.gid));
+    text.append(identity.groups.empty() ? " without supplementary groups" : " groups");
+    for (std::size_t i = 0; i < identity.groups.size(); ++i) {
+        text.append(i == 0 ? " " : ",").append(std::to_string(identity.groups[i]));
+    }
+    return text;
 }
 
 int pidfd_send(int pidfd, int signal) {
@@ -174,6 +242,11 @@ std::variant<ChildProcess, SpawnFailure> Spawner::spawn(const SpawnRequest& requ
         false,
         request.umask,
         &ignored_signals_,
+        request.identity.has_value(),
+        request.identity ? request.identity->uid : 0,
+        request.identity ? request.identity->gid : 0,
+        request.identity ? request.identity->groups.data() : nullptr,
+        request.identity ? request.identity->groups.size() : 0,
         SpawnStep::kExecute,
         0,
         false};
@@ -202,6 +275,11 @@ std::variant<ChildProcess, SpawnFailure> Spawner::spawn(const SpawnRequest& requ
     if (context.failed_step == SpawnStep::kChangeDirectory) {
         detail = "chdir " + request.working_directory;
     }
+    if (context.failed_step == SpawnStep::kSetGroups) detail = "setgroups";
+    if (context.failed_step == SpawnStep::kSetGroup) detail = "setresgid";
+    if (context.failed_step == SpawnStep::kSetUser) detail = "setresuid";
+    if (context.failed_step == SpawnStep::kVerifyIdentity) detail = "getresuid/setresuid(0)";
+    if (request.identity) detail += describe_identity(*request.identity);
     // The errno travels separately; the client prints its text once.
     return SpawnFailure{ExitStatus::not_started(context.failed_step, context.error),
                         std::move(detail)};

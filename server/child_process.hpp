@@ -7,12 +7,14 @@
 #include <signal.h>
 #include <sys/types.h>
 
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
 
 #include "core/exit_status.hpp"
 #include "core/unique_fd.hpp"
+#include "server/child_identity.hpp"
 
 namespace bro::server {
 
@@ -59,6 +61,9 @@ struct SpawnRequest {
     std::string working_directory;   // tried next (chdir)
     std::string fallback_directory;  // then this; empty: no fallback, the spawn fails
     mode_t umask = 022;
+    // Switched to before the working directory is entered, so the directory and the program
+    // are reached with the child's own permissions. nullopt: the server's identity.
+    std::optional<ChildIdentity> identity = {};
 };
 
 // A child that never reached exec: the failed step with its errno, and what it was doing

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstddef>
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
@@ -19,29 +20,43 @@ namespace {
     throw std::system_error(errno, std::system_category(), what);
 }
 
-sockaddr_un address_for(const std::string& path) {
+// A path, or an abstract name for "@name" (sun_path starts with a NUL and is not terminated).
+struct SocketAddress {
     sockaddr_un address{};
-    address.sun_family = AF_UNIX;
-    if (path.empty() || path.size() >= sizeof address.sun_path) {
+    socklen_t length = 0;
+    bool abstract = false;
+};
+
+SocketAddress address_for(const std::string& path, bool allow_abstract) {
+    SocketAddress result;
+    result.address.sun_family = AF_UNIX;
+    result.abstract = !path.empty() && path.front() == '@';
+    // A path needs room for its terminating NUL; an abstract name does not.
+    const std::size_t limit = sizeof result.address.sun_path - (result.abstract ? 0 : 1);
+    if (path.size() < (result.abstract ? 2 : 1) || path.size() > limit) {
         throw std::runtime_error("socket path '" + path + "' must be 1 to " +
-                                 std::to_string(sizeof address.sun_path - 1) + " bytes long");
+                                 std::to_string(limit) + " bytes long");
     }
-    if (path.front() == '@') {
+    if (result.abstract && !allow_abstract) {
         throw std::runtime_error("abstract socket '" + path +
                                  "' refused: abstract sockets bypass file permissions, so anyone "
-                                 "on the host could call this server; use a path");
+                                 "on the host could call this server; use a path, or restrict "
+                                 "callers with --allow-uid or --allow-gid");
     }
-    std::memcpy(address.sun_path, path.data(), path.size());
-    return address;
+    std::memcpy(result.address.sun_path, path.data(), path.size());
+    if (result.abstract) result.address.sun_path[0] = '\0';
+    result.length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size() +
+                                           (result.abstract ? 0 : 1));
+    return result;
 }
 
-bool someone_listens(const sockaddr_un& address) {
+bool someone_listens(const SocketAddress& address) {
     UniqueFd probe(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    return probe &&
-           connect(probe.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
+    return probe && connect(probe.get(), reinterpret_cast<const sockaddr*>(&address.address),
+                            address.length) == 0;
 }
 
-void remove_stale_socket(const std::string& path, const sockaddr_un& address) {
+void remove_stale_socket(const std::string& path, const SocketAddress& address) {
     struct stat st {};
     if (lstat(path.c_str(), &st) != 0) {
         if (errno == ENOENT) return;
@@ -63,18 +78,40 @@ int int_option(int fd, int level, int name) {
     return value;
 }
 
+// Binds with a umask that yields exactly `mode`, so the socket never exists with wider
+// permissions (chmod after bind would leave a window; fchmod on a socket fd does not reach
+// the file). The process is still single-threaded here.
+void bind_with_mode(int fd, const SocketAddress& address, std::optional<mode_t> mode,
+                    const std::string& path) {
+    const mode_t previous = mode ? umask(~*mode & 0777) : 0;
+    const int bound = bind(fd, reinterpret_cast<const sockaddr*>(&address.address), address.length);
+    const int bind_error = errno;
+    if (mode) umask(previous);
+    errno = bind_error;
+    if (bound != 0) fail("bind " + path);
+}
+
 }  // namespace
 
-Listener Listener::bind_path(const std::string& path) {
-    const sockaddr_un address = address_for(path);
-    remove_stale_socket(path, address);
+Listener Listener::bind_path(const std::string& path, const SocketSettings& settings) {
+    const SocketAddress address = address_for(path, settings.allow_abstract);
+    if (address.abstract && (settings.mode || settings.owner_uid || settings.owner_gid)) {
+        throw std::runtime_error("abstract socket '" + path +
+                                 "' has no file: --socket-mode and --socket-owner do not apply");
+    }
+    if (!address.abstract) remove_stale_socket(path, address);
     UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (!fd) fail("socket(AF_UNIX)");
-    if (bind(fd.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
-        fail("bind " + path);
+    bind_with_mode(fd.get(), address, settings.mode, path);
+    // From here on the file is ours: remove it on every failure path.
+    Listener listener(std::move(fd), path, address.abstract ? std::string{} : path);
+    if ((settings.owner_uid || settings.owner_gid) &&
+        lchown(path.c_str(), settings.owner_uid.value_or(static_cast<uid_t>(-1)),
+               settings.owner_gid.value_or(static_cast<gid_t>(-1))) != 0) {
+        fail("chown " + path + " (--socket-owner)");
     }
-    if (listen(fd.get(), SOMAXCONN) != 0) fail("listen " + path);
-    return Listener(std::move(fd), path, path);
+    if (listen(listener.fd(), SOMAXCONN) != 0) fail("listen " + path);
+    return listener;
 }
 
 Listener Listener::from_systemd() {

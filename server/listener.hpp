@@ -1,17 +1,33 @@
 #pragma once
 // The listening socket: bound to a path, or inherited from systemd socket activation.
 
+#include <sys/types.h>
+
+#include <optional>
 #include <string>
 
 #include "core/unique_fd.hpp"
 
 namespace bro::server {
 
+// How a socket bound to a path is set up (--socket-mode, --socket-owner), and whether an
+// abstract address may be used at all.
+struct SocketSettings {
+    std::optional<mode_t> mode = {};  // permission bits (0 to 0777); nullopt: 0777 & ~umask
+    std::optional<uid_t> owner_uid = {};
+    std::optional<gid_t> owner_gid = {};
+    // An abstract address ("@name") has no file permissions: anyone on the host who shares
+    // the network namespace can connect. Only allowed when an allow-list guards the server.
+    bool allow_abstract = false;
+};
+
 class Listener {
   public:
     // Binds `path`. A stale socket there (nobody accepting) is replaced; a live one or any
-    // other kind of file is an error, so a typo can never delete a user's file.
-    static Listener bind_path(const std::string& path);
+    // other kind of file is an error, so a typo can never delete a user's file. The mode and
+    // owner are applied before listen(), so no connection is accepted under other ones.
+    // "@name" binds the abstract address `name` (only with settings.allow_abstract).
+    static Listener bind_path(const std::string& path, const SocketSettings& settings = {});
     // Takes fd 3 from LISTEN_FDS/LISTEN_PID (sd_listen_fds protocol) and clears those
     // variables so no child inherits them.
     static Listener from_systemd();

@@ -57,7 +57,8 @@ int main(int argc, char** argv) {
         clean_up_after_crashed_servers(parsed.config->tmpdir);
         auto listener = parsed.config->systemd_socket
                             ? bro::server::Listener::from_systemd()
-                            : bro::server::Listener::bind_path(parsed.config->socket_path);
+                            : bro::server::Listener::bind_path(parsed.config->socket_path,
+                                                               parsed.config->socket);
         bro::ring::Ring ring;
         ring.on_detached_error = [](std::exception_ptr error) {
             try {

@@ -1,10 +1,13 @@
 #include "server/server.hpp"
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 
 #include <spdlog/spdlog.h>
 
+#include <cstring>
 #include <system_error>
 
 #include "ring/acceptor.hpp"
@@ -32,7 +35,27 @@ UniqueFd open_signal_fd() {
     return fd;
 }
 
+// A content-mode session holds up to this many descriptors (socket, stdin/stdout/stderr pipe
+// ends, a splice pipe, the stdin probe, the pidfd), plus slack for the server itself.
+constexpr rlim_t kDescriptorsPerSession = 8;
+constexpr rlim_t kServerDescriptors = 64;
+
 }  // namespace
+
+void Server::warn_if_descriptors_are_short() const {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return;
+    const rlim_t needed =
+        kDescriptorsPerSession * config_.admission.max_sessions + kServerDescriptors;
+    if (limit.rlim_cur >= needed) return;
+    spdlog::warn(
+        "--max-sessions {} may need {} descriptors, but RLIMIT_NOFILE is {}: sessions beyond "
+        "about {} will fail; raise the limit (LimitNOFILE= in a systemd unit, ulimit -n) or "
+        "lower --max-sessions",
+        config_.admission.max_sessions, needed, limit.rlim_cur,
+        (limit.rlim_cur > kServerDescriptors ? limit.rlim_cur - kServerDescriptors : 0) /
+            kDescriptorsPerSession);
+}
 
 void block_stop_signals() {
     const sigset_t set = stop_signals();
@@ -46,12 +69,14 @@ Server::Server(ring::Ring& ring, ServerConfig config, Listener listener)
       config_(std::move(config)),
       listener_(std::move(listener)),
       env_policy_(config_.allowed_env, config_.inherit_env, config_.allow_dangerous_env),
+      admission_(config_.admission),
       context_{ring_, config_, env_policy_, spawner_, live_sessions_},
       signal_fd_(open_signal_fd()) {}
 
 ring::Task<void> Server::serve() {
     spdlog::info("serving {} on {} (io_uring: {})", config_.executable, listener_.description(),
                  ring_.features().describe());
+    warn_if_descriptors_are_short();
     std::vector<ring::Task<void>> parts;
     parts.push_back(accept_connections());
     parts.push_back(wait_for_stop_signal());
@@ -73,7 +98,7 @@ ring::Task<void> Server::accept_connections() {
             }
             continue;
         }
-        ring_.spawn(run_session(UniqueFd(accepted.value()), next_session_id_++));
+        admit(UniqueFd(accepted.value()));
     }
     acceptor.stop();
     while (acceptor.active()) {
@@ -99,8 +124,33 @@ ring::Task<void> Server::wait_for_stop_signal() {
     for (Session* session : live_sessions_) session->abort();
 }
 
-ring::Task<void> Server::run_session(UniqueFd socket, std::uint64_t id) {
-    Session session(context_, std::move(socket), id);
+void Server::admit(UniqueFd socket) {
+    PeerCredentials peer;
+    try {
+        peer =
+            read_peer_credentials(socket.get(), admission_.needs_groups() || config_.run_as_peer);
+    } catch (const std::system_error& e) {
+        spdlog::warn("connection closed: cannot tell who connected: {}", e.what());
+        return;
+    }
+    const auto refusal = admission_.admit(peer);
+    if (!refusal) {
+        ring_.spawn(run_session(std::move(socket), next_session_id_++, std::move(peer)));
+        return;
+    }
+    spdlog::warn("refused the connection of {}: {}", describe(peer), *refusal);
+    // Sent before anything is read: the client reads it whether or not it managed to send its
+    // request first. A fresh socket's buffer always holds one small frame, so this cannot block.
+    std::vector<std::uint8_t> frame;
+    protocol::encode_error(*refusal, frame);
+    if (::send(socket.get(), frame.data(), frame.size(), MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+        spdlog::debug("could not tell pid {} it was refused: {}", peer.pid, std::strerror(errno));
+    }
+}
+
+ring::Task<void> Server::run_session(UniqueFd socket, std::uint64_t id, PeerCredentials peer) {
+    AdmissionSlot slot(admission_, peer.uid);
+    Session session(context_, std::move(socket), id, std::move(peer), std::move(slot));
     if (stopping_) co_return;
     co_await session.run();
 }

@@ -10,6 +10,7 @@
 #include "core/unique_fd.hpp"
 #include "ring/ring.hpp"
 #include "ring/task.hpp"
+#include "server/admission.hpp"
 #include "server/child_process.hpp"
 #include "server/listener.hpp"
 #include "server/server_config.hpp"
@@ -32,13 +33,19 @@ class Server {
   private:
     ring::Task<void> accept_connections();
     ring::Task<void> wait_for_stop_signal();
-    ring::Task<void> run_session(UniqueFd socket, std::uint64_t id);
+    // Reads who connected and starts its session, or refuses it at once (allow-lists, session
+    // limits): one Error frame, a log line, and the socket is closed.
+    void admit(UniqueFd socket);
+    // Says so at start-up when RLIMIT_NOFILE cannot hold --max-sessions sessions.
+    void warn_if_descriptors_are_short() const;
+    ring::Task<void> run_session(UniqueFd socket, std::uint64_t id, PeerCredentials peer);
 
     ring::Ring& ring_;
     ServerConfig config_;
     Listener listener_;
     EnvPolicy env_policy_;
     Spawner spawner_;
+    Admission admission_;
     std::unordered_set<Session*> live_sessions_;
     SessionContext context_;
     UniqueFd signal_fd_;

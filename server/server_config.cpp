@@ -10,9 +10,12 @@
 #include <cstring>
 #include <iostream>
 #include <map>
+#include <system_error>
 
 #include "core/name_list.hpp"
+#include "server/account_lookup.hpp"
 #include "server/limit_flags.hpp"
+#include "server/run_as.hpp"
 
 namespace bro::server {
 namespace po = boost::program_options;
@@ -46,6 +49,50 @@ void add_limit_options(po::options_description& o) {
     }
 }
 
+// Who may call, as whom the child runs, how the socket is set up, fixed arguments, limits.
+void describe_identity_options(po::options_description& o) {
+    auto flag = [] {
+        return po::value<bool>()->default_value(false)->implicit_value(true)->zero_tokens();
+    };
+    o.add_options()(
+        "allow-uid", po::value<std::string>()->value_name("A,B,..."),
+        "only these callers (user names or uids, as the kernel reports the connecting process) "
+        "may call; with --allow-gid, a caller in either list may. Others get an error and "
+        "bro-client exits 125. Default: everyone who can open the socket")(
+        "allow-gid", po::value<std::string>()->value_name("A,B,..."),
+        "only callers whose group or one of whose supplementary groups is listed (names or "
+        "gids) may call; see --allow-uid")(
+        "user", po::value<std::string>()->value_name("NAME|UID"),
+        "run the child as this user: its uid, its primary group and the groups the group "
+        "database gives it (as initgroups does). Needs a root server (CAP_SETUID and "
+        "CAP_SETGID)")("group", po::value<std::string>()->value_name("NAME|GID"),
+                       "the child's group (default with --user: the user's primary group)")(
+        "groups", po::value<std::string>()->value_name("A,B,..."),
+        "the child's supplementary groups, exactly (empty: none; default with --user: the "
+        "user's groups from the group database)")(
+        "as-peer", flag(),
+        "run each child as its caller: the caller's uid, gid and supplementary groups as the "
+        "kernel recorded them at connect(). Needs a root server; excludes --user, --group, "
+        "--groups")("socket-mode", po::value<std::string>()->value_name("OCTAL"),
+                    "permissions of the --socket-path socket, e.g. 0660 (connecting needs write "
+                    "permission). Default: 0777 minus the server's umask")(
+        "socket-owner", po::value<std::string>()->value_name("USER:GROUP"),
+        "owner and group of the --socket-path socket (names or numbers; USER, USER:GROUP or "
+        ":GROUP). Default: the server's")(
+        "prepend-arg", po::value<std::vector<std::string>>()->value_name("ARG"),
+        "a fixed argument placed after argv[0] and before the client's arguments, which the "
+        "client cannot change or remove; repeat for several, in order (the environment "
+        "variable gives one)")("no-client-args", flag(),
+                               "refuse every request that carries arguments (the program runs "
+                               "with argv[0] and --prepend-arg only); the client gets an error "
+                               "and exits 125")(
+        "max-sessions", po::value<long long>()->value_name("N"),
+        "the most sessions running at once (default 1024); a caller beyond it gets an error "
+        "and bro-client exits 125")("max-sessions-per-uid", po::value<long long>()->value_name("N"),
+                                    "the most sessions one caller uid may run at once (default "
+                                    "512)");
+}
+
 po::options_description describe_options(ServerConfig& c) {
     po::options_description o(
         "Options (each also settable as BRO_SERVER_<NAME>, e.g. "
@@ -58,7 +105,8 @@ po::options_description describe_options(ServerConfig& c) {
         "(required) the program every request runs; clients choose only its arguments")(
         "socket-path", po::value(&c.socket_path)->value_name("PATH"),
         "listen on this UNIX socket path (a stale socket there is replaced; any other file "
-        "is refused)")(
+        "is refused). @NAME: the abstract address NAME, which has no file permissions, so it "
+        "needs --allow-uid or --allow-gid")(
         "systemd-socket", flag(),
         "use the listening socket passed by systemd socket activation (LISTEN_FDS/LISTEN_PID) "
         "instead of --socket-path")(
@@ -104,6 +152,7 @@ po::options_description describe_options(ServerConfig& c) {
         "log-level", po::value(&c.log_level)->value_name("LEVEL"),
         "trace, debug, info, warn, error or off (default info); logs go to stderr");
     add_limit_options(o);
+    describe_identity_options(o);
     return o;
 }
 
@@ -290,6 +339,132 @@ std::string read_transfer_modes(const po::variables_map& vm, ServerConfig& c) {
     return {};
 }
 
+// Returns an error message, or empty.
+std::string read_allow_lists(const po::variables_map& vm, ServerConfig& c) {
+    for (const auto& name : to_strings(vm, "allow-uid")) {
+        const auto uid = find_user_id(name);
+        if (!uid) return "--allow-uid " + name + ": no such user (give a name or a number)";
+        c.admission.allow_uids.push_back(*uid);
+    }
+    for (const auto& name : to_strings(vm, "allow-gid")) {
+        const auto gid = find_group_id(name);
+        if (!gid) return "--allow-gid " + name + ": no such group (give a name or a number)";
+        c.admission.allow_gids.push_back(*gid);
+    }
+    if ((vm.count("allow-uid") || vm.count("allow-gid")) && !c.admission.has_allow_list()) {
+        return "--allow-uid/--allow-gid: the list is empty; name at least one user or group, or "
+               "drop the flag";
+    }
+    return {};
+}
+
+// Returns an error message, or empty.
+std::string read_session_limits(const po::variables_map& vm, ServerConfig& c) {
+    constexpr long long kMost = 1 << 20;
+    for (auto [flag, out] :
+         {std::pair{"max-sessions", &c.admission.max_sessions},
+          std::pair{"max-sessions-per-uid", &c.admission.max_sessions_per_uid}}) {
+        if (!vm.count(flag)) continue;
+        const long long value = vm[flag].as<long long>();
+        if (value < 1 || value > kMost) {
+            return std::string("--") + flag + " " + std::to_string(value) + ": use 1 to " +
+                   std::to_string(kMost);
+        }
+        *out = static_cast<std::size_t>(value);
+    }
+    return {};
+}
+
+std::optional<std::string> optional_string(const po::variables_map& vm, const char* name) {
+    if (!vm.count(name)) return std::nullopt;
+    return vm[name].as<std::string>();
+}
+
+// Returns an error message, or empty.
+std::string read_run_as(const po::variables_map& vm, ServerConfig& c) {
+    c.run_as_peer = vm["as-peer"].as<bool>();
+    const RunAsFlags flags{optional_string(vm, "user"), optional_string(vm, "group"),
+                           optional_string(vm, "groups")};
+    if (c.run_as_peer && (flags.user || flags.group || flags.groups)) {
+        return "--as-peer excludes --user, --group and --groups; give one or the other";
+    }
+    if (c.run_as_peer && !can_change_identity()) {
+        return "--as-peer: this server cannot change identities (it runs as uid " +
+               std::to_string(geteuid()) +
+               " without CAP_SETUID and CAP_SETGID), and its children already run as uid " +
+               std::to_string(geteuid()) + "; start it as root or drop the flag";
+    }
+    try {
+        c.run_as = resolve_run_as(flags);
+    } catch (const RunAsError& e) {
+        return e.what();
+    }
+    return {};
+}
+
+// --socket-mode: octal permission bits. Returns an error message, or empty.
+std::string read_socket_mode(const std::string& text, SocketSettings& socket) {
+    unsigned mode = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), mode, 8);
+    if (text.empty() || error != std::errc{} || end != text.data() + text.size() || mode > 0777) {
+        return "--socket-mode " + text + ": use octal permission bits, 0 to 0777 (e.g. 0660)";
+    }
+    socket.mode = static_cast<mode_t>(mode);
+    return {};
+}
+
+// --socket-owner: USER, USER:GROUP or :GROUP. Returns an error message, or empty.
+std::string read_socket_owner(const std::string& text, SocketSettings& socket) {
+    const auto colon = text.find(':');
+    const std::string user = text.substr(0, colon);
+    const std::string group = colon == std::string::npos ? "" : text.substr(colon + 1);
+    if (user.empty() && group.empty()) {
+        return "--socket-owner " + text + ": use USER, USER:GROUP or :GROUP";
+    }
+    if (!user.empty() && !(socket.owner_uid = find_user_id(user))) {
+        return "--socket-owner " + text + ": no such user " + user;
+    }
+    if (!group.empty() && !(socket.owner_gid = find_group_id(group))) {
+        return "--socket-owner " + text + ": no such group " + group;
+    }
+    return {};
+}
+
+// Returns an error message, or empty.
+std::string read_socket_settings(const po::variables_map& vm, ServerConfig& c) {
+    const bool mode_or_owner = vm.count("socket-mode") || vm.count("socket-owner");
+    if (c.systemd_socket && mode_or_owner) {
+        return "--socket-mode/--socket-owner: with --systemd-socket, set SocketMode=, "
+               "SocketUser= and SocketGroup= in the .socket unit instead";
+    }
+    const bool abstract = !c.socket_path.empty() && c.socket_path.front() == '@';
+    if (abstract && mode_or_owner) {
+        return "--socket-path " + c.socket_path +
+               " is abstract (no file), so --socket-mode and --socket-owner do not apply; use a "
+               "path or drop them";
+    }
+    if (abstract && !c.admission.has_allow_list()) {
+        return "--socket-path " + c.socket_path +
+               ": an abstract socket has no file permissions, so anyone on the host could call; "
+               "give --allow-uid or --allow-gid too, or use a path";
+    }
+    c.socket.allow_abstract = abstract;
+    std::string error;
+    if (vm.count("socket-mode"))
+        error = read_socket_mode(vm["socket-mode"].as<std::string>(), c.socket);
+    if (error.empty() && vm.count("socket-owner")) {
+        error = read_socket_owner(vm["socket-owner"].as<std::string>(), c.socket);
+    }
+    return error;
+}
+
+// Returns an error message, or empty.
+std::string read_arguments(const po::variables_map& vm, ServerConfig& c) {
+    if (vm.count("prepend-arg")) c.prepend_args = vm["prepend-arg"].as<std::vector<std::string>>();
+    c.no_client_args = vm["no-client-args"].as<bool>();
+    return {};
+}
+
 }  // namespace
 
 ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
@@ -317,8 +492,16 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
         return {std::nullopt, 0};
     }
     config.systemd_socket = vm["systemd-socket"].as<bool>();
-    for (auto* read : {read_transfer_modes, read_cwd_policy, read_durations, read_limits}) {
-        if (auto error = read(vm, config); !error.empty()) {
+    for (auto* read :
+         {read_transfer_modes, read_cwd_policy, read_durations, read_limits, read_allow_lists,
+          read_session_limits, read_run_as, read_socket_settings, read_arguments}) {
+        std::string error;
+        try {
+            error = read(vm, config);
+        } catch (const std::system_error& e) {  // a user or group database lookup failed
+            error = std::string("looking up users and groups: ") + e.what();
+        }
+        if (!error.empty()) {
             std::cerr << "bro-server: " << error << "\nTry 'bro-server --help'.\n";
             return {std::nullopt, 2};
         }

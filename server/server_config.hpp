@@ -7,6 +7,9 @@
 #include <vector>
 
 #include "core/limits.hpp"
+#include "server/admission.hpp"
+#include "server/child_identity.hpp"
+#include "server/listener.hpp"
 
 namespace bro::server {
 
@@ -19,7 +22,8 @@ enum class CwdPolicy {
 
 struct ServerConfig {
     std::string executable;   // absolute path of the one program this server runs
-    std::string socket_path;  // empty with systemd socket activation
+    std::string socket_path;  // empty with systemd socket activation; "@name": abstract
+    SocketSettings socket;    // --socket-mode, --socket-owner
     bool systemd_socket = false;
     // Which transfer modes requests may use (--transfer-modes / --fd-passing).
     bool accept_content = true;
@@ -32,6 +36,13 @@ struct ServerConfig {
     CwdPolicy cwd_policy = CwdPolicy::kCaller;
     std::string fixed_cwd;  // with CwdPolicy::kFixed
     std::string argv0;      // the child's argv[0]; empty: the executable's path
+    // --prepend-arg: fixed arguments between argv[0] and the client's arguments.
+    std::vector<std::string> prepend_args;
+    bool no_client_args = false;  // --no-client-args: a request with arguments is refused
+    AdmissionRules admission;     // --allow-uid, --allow-gid, --max-sessions(-per-uid)
+    // --user/--group/--groups (nullopt: the server's own identity), or --as-peer.
+    std::optional<ChildIdentity> run_as;
+    bool run_as_peer = false;
     std::string log_level = "info";
     // After the client vanished: how long its program has between SIGTERM and SIGKILL.
     std::chrono::nanoseconds kill_grace = std::chrono::seconds(5);

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
 #include <system_error>
 
 #include "ring/child_wait.hpp"
@@ -18,6 +19,7 @@
 #include "ring/when_all.hpp"
 #include "server/limit_flags.hpp"
 #include "server/pseudo_terminal.hpp"
+#include "server/run_as.hpp"
 
 extern char** environ;
 
@@ -42,11 +44,12 @@ Pipe make_pipe() {
     return {UniqueFd(fds[0]), UniqueFd(fds[1])};
 }
 
-std::string peer_description(int socket) {
-    ucred peer{};
-    socklen_t length = sizeof peer;
-    if (getsockopt(socket, SOL_SOCKET, SO_PEERCRED, &peer, &length) != 0) return "unknown peer";
-    return "pid " + std::to_string(peer.pid) + " uid " + std::to_string(peer.uid);
+// Only the server may set these: a forwarded or inherited variable of this prefix is dropped
+// even when --allowed-env or --inherit-env names it.
+constexpr std::string_view kPeerPrefix = "BRO_PEER_";
+
+bool is_peer_variable(std::string_view name) {
+    return name.substr(0, kPeerPrefix.size()) == kPeerPrefix;
 }
 
 const char* frame_name(FrameType type) {
@@ -90,10 +93,13 @@ std::string describe_status(const ExitStatus& status, std::string_view detail = 
 
 }  // namespace
 
-Session::Session(SessionContext& context, UniqueFd socket, std::uint64_t id)
+Session::Session(SessionContext& context, UniqueFd socket, std::uint64_t id, PeerCredentials peer,
+                 AdmissionSlot slot)
     : context_(context),
       socket_(std::move(socket)),
       id_(id),
+      peer_(std::move(peer)),
+      slot_(std::move(slot)),
       reader_(context.ring, socket_.get(), context.config.limits),
       writer_(context.ring, socket_.get()) {
     context_.live_sessions.insert(this);
@@ -109,9 +115,8 @@ void Session::abort() {
 }
 
 ring::Task<void> Session::run() {
-    // peer_description() costs a getsockopt and allocations: only pay it when it is logged.
     if (spdlog::should_log(spdlog::level::debug)) {
-        spdlog::debug("session {}: connected ({})", id_, peer_description(socket_.get()));
+        spdlog::debug("session {}: connected ({})", id_, describe(peer_));
     }
     std::string refusal;
     try {
@@ -120,6 +125,7 @@ ring::Task<void> Session::run() {
         parts.push_back(receive_request_in_time(request));
         parts.push_back(enforce_request_deadline());
         co_await ring::when_all(std::move(parts));
+        if (request) check_arguments_allowed(*request);
         if (request && request->mode == protocol::TransferMode::kFdPassing) {
             co_await execute_with_fds(*request);
         } else if (request) {
@@ -202,6 +208,8 @@ ring::Task<void> Session::reject_mode() {
     const std::uint8_t accepted = (config.accept_content ? protocol::kAcceptsContent : 0) |
                                   (config.accept_fd_passing ? protocol::kAcceptsFdPassing : 0);
     spdlog::debug("session {}: transfer mode not accepted; told the client", id_);
+    // The client retries in another mode at once: its new connection must find the slot free.
+    slot_.release();
     std::vector<std::uint8_t> frame;
     protocol::encode_mode_rejected(accepted, frame);
     co_await writer_.send(frame);
@@ -209,7 +217,7 @@ ring::Task<void> Session::reject_mode() {
 
 ring::Task<bool> Session::receive_files(const protocol::Request& request) {
     if (request.files.empty()) co_return true;
-    directory_.emplace(context_.config.tmpdir, id_);
+    create_directory();
     reader_.prepare_for_streaming();
     std::size_t uploaded = 0;
     for (std::size_t index = 0; index < request.files.size(); ++index) {
@@ -322,25 +330,63 @@ ring::Task<bool> Session::write_stdin_counted(std::span<const std::uint8_t> byte
 }
 
 std::vector<std::string> Session::child_environment(const protocol::Request& request) const {
-    return context_.env_policy.build_child_environment(
-        request.environment, environ, [&](std::string_view name) {
-            spdlog::debug("session {}: dropped environment variable {} ({})", id_, name,
-                          context_.env_policy.why_refused(name));
-        });
+    const auto on_refused = [&](std::string_view name) {
+        spdlog::debug("session {}: dropped environment variable {} ({})", id_, name,
+                      context_.env_policy.why_refused(name));
+    };
+    std::vector<protocol::EnvironmentEntry> without_peer;  // only filled when needed
+    std::span<const protocol::EnvironmentEntry> forwarded = request.environment;
+    const auto forged = [](const auto& entry) { return is_peer_variable(entry.name); };
+    if (std::any_of(forwarded.begin(), forwarded.end(), forged)) {
+        spdlog::info(
+            "session {}: dropped client-sent BRO_PEER_* variables (only the server sets "
+            "them)",
+            id_);
+        std::remove_copy_if(forwarded.begin(), forwarded.end(), std::back_inserter(without_peer),
+                            forged);
+        forwarded = without_peer;
+    }
+    auto environment = context_.env_policy.build_child_environment(forwarded, environ, on_refused);
+    std::erase_if(environment, [](const std::string& assignment) {
+        return is_peer_variable(assignment);  // an inherited one
+    });
+    environment.push_back("BRO_PEER_UID=" + std::to_string(peer_.uid));
+    environment.push_back("BRO_PEER_GID=" + std::to_string(peer_.gid));
+    environment.push_back("BRO_PEER_PID=" + std::to_string(peer_.pid));
+    return environment;
 }
 
 std::vector<std::string> Session::child_argv(const protocol::Request& request) const {
+    const ServerConfig& config = context_.config;
     std::vector<std::string> argv;
-    argv.reserve(request.arguments.size() + 1);
-    argv.push_back(context_.config.argv0.empty() ? context_.config.executable
-                                                 : context_.config.argv0);
+    argv.reserve(1 + config.prepend_args.size() + request.arguments.size());
+    argv.push_back(config.argv0.empty() ? config.executable : config.argv0);
+    argv.insert(argv.end(), config.prepend_args.begin(), config.prepend_args.end());
+    // File arguments index the client's arguments: skip argv[0] and the fixed ones.
+    const std::size_t first_client_argument = argv.size();
     argv.insert(argv.end(), request.arguments.begin(), request.arguments.end());
     for (std::size_t i = 0; i < request.files.size(); ++i) {
         const auto& file = request.files[i];
-        auto& argument = argv[file.argument_index + 1];
+        auto& argument = argv[first_client_argument + file.argument_index];
         argument = argument.substr(0, file.path_offset) + file_paths_[i];
     }
     return argv;
+}
+
+std::optional<ChildIdentity> Session::child_identity() const {
+    if (context_.config.run_as_peer) return identity_of_peer(peer_);
+    return context_.config.run_as;
+}
+
+void Session::create_directory() {
+    directory_.emplace(context_.config.tmpdir, id_, child_identity());
+}
+
+void Session::check_arguments_allowed(const protocol::Request& request) const {
+    if (!context_.config.no_client_args || request.arguments.empty()) return;
+    throw RequestRefused("this server takes no arguments (--no-client-args), but the request has " +
+                         std::to_string(request.arguments.size()) +
+                         "; call the command without arguments");
 }
 
 void Session::choose_directory(const protocol::Request& request, int cwd_fd, std::string fallback,
@@ -367,10 +413,11 @@ ring::Task<void> Session::execute(const protocol::Request& request) {
     // the child still falls back to / should the directory vanish in between.
     if (!directory_ && context_.config.cwd_policy == CwdPolicy::kCaller &&
         ::access(request.cwd.c_str(), X_OK) != 0) {
-        directory_.emplace(context_.config.tmpdir, id_);
+        create_directory();
     }
     choose_directory(request, -1, directory_ ? directory_->path() : "/", spawn);
     spawn.umask = request.umask;
+    spawn.identity = child_identity();
 
     if (request.stdin_mode == protocol::StdinMode::kStreamed) reader_.prepare_for_streaming();
     co_await start_run(std::move(spawn), std::move(child_ends), request.arguments.size());
@@ -459,6 +506,7 @@ ring::Task<void> Session::execute_with_fds(const protocol::Request& request) {
     spawn.stderr_fd = fds[2].get();
     choose_directory(request, request.carries_cwd ? fds[next_fd].get() : -1, "/", spawn);
     spawn.umask = request.umask;
+    spawn.identity = child_identity();
     co_await start_run(std::move(spawn), std::move(fds), request.arguments.size());
 }
 

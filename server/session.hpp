@@ -23,9 +23,11 @@
 #include "ring/operations.hpp"
 #include "ring/ring.hpp"
 #include "ring/task.hpp"
+#include "server/admission.hpp"
 #include "server/child_process.hpp"
 #include "server/frame_reader.hpp"
 #include "server/frame_writer.hpp"
+#include "server/peer_credentials.hpp"
 #include "server/server_config.hpp"
 #include "server/session_directory.hpp"
 
@@ -44,7 +46,9 @@ struct SessionContext {
 
 class Session {
   public:
-    Session(SessionContext& context, UniqueFd socket, std::uint64_t id);
+    // `peer`: the caller as the kernel recorded it at connect() (BRO_PEER_*, --as-peer).
+    Session(SessionContext& context, UniqueFd socket, std::uint64_t id, PeerCredentials peer,
+            AdmissionSlot slot);
     Session(const Session&) = delete;
     Session& operator=(const Session&) = delete;
     ~Session();
@@ -107,11 +111,20 @@ class Session {
     // session's own place) when the caller's directory does not exist on this side.
     void choose_directory(const protocol::Request& request, int cwd_fd, std::string fallback,
                           SpawnRequest& spawn) const;
+    // The allowed variables plus BRO_PEER_UID/GID/PID, which only the server sets.
     std::vector<std::string> child_environment(const protocol::Request& request) const;
+    // --user/--group/--groups, or the caller's own with --as-peer; nullopt: the server's.
+    std::optional<ChildIdentity> child_identity() const;
+    // Starts the session directory, handed to the child's identity when it has its own.
+    void create_directory();
+    // --no-client-args: throws RequestRefused for a request with arguments.
+    void check_arguments_allowed(const protocol::Request& request) const;
 
     SessionContext& context_;
     UniqueFd socket_;
     std::uint64_t id_;
+    PeerCredentials peer_;
+    AdmissionSlot slot_;  // this session's place in --max-sessions(-per-uid)
     FrameReader reader_;
     FrameWriter writer_;
     std::optional<SessionDirectory> directory_;

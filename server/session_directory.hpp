@@ -2,18 +2,27 @@
 // A private directory for one session's file arguments: created 0700 under --tmpdir, each
 // file in its own numbered subdirectory so it keeps its base name (.../3/input.c), removed
 // with everything in it when the session ends, on every path.
+//
+// For a child running as another user (--user, --as-peer) the directories stay the server's
+// but are handed to the child's group with mode 0710 (enter, not list or create), and each file
+// is handed to the child's uid and gid (0600): the child can read and write its copies, while
+// it can never plant a symlink or a hard link where the server later removes files.
 
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "core/unique_fd.hpp"
+#include "server/child_identity.hpp"
 
 namespace bro::server {
 
 class SessionDirectory {
   public:
     // Throws std::system_error naming the path when the directory cannot be created.
-    SessionDirectory(const std::string& tmpdir, std::uint64_t session_id);
+    // `owner`: the identity of the child that will use the files, when it is not the server's.
+    SessionDirectory(const std::string& tmpdir, std::uint64_t session_id,
+                     std::optional<ChildIdentity> owner = std::nullopt);
     SessionDirectory(const SessionDirectory&) = delete;
     SessionDirectory& operator=(const SessionDirectory&) = delete;
     ~SessionDirectory();
@@ -23,7 +32,11 @@ class SessionDirectory {
     UniqueFd create_file(std::size_t index, std::string_view basename, std::string& full_path);
 
   private:
+    // Makes a directory of ours enterable by the child's group (no-op without an owner).
+    void open_to_child(const std::string& directory) const;
+
     std::string path_;
+    std::optional<ChildIdentity> owner_;
 };
 
 }  // namespace bro::server

@@ -605,7 +605,7 @@ TEST(Protocol, ExitFrameRejectsSignalOutside0To127) {
 TEST(Protocol, ExitFrameRejectsUnknownKindCoreFlagOrStep) {
     constexpr std::size_t kKind = 0, kCore = 5, kStep = 6;
     for (const auto& [offset, value] :
-         {std::pair{kKind, 3}, std::pair{kCore, 2}, std::pair{kStep, 6}}) {
+         {std::pair{kKind, 3}, std::pair{kCore, 2}, std::pair{kStep, 10}}) {
         Bytes payload = exit_payload(ExitStatus::exited(0));
         payload[offset] = static_cast<std::uint8_t>(value);
         EXPECT_TRUE(refused(decode_exit(payload, ProtocolLimits{})))

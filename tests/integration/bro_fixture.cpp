@@ -133,6 +133,15 @@ std::string random_bytes(std::size_t count, unsigned seed) {
     return bytes;
 }
 
+std::string without_peer_variables(const std::string& env_output) {
+    std::istringstream lines(env_output);
+    std::string kept;
+    for (std::string line; std::getline(lines, line);) {
+        if (line.rfind("BRO_PEER_", 0) != 0) kept += line + "\n";
+    }
+    return kept;
+}
+
 int settled_fd_count(pid_t pid) {
     using namespace std::chrono;
     const auto deadline = steady_clock::now() + seconds(5);

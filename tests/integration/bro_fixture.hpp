@@ -67,6 +67,8 @@ std::string client_binary();
 bool connect_succeeds(const std::string& socket_path);
 std::string read_file(const std::string& path);
 std::string random_bytes(std::size_t count, unsigned seed);
+// `env` output without the BRO_PEER_* lines the server adds to every child's environment.
+std::string without_peer_variables(const std::string& env_output);
 // Number of open fds of a process (from /proc/PID/fd).
 int open_fd_count(pid_t pid);
 // open_fd_count once it has held still for 100 ms (at most 5 s): a server closes a finished

@@ -30,7 +30,7 @@ TEST_F(Environment, VariablesNotForwardedByTheClientNeverArrive) {
     BroServer server(dir, "/usr/bin/env", {"--allowed-env", "GREETING"});
     const auto result = run_client(server, {.environment = {"GREETING=hi"}});
     ASSERT_EQ(result.exit_code(), 0) << result.err;
-    EXPECT_EQ(result.out, "");
+    EXPECT_EQ(without_peer_variables(result.out), "");
 }
 
 TEST_F(Environment, InheritEnvPassesOnlyNamedServerVariables) {
@@ -38,7 +38,7 @@ TEST_F(Environment, InheritEnvPassesOnlyNamedServerVariables) {
                      {"KEEP_ME=server value", "DROP_ME=other"});
     const auto result = run_client(server, {});
     ASSERT_EQ(result.exit_code(), 0) << result.err;
-    EXPECT_EQ(result.out, "KEEP_ME=server value\n");
+    EXPECT_EQ(without_peer_variables(result.out), "KEEP_ME=server value\n");
 }
 
 TEST_F(Environment, ForwardedValueWinsOverInheritedOne) {
@@ -47,14 +47,14 @@ TEST_F(Environment, ForwardedValueWinsOverInheritedOne) {
     const auto result =
         run_client(server, {.environment = {"BRO_FORWARD_ENV=LANG", "LANG=C.UTF-8"}});
     ASSERT_EQ(result.exit_code(), 0) << result.err;
-    EXPECT_EQ(result.out, "LANG=C.UTF-8\n");
+    EXPECT_EQ(without_peer_variables(result.out), "LANG=C.UTF-8\n");
 }
 
 TEST_F(Environment, ServerFlagsCanComeFromBroServerVariables) {
     BroServer server(dir, "/usr/bin/env", {}, {"BRO_SERVER_ALLOWED_ENV=GREETING"});
     const auto result =
         run_client(server, {.environment = {"BRO_FORWARD_ENV=GREETING", "GREETING=hi"}});
-    EXPECT_EQ(result.out, "GREETING=hi\n") << result.err;
+    EXPECT_EQ(without_peer_variables(result.out), "GREETING=hi\n") << result.err;
 }
 
 }  // namespace

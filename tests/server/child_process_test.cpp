@@ -152,5 +152,47 @@ TEST(Spawner, AChildGivenATerminalMakesItItsControllingTerminal) {
     EXPECT_EQ(wait_exit_code(child), 0);
 }
 
+SpawnRequest shell_as(const ChildIdentity& identity, int stdout_fd, int other_fd) {
+    SpawnRequest request;
+    request.executable = "/bin/sh";
+    request.argv = {"sh", "-c", "grep -E '^(Uid|Gid|Groups):' /proc/self/status"};
+    request.stdin_fd = request.stderr_fd = other_fd;
+    request.stdout_fd = stdout_fd;
+    request.working_directory = request.fallback_directory = "/";
+    request.identity = identity;
+    return request;
+}
+
+TEST(Spawner, ChildSwitchesToTheRequestedIdentityAndTheServerKeepsItsOwn) {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root to change identities (CI runs as root)";
+    Pipe out = make_pipe();
+    UniqueFd null(open("/dev/null", O_RDWR | O_CLOEXEC));
+    Spawner spawner;
+    auto spawned = spawner.spawn(shell_as({65534, 65533, {65533, 4}}, out.write.get(), null.get()));
+    ASSERT_TRUE(std::holds_alternative<ChildProcess>(spawned));
+    out.write.reset();
+    const std::string shown = read_all(out.read.get());
+    EXPECT_EQ(wait_exit_code(std::get<ChildProcess>(spawned)), 0);
+    EXPECT_NE(shown.find("Uid:\t65534\t65534\t65534\t65534"), std::string::npos) << shown;
+    EXPECT_NE(shown.find("Gid:\t65533\t65533\t65533\t65533"), std::string::npos) << shown;
+    EXPECT_NE(shown.find("Groups:\t4 65533"), std::string::npos) << shown;
+    EXPECT_EQ(geteuid(), 0u);  // the change stayed in the child
+    EXPECT_EQ(getegid(), 0u);
+}
+
+TEST(Spawner, IdentityChangeThatIsNotPermittedNamesItsStep) {
+    if (geteuid() == 0)
+        GTEST_SKIP() << "root may change identities; this needs an unprivileged run";
+    UniqueFd null(open("/dev/null", O_RDWR | O_CLOEXEC));
+    Spawner spawner;
+    auto spawned = spawner.spawn(shell_as({0, 0, {}}, null.get(), null.get()));
+    ASSERT_TRUE(std::holds_alternative<SpawnFailure>(spawned));
+    const auto& [status, detail] = std::get<SpawnFailure>(spawned);
+    EXPECT_EQ(status.failed_step, SpawnStep::kSetGroups);
+    EXPECT_EQ(status.error_number, EPERM);
+    EXPECT_EQ(status.shell_code(), 126);
+    EXPECT_EQ(detail, "setgroups as uid 0 gid 0 without supplementary groups");
+}
+
 }  // namespace
 }  // namespace bro::server

@@ -1,0 +1,72 @@
+#pragma once
+// Who may start a session, decided when a connection is accepted and before anything is read
+// from it: the --allow-uid/--allow-gid lists, then --max-sessions and --max-sessions-per-uid.
+// A refused connection gets one Error frame and is closed at once, so it holds nothing.
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "server/peer_credentials.hpp"
+
+namespace bro::server {
+
+struct AdmissionRules {
+    // Both empty: everyone who can connect (the socket's file permissions are the gate).
+    // Otherwise a caller whose uid is in allow_uids, or whose gid or one of whose
+    // supplementary groups is in allow_gids, is admitted. Root is not special.
+    std::vector<uid_t> allow_uids = {};
+    std::vector<gid_t> allow_gids = {};
+    std::size_t max_sessions = 1024;
+    std::size_t max_sessions_per_uid = 512;
+
+    bool has_allow_list() const { return !allow_uids.empty() || !allow_gids.empty(); }
+};
+
+class Admission;
+
+// One admitted session's place in the counts: returned by release(), at the latest when the
+// slot is destroyed. A session that ends early without running anything (a transfer mode the
+// server does not take, after which the client reconnects at once) gives it back before it
+// answers, so the client's retry finds it free.
+class AdmissionSlot {
+  public:
+    AdmissionSlot(Admission& admission, uid_t uid) : admission_(&admission), uid_(uid) {}
+    AdmissionSlot(AdmissionSlot&& other) noexcept
+        : admission_(std::exchange(other.admission_, nullptr)), uid_(other.uid_) {}
+    AdmissionSlot& operator=(AdmissionSlot&&) = delete;
+    ~AdmissionSlot() { release(); }
+
+    void release();
+
+  private:
+    Admission* admission_;  // null once released
+    uid_t uid_;
+};
+
+class Admission {
+  public:
+    explicit Admission(AdmissionRules rules) : rules_(std::move(rules)) {}
+
+    // Whether admit() looks at supplementary groups (read_peer_credentials must fetch them).
+    bool needs_groups() const { return !rules_.allow_gids.empty(); }
+    // nullopt: admitted and counted; call release() with the same uid when its session ends
+    // (AdmissionSlot does). Otherwise the reason, worded for the caller.
+    std::optional<std::string> admit(const PeerCredentials& peer);
+    void release(uid_t uid);
+    std::size_t active_sessions() const { return active_; }
+
+  private:
+    bool allowed(const PeerCredentials& peer) const;
+
+    AdmissionRules rules_;
+    std::size_t active_ = 0;
+    std::unordered_map<uid_t, std::size_t> active_per_uid_;
+};
+
+}  // namespace bro::server
