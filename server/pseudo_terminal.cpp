@@ -2,7 +2,9 @@
 
 #include <fcntl.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <termios.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <system_error>
@@ -40,6 +42,11 @@ PseudoTerminal open_pseudo_terminal(const protocol::WindowSize& size) {
 bool resize_pseudo_terminal(int controller, const protocol::WindowSize& size) {
     const winsize ws = to_winsize(size);
     return ::ioctl(controller, TIOCSWINSZ, &ws) == 0;
+}
+
+void give_terminal_to(int terminal, uid_t uid) {
+    if (::fchown(terminal, uid, static_cast<gid_t>(-1)) != 0) fail("fchown pseudo-terminal");
+    if (::fchmod(terminal, 0620) != 0) fail("fchmod 0620 pseudo-terminal");
 }
 
 pid_t foreground_process_group(int controller) {

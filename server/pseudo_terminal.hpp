@@ -25,6 +25,12 @@ PseudoTerminal open_pseudo_terminal(const protocol::WindowSize& size);
 // process group when the size changes. False (errno set) on failure.
 bool resize_pseudo_terminal(int controller, const protocol::WindowSize& size);
 
+// Makes `uid` the owner of the terminal side, mode 0620 (its group keeps write access, for
+// write(1)), as login and sshd do: a child that runs as another user (--user, --as-peer) can
+// then reopen and change its own terminal by path (ttyname, then open), which programs such as
+// script(1) or a password prompt do. Throws std::system_error naming the failed call.
+void give_terminal_to(int terminal, uid_t uid);
+
 // The terminal's foreground process group, or 0 when it has none (its session leader
 // exited). It always lies in the session the child created, since a process can only make
 // a group of its own session the foreground group.

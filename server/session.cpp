@@ -418,6 +418,7 @@ ring::Task<void> Session::execute(const protocol::Request& request) {
     choose_directory(request, -1, directory_ ? directory_->path() : "/", spawn);
     spawn.umask = request.umask;
     spawn.identity = child_identity();
+    if (terminal_ && spawn.identity) give_terminal_to(spawn.stdin_fd, spawn.identity->uid);
 
     if (request.stdin_mode == protocol::StdinMode::kStreamed) reader_.prepare_for_streaming();
     co_await start_run(std::move(spawn), std::move(child_ends), request.arguments.size());

@@ -152,6 +152,30 @@ TEST(Spawner, AChildGivenATerminalMakesItItsControllingTerminal) {
     EXPECT_EQ(wait_exit_code(child), 0);
 }
 
+// Programs reopen their terminal by path (ttyname, then open): a child running as another
+// user must own it, as after login.
+TEST(Spawner, AChildRunningAsAnotherUserCanReopenItsTerminalByPath) {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root to change identities (CI runs as root)";
+    PseudoTerminal pty = open_pseudo_terminal({24, 80});
+    give_terminal_to(pty.terminal.get(), 65534);
+    Pipe out = make_pipe();
+    SpawnRequest request;
+    request.executable = "/bin/sh";
+    request.argv = {"sh", "-c", "stty size < \"$(tty)\" && echo reopened >&3"};
+    request.stdin_fd = request.stdout_fd = request.stderr_fd = pty.terminal.get();
+    request.extra_fds = {{out.write.get(), 3}};
+    request.controlling_terminal = true;
+    request.working_directory = "/";
+    request.identity = ChildIdentity{65534, 65534, {}};
+    Spawner spawner;
+    auto spawned = spawner.spawn(request);
+    ASSERT_TRUE(std::holds_alternative<ChildProcess>(spawned));
+    pty.terminal.reset();
+    out.write.reset();
+    EXPECT_EQ(read_all(out.read.get()), "reopened\n");
+    EXPECT_EQ(wait_exit_code(std::get<ChildProcess>(spawned)), 0);
+}
+
 SpawnRequest shell_as(const ChildIdentity& identity, int stdout_fd, int other_fd) {
     SpawnRequest request;
     request.executable = "/bin/sh";
