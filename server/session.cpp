@@ -461,7 +461,9 @@ ring::Task<void> Session::pump_client_frames() {
             } else if (header->type == FrameType::kSignal) {
                 const auto payload = co_await reader_.whole_payload(header->length);
                 if (!payload) break;
-                deliver_signal((*payload)[0]);
+                // The header allows 0 or 1 bytes; an empty one has no signal to read.
+                if (payload->empty()) throw ProtocolViolation("empty Signal frame");
+                deliver_signal(payload->front());
             } else {
                 throw ProtocolViolation(std::string("unexpected ") + frame_name(header->type) +
                                         " frame while the command runs");

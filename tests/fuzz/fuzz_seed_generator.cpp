@@ -143,6 +143,14 @@ bool write_session_seeds(const std::string& root) {
     data_frame(FrameType::kStdinData, "abc", reports);
     data_frame(FrameType::kStdinEnd, {}, reports);
 
+    // Regression: an empty Signal frame made the server read a stale byte as the signal.
+    RequestView streamed_view = r.minimal();
+    streamed_view.stdin_mode = StdinMode::kStreamed;
+    Bytes empty_signal = request(streamed_view);
+    data_frame(FrameType::kStdinData, "x", empty_signal);
+    data_frame(FrameType::kSignal, {}, empty_signal);
+    data_frame(FrameType::kStdinEnd, {}, empty_signal);
+
     // fd mode: stdin, stdout, stderr, two distinct files, two forwarded, the cwd: 8 > 7 fds
     // attachable, so the seed drops the forwarded ones.
     RequestView fd_view = r.full_fd();
@@ -150,6 +158,8 @@ bool write_session_seeds(const std::string& root) {
     return write_seed(dir, "content_minimal", session(kContentServer, request(r.minimal()))) &&
            write_seed(dir, "content_files_stdin_signal", session(kContentServer, content)) &&
            write_seed(dir, "content_reports_stdin", session(kBothServer, reports)) &&
+           write_seed(dir, "regression_empty_signal_frame",
+                      session(kContentServer, empty_signal)) &&
            write_seed(dir, "fd_minimal",
                       session(with_fds(kFdServer, 3),
                               [&] {

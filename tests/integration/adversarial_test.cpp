@@ -188,6 +188,25 @@ TEST_F(Adversarial, AHugeStdinFrameWhileTheProgramRunsEndsOnlyThatSession) {
     expect_back_to_baseline(server, baseline);
 }
 
+TEST_F(Adversarial, AnEmptySignalFrameIsAProtocolErrorNotAStaleByte) {
+    BroServer server(dir, "/bin/cat");
+    const int baseline = settled_fd_count(server.pid());
+    RawConnection connection(server.socket_path());
+    ASSERT_TRUE(connection.send(request({}, true)));
+    ASSERT_TRUE(eventually([&] { return child_count(server.pid()) == 1; }, 10s));
+    Bytes frames;
+    append_frame(frames, FrameType::kStdinData, "\x0f");  // 15: SIGTERM, were it read as one
+    append_frame(frames, FrameType::kSignal);
+    ASSERT_TRUE(connection.send(frames));
+    const Reply reply = connection.read_reply();
+    EXPECT_TRUE(reply.closed);
+    EXPECT_FALSE(reply.exit_code().has_value());
+    EXPECT_NE(server.log().find("protocol error: empty Signal frame"), std::string::npos)
+        << server.log();
+    expect_serves(server, "an empty Signal frame");
+    expect_back_to_baseline(server, baseline);
+}
+
 TEST_F(Adversarial, WrongMagicVersionOrFirstFrameGetsAClearError) {
     BroServer server(dir, "/bin/true");
     const Bytes valid = request({"quick"}, false);
