@@ -1,7 +1,8 @@
 // libFuzzer target: the server's session state machine (server/session.cpp) fed by a client
 // that sends arbitrary bytes. Each input runs one real Session on a real ring, on one end of
-// a socket pair, with a real child process (fuzz_child: copies stdin to stdout, ignores its
-// arguments, so no input can make it touch files or run long).
+// a socket pair, with a real child process (fuzz_child: copies stdin to stdout or stderr, or
+// exits early, or kills itself, by its argument count; it never reads what the arguments say,
+// so no input can make it touch files or run long).
 //
 // Input: byte 0 configures the server and the connection, the rest is what the client sends,
 // all at once, before it shuts down its sending side (so every input ends in a client that
