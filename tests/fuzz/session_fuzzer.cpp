@@ -106,8 +106,12 @@ struct Harness {
     Harness() {
         signal(SIGPIPE, SIG_IGN);  // as Server does: a vanished peer must give EPIPE
         spdlog::set_level(spdlog::level::off);
-        char pattern[] = "/tmp/bro-session-fuzzer-XXXXXX";
-        if (mkdtemp(pattern) == nullptr) fail("mkdtemp /tmp/bro-session-fuzzer-XXXXXX");
+        // Under $TMPDIR when set: libFuzzer may end the process without running destructors,
+        // so tools/fuzz points it at a scratch directory it removes itself.
+        const char* parent = std::getenv("TMPDIR");
+        std::string pattern =
+            std::string(parent != nullptr ? parent : "/tmp") + "/bro-session-fuzzer-XXXXXX";
+        if (mkdtemp(pattern.data()) == nullptr) fail("mkdtemp " + pattern);
         tmpdir = pattern;
         base.executable = BRO_FUZZ_CHILD;
         base.tmpdir = tmpdir;
