@@ -565,6 +565,8 @@ ring::Task<void> Session::pump_client_frames() {
         }
     } catch (const ProtocolViolation& e) {
         violation = e.what();
+    } catch (const LimitExceeded& e) {  // a Request header too long for --max-request-bytes
+        violation = e.what();
     }
     stdin_write_.reset();
     if (run_finished_) co_return;
