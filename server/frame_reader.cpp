@@ -9,6 +9,8 @@
 namespace bro::server {
 namespace {
 constexpr std::size_t kInitialBuffer = 512;
+// Frames up to this size are read into a buffer of their own size at once.
+constexpr std::size_t kGrowthFloor = 64 << 10;
 // Large enough that one receive takes a whole client data chunk.
 constexpr std::size_t kStreamingBuffer = kDataChunkBytes + protocol::kFrameHeaderBytes;
 }  // namespace
@@ -54,11 +56,14 @@ ring::Task<bool> FrameReader::fill(std::size_t count, bool greedy) {
             end_ -= begin_;
             begin_ = 0;
         }
-        if (buffer_.size() < count) {
-            buffer_.resize(std::max(count, kInitialBuffer));
-        }
+        // Grow with what has arrived, not with what a header announces: a client may declare
+        // a 1 MiB request and send nothing more, and every idle connection would then hold
+        // that much. Doubling keeps large requests to a handful of receives.
+        const std::size_t wanted =
+            std::max(kInitialBuffer, std::min(count, std::max(kGrowthFloor, 2 * end_)));
+        if (buffer_.size() < wanted) buffer_.resize(wanted);
         auto space = std::span(buffer_).subspan(end_);
-        if (!greedy) space = space.first(count - (end_ - begin_));
+        if (!greedy) space = space.first(std::min(space.size(), count - (end_ - begin_)));
         if (accepting_fds_) {
             last_ = co_await receive_with_fds(space);
         } else {

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -48,6 +49,15 @@ int child_count(pid_t pid) {
     }
     closedir(dir);
     return count;
+}
+
+long current_rss_kib(pid_t pid) {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(status, line)) {
+        if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+    }
+    return -1;
 }
 
 class Adversarial : public ::testing::Test {
@@ -171,6 +181,25 @@ TEST_F(Adversarial, HugeDeclaredLengthsAreRefusedWithAnErrorFrame) {
         EXPECT_TRUE(reply.closed) << c.what;
         expect_serves(server, c.what);
     }
+}
+
+// A header may announce up to --max-request-bytes; memory must follow what actually arrives,
+// or idle connections that announce 1 MiB and send nothing hold 1 MiB each.
+TEST_F(Adversarial, ConnectionsThatAnnounceLargeRequestsHoldOnlyWhatTheySent) {
+    BroServer server(dir, "/bin/true");
+    expect_serves(server, "start");
+    const long before = current_rss_kib(server.pid());
+    constexpr int kConnections = 200;
+    const Bytes announced = {0x01, 0x00, 0x10, 0x00, 0x00, 'B', 'R', 'O', 0x01};  // 1 MiB
+    std::vector<std::unique_ptr<RawConnection>> idle;
+    for (int i = 0; i < kConnections; ++i) {
+        idle.push_back(std::make_unique<RawConnection>(server.socket_path()));
+        ASSERT_TRUE(idle.back()->send(announced));
+    }
+    // One exchange through the same ring after them: their headers have been read by now.
+    expect_serves(server, "200 idle connections");
+    const long grown_kib = current_rss_kib(server.pid()) - before;
+    EXPECT_LT(grown_kib, 50 * 1024) << kConnections << " connections announcing 1 MiB each";
 }
 
 TEST_F(Adversarial, AHugeStdinFrameWhileTheProgramRunsEndsOnlyThatSession) {
