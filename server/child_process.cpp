@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -36,6 +37,7 @@ struct ChildContext {
     bool used_fallback;
     mode_t umask;
     const sigset_t* ignored_signals;  // by the server: reset to their defaults
+    const rlimit* descriptor_limit;   // nullptr: keep the server's
     // Identity change: only the ids and a pointer into the parent's memory (CLONE_VM).
     bool change_identity;
     uid_t uid;
@@ -118,6 +120,10 @@ int child_main(void* argument) {
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
+    // Lowering one's own limit cannot fail; the hard limit is unchanged, so it can rise again.
+    if (context.descriptor_limit != nullptr) {
+        setrlimit(RLIMIT_NOFILE, context.descriptor_limit);
+    }
     if (setsid() < 0) child_fail(context, SpawnStep::kCreateSession);
     // Two phases, so no source is overwritten before it was copied and no fd lands on its
     // own number (dup2 onto itself would keep FD_CLOEXEC and the fd would vanish at exec).
@@ -242,6 +248,7 @@ std::variant<ChildProcess, SpawnFailure> Spawner::spawn(const SpawnRequest& requ
         false,
         request.umask,
         &ignored_signals_,
+        child_descriptor_limit_ ? &*child_descriptor_limit_ : nullptr,
         request.identity.has_value(),
         request.identity ? request.identity->uid : 0,
         request.identity ? request.identity->gid : 0,

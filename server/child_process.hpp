@@ -5,6 +5,7 @@
 // copy, and the parent learns exactly which set-up step failed and why.
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <optional>
@@ -86,12 +87,17 @@ class Spawner {
     // makes. On failure the child is already reaped and the status says which step failed.
     std::variant<ChildProcess, SpawnFailure> spawn(const SpawnRequest& request,
                                                    SpawnNotes* notes = nullptr);
+    // The RLIMIT_NOFILE children start with, when the server raised its own: programs that
+    // use select() break on descriptors above 1024, so they get the limit the server was
+    // started with (the usual soft limit), not the server's.
+    void give_children_descriptor_limit(const rlimit& limit) { child_descriptor_limit_ = limit; }
 
   private:
     // The child's stack. Reused: with CLONE_VFORK the child is done with it before clone()
     // returns in the parent.
     std::vector<unsigned char> stack_;
     sigset_t ignored_signals_;
+    std::optional<rlimit> child_descriptor_limit_;
 };
 
 }  // namespace bro::server

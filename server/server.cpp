@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstring>
 #include <system_error>
 
@@ -42,17 +43,27 @@ constexpr rlim_t kServerDescriptors = 64;
 
 }  // namespace
 
-void Server::warn_if_descriptors_are_short() const {
+void Server::make_room_for_descriptors() {
     rlimit limit{};
     if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return;
     const rlim_t needed =
         kDescriptorsPerSession * config_.admission.max_sessions + kServerDescriptors;
     if (limit.rlim_cur >= needed) return;
+    const rlimit original = limit;
+    limit.rlim_cur = std::min(needed, limit.rlim_max);
+    if (limit.rlim_cur > original.rlim_cur && setrlimit(RLIMIT_NOFILE, &limit) == 0) {
+        spdlog::info("raised the descriptor limit from {} to {} for --max-sessions {}",
+                     original.rlim_cur, limit.rlim_cur, config_.admission.max_sessions);
+        spawner_.give_children_descriptor_limit(original);
+    } else {
+        limit = original;
+    }
+    if (limit.rlim_cur >= needed) return;
     spdlog::warn(
-        "--max-sessions {} may need {} descriptors, but RLIMIT_NOFILE is {}: sessions beyond "
-        "about {} will fail; raise the limit (LimitNOFILE= in a systemd unit, ulimit -n) or "
-        "lower --max-sessions",
-        config_.admission.max_sessions, needed, limit.rlim_cur,
+        "--max-sessions {} may need {} descriptors, but RLIMIT_NOFILE is {} (hard limit {}): "
+        "sessions beyond about {} will fail; raise the limit (LimitNOFILE= in a systemd unit, "
+        "ulimit -Hn) or lower --max-sessions",
+        config_.admission.max_sessions, needed, limit.rlim_cur, limit.rlim_max,
         (limit.rlim_cur > kServerDescriptors ? limit.rlim_cur - kServerDescriptors : 0) /
             kDescriptorsPerSession);
 }
@@ -76,7 +87,7 @@ Server::Server(ring::Ring& ring, ServerConfig config, Listener listener)
 ring::Task<void> Server::serve() {
     spdlog::info("serving {} on {} (io_uring: {})", config_.executable, listener_.description(),
                  ring_.features().describe());
-    warn_if_descriptors_are_short();
+    make_room_for_descriptors();
     std::vector<ring::Task<void>> parts;
     parts.push_back(accept_connections());
     parts.push_back(wait_for_stop_signal());

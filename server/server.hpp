@@ -36,8 +36,10 @@ class Server {
     // Reads who connected and starts its session, or refuses it at once (allow-lists, session
     // limits): one Error frame, a log line, and the socket is closed.
     void admit(UniqueFd socket);
-    // Says so at start-up when RLIMIT_NOFILE cannot hold --max-sessions sessions.
-    void warn_if_descriptors_are_short() const;
+    // At start-up: raises the soft RLIMIT_NOFILE (up to the hard limit) so --max-sessions
+    // sessions fit, keeps the original for the children, and warns if even the hard limit is
+    // too low. The usual soft limit of 1024 holds only about 120 sessions.
+    void make_room_for_descriptors();
     ring::Task<void> run_session(UniqueFd socket, std::uint64_t id, PeerCredentials peer);
 
     ring::Ring& ring_;

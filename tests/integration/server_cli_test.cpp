@@ -1,10 +1,12 @@
 // bro-server's command line: help, version, required flags, socket handling, systemd.
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <thread>
 
 #include "bro_fixture.hpp"
@@ -108,6 +110,34 @@ TEST_F(ServerCli, SocketActivationWithSystemdSocketActivateServesClients) {
     wait_with_deadline(pid, std::chrono::seconds(10));
     EXPECT_EQ(first.out, "activated\n") << first.err << read_file(dir.path() + "/activate.log");
     EXPECT_EQ(second.out, "again\n") << second.err;
+}
+
+// The soft limit a server gets by default (1024) holds about 120 sessions: the server raises
+// its own to fit --max-sessions, and its children start with the limit it was given.
+TEST_F(ServerCli, DescriptorLimitIsRaisedForTheServerAndKeptForItsChildren) {
+    rlimit saved{};
+    ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
+    constexpr rlim_t kNeeded = 8 * 1024 + 64;  // the default --max-sessions
+    if (saved.rlim_max != RLIM_INFINITY && saved.rlim_max < kNeeded) {
+        GTEST_SKIP() << "the hard descriptor limit " << saved.rlim_max << " is below " << kNeeded
+                     << ", so the server cannot raise its own";
+    }
+    rlimit low = saved;
+    low.rlim_cur = 256;
+    ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);  // inherited by the server started next
+    BroServer server(dir, "/bin/sh");
+    ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &saved), 0);
+
+    std::ifstream limits("/proc/" + std::to_string(server.pid()) + "/limits");
+    std::string line, server_limit;
+    while (std::getline(limits, line)) {
+        if (line.rfind("Max open files", 0) == 0) server_limit = line;
+    }
+    EXPECT_NE(server_limit.find(std::to_string(kNeeded)), std::string::npos) << server_limit;
+    EXPECT_NE(server.log().find("raised the descriptor limit from 256 to 8256"), std::string::npos)
+        << server.log();
+    const auto child = run_client(server.socket_path(), {.args = {"-c", "ulimit -n"}});
+    EXPECT_EQ(child.out, "256\n") << child.err;
 }
 
 }  // namespace
