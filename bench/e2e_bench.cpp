@@ -236,6 +236,11 @@ std::vector<std::string> bro_server_argv(const std::string& server_path,
                                          const std::string& socket_path, bool fd_passing) {
     std::vector<std::string> args = {server_path, "--executable", executable, "--socket-path",
                                      socket_path, "--log-level",  "warn"};
+    // Every caller here is the bench's own uid, and the footprint holds 1000 idle connections:
+    // above the default --max-sessions-per-uid (512).
+    for (const char* flag : {"--max-sessions", "--max-sessions-per-uid"}) {
+        args.insert(args.end(), {flag, "2048"});
+    }
     if (fd_passing) args.emplace_back("--fd-passing");
     return args;
 }
