@@ -3,12 +3,15 @@
 #include "server/child_process.hpp"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include "server/pseudo_terminal.hpp"
@@ -204,18 +207,35 @@ TEST(Spawner, ChildSwitchesToTheRequestedIdentityAndTheServerKeepsItsOwn) {
     EXPECT_EQ(getegid(), 0u);
 }
 
-TEST(Spawner, IdentityChangeThatIsNotPermittedNamesItsStep) {
-    if (geteuid() == 0)
-        GTEST_SKIP() << "root may change identities; this needs an unprivileged run";
+// Run in a child process that is (or, under root, becomes) unprivileged, so CI's root run
+// tests it too. Exits 0 when the failure names the step, else says what it got.
+void spawn_unpermitted_identity_change() {
+    if (geteuid() == 0 &&
+        (setgroups(0, nullptr) != 0 || setgid(65534) != 0 || setuid(65534) != 0)) {
+        std::fprintf(stderr, "could not drop root to uid 65534\n");
+        std::_Exit(2);
+    }
     UniqueFd null(open("/dev/null", O_RDWR | O_CLOEXEC));
     Spawner spawner;
     auto spawned = spawner.spawn(shell_as({0, 0, {}}, null.get(), null.get()));
-    ASSERT_TRUE(std::holds_alternative<SpawnFailure>(spawned));
+    if (!std::holds_alternative<SpawnFailure>(spawned)) {
+        std::fprintf(stderr, "the identity change to root succeeded unprivileged\n");
+        std::_Exit(1);
+    }
     const auto& [status, detail] = std::get<SpawnFailure>(spawned);
-    EXPECT_EQ(status.failed_step, SpawnStep::kSetGroups);
-    EXPECT_EQ(status.error_number, EPERM);
-    EXPECT_EQ(status.shell_code(), 126);
-    EXPECT_EQ(detail, "setgroups as uid 0 gid 0 without supplementary groups");
+    const bool as_expected = status.failed_step == SpawnStep::kSetGroups &&
+                             status.error_number == EPERM && status.shell_code() == 126 &&
+                             detail == "setgroups as uid 0 gid 0 without supplementary groups";
+    if (!as_expected) {
+        std::fprintf(stderr, "step %d errno %d code %d detail '%s'\n",
+                     static_cast<int>(status.failed_step), status.error_number, status.shell_code(),
+                     detail.c_str());
+    }
+    std::_Exit(as_expected ? 0 : 1);
+}
+
+TEST(Spawner, IdentityChangeThatIsNotPermittedNamesItsStep) {
+    EXPECT_EXIT(spawn_unpermitted_identity_change(), ::testing::ExitedWithCode(0), "");
 }
 
 }  // namespace
