@@ -27,15 +27,6 @@ namespace {
 using namespace std::chrono_literals;
 using protocol::FrameType;
 
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds limit) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (condition()) return true;
-        std::this_thread::sleep_for(10ms);
-    }
-    return condition();
-}
-
 // Children of `pid` that exist now (running or not yet reaped), over all its threads.
 int child_count(pid_t pid) {
     const std::string tasks = "/proc/" + std::to_string(pid) + "/task";
@@ -49,15 +40,6 @@ int child_count(pid_t pid) {
     }
     closedir(dir);
     return count;
-}
-
-long current_rss_kib(pid_t pid) {
-    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-    std::string line;
-    while (std::getline(status, line)) {
-        if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-    }
-    return -1;
 }
 
 class Adversarial : public ::testing::Test {
@@ -188,7 +170,7 @@ TEST_F(Adversarial, HugeDeclaredLengthsAreRefusedWithAnErrorFrame) {
 TEST_F(Adversarial, ConnectionsThatAnnounceLargeRequestsHoldOnlyWhatTheySent) {
     BroServer server(dir, "/bin/true");
     expect_serves(server, "start");
-    const long before = current_rss_kib(server.pid());
+    const long before = status_kib(server.pid(), "VmRSS");
     constexpr int kConnections = 200;
     const Bytes announced = {0x01, 0x00, 0x10, 0x00, 0x00, 'B', 'R', 'O', 0x01};  // 1 MiB
     std::vector<std::unique_ptr<RawConnection>> idle;
@@ -198,7 +180,7 @@ TEST_F(Adversarial, ConnectionsThatAnnounceLargeRequestsHoldOnlyWhatTheySent) {
     }
     // One exchange through the same ring after them: their headers have been read by now.
     expect_serves(server, "200 idle connections");
-    const long grown_kib = current_rss_kib(server.pid()) - before;
+    const long grown_kib = status_kib(server.pid(), "VmRSS") - before;
     EXPECT_LT(grown_kib, 50 * 1024) << kConnections << " connections announcing 1 MiB each";
 }
 

@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,10 @@ class TempDir {
   private:
     std::string path_;
 };
+
+// Polls `condition` every 10 ms until it holds or `limit` has passed; returns whether it held.
+// For waiting on another process, where there is nothing to block on.
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds limit);
 
 class BroServer {
   public:

@@ -34,15 +34,6 @@ bool process_alive(pid_t pid) {
     return kill(pid, 0) == 0;
 }
 
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds limit) {
-    const auto end = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < end) {
-        if (condition()) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return condition();
-}
-
 TEST_F(Failure, MissingSocketPathVariableGivesOneClearLineAnd125) {
     ProcessOptions options;
     options.argv = {client_binary(), "x"};

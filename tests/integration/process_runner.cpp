@@ -75,13 +75,18 @@ int ProcessResult::signal() const {
     return signaled() ? WTERMSIG(wait_status) : 0;
 }
 
-long peak_rss_of(pid_t pid) {
+long status_kib(pid_t pid, const std::string& field) {
     std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    const std::string prefix = field + ":";
     std::string line;
     while (std::getline(status, line)) {
-        if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+        if (line.rfind(prefix, 0) == 0) return std::stol(line.substr(prefix.size()));
     }
     return -1;
+}
+
+long peak_rss_of(pid_t pid) {
+    return status_kib(pid, "VmHWM");
 }
 
 std::optional<int> wait_with_deadline(pid_t pid, std::chrono::milliseconds deadline,

@@ -49,5 +49,7 @@ std::optional<int> wait_with_deadline(pid_t pid, std::chrono::milliseconds deadl
                                       long* peak_rss_kib = nullptr);
 // VmHWM of a running process in KiB, or -1.
 long peak_rss_of(pid_t pid);
+// A "kB" line of /proc/<pid>/status (VmRSS, VmHWM, ...), or -1 when missing.
+long status_kib(pid_t pid, const std::string& field);
 
 }  // namespace bro::test

@@ -29,15 +29,6 @@ using namespace std::chrono_literals;
 
 constexpr auto kScreenDeadline = 30s;
 
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds limit) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (condition()) return true;
-        std::this_thread::sleep_for(20ms);
-    }
-    return condition();
-}
-
 bool tmux_installed() {
     return access("/usr/bin/tmux", X_OK) == 0;
 }
