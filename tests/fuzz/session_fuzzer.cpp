@@ -45,6 +45,7 @@
 #include "server/peer_credentials.hpp"
 #include "server/server_config.hpp"
 #include "server/session.hpp"
+#include "tests/ring/bounded_run.hpp"
 
 namespace {
 
@@ -73,35 +74,6 @@ int count_entries(const char* directory) {
     closedir(dir);
     return count;
 }
-
-// A timeout on the ring, so run_until always wakes up in time to notice a hung session.
-class Deadline final : public ring::Operation {
-  public:
-    Deadline(ring::Ring& ring, std::chrono::nanoseconds limit) : ring_(ring) {
-        spec_.tv_sec = std::chrono::duration_cast<std::chrono::seconds>(limit).count();
-        pending_ = true;
-        ring_.submit(*this);
-    }
-    Deadline(const Deadline&) = delete;
-    Deadline& operator=(const Deadline&) = delete;
-    ~Deadline() {  // the kernel holds this object's address until its completion arrives
-        if (!pending_) return;
-        ring_.cancel(*this);
-        ring_.run_until([this] { return !pending_; });
-    }
-    bool expired() const { return expired_; }
-    void prepare(io_uring_sqe& sqe) override { io_uring_prep_timeout(&sqe, &spec_, 0, 0); }
-    void complete(int res, bool /*more*/) override {
-        pending_ = false;
-        expired_ = res == -ETIME;
-    }
-
-  private:
-    ring::Ring& ring_;
-    __kernel_timespec spec_{};
-    bool pending_ = false;
-    bool expired_ = false;
-};
 
 // What lives across inputs: one ring, one spawner, one private --tmpdir, as in one server.
 struct Harness {
@@ -280,10 +252,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     bool finished = false;
     harness.ring.spawn(
         run_session(context, harness.admission, UniqueFd(pair[1]), harness.next_id++, finished));
-    {
-        Deadline deadline(harness.ring, kSessionLimit);
-        harness.ring.run_until([&] { return finished || deadline.expired(); });
-        if (!finished) fail("the session did not finish within its bound");
+    if (!ring::run_until_within(
+            harness.ring, [&] { return finished; }, kSessionLimit)) {
+        fail("the session did not finish within its bound");
     }
 
     check_reply(read_reply(client.get()), config.limits);
