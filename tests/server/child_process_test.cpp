@@ -132,17 +132,25 @@ TEST(Spawner, SignalsTheServerIgnoresAreAtTheirDefaultsInTheChild) {
     EXPECT_EQ(result.out, "SigIgn:\t0000000000000000\n");
 }
 
+// `script` run by sh on the terminal side of `pty` as its controlling terminal, with fd 3
+// writing to `report`.
+SpawnRequest shell_on_terminal(const PseudoTerminal& pty, const Pipe& report, const char* script) {
+    SpawnRequest request;
+    request.executable = "/bin/sh";
+    request.argv = {"sh", "-c", script};
+    request.stdin_fd = request.stdout_fd = request.stderr_fd = pty.terminal.get();
+    request.extra_fds = {{report.write.get(), 3}};
+    request.controlling_terminal = true;
+    request.working_directory = "/";
+    return request;
+}
+
 TEST(Spawner, AChildGivenATerminalMakesItItsControllingTerminal) {
     PseudoTerminal pty = open_pseudo_terminal({24, 80});
     Pipe out = make_pipe();
-    SpawnRequest request;
-    request.executable = "/bin/sh";
     // /dev/tty opens only for a process with a controlling terminal.
-    request.argv = {"sh", "-c", "stty size && : < /dev/tty && echo has-tty >&3"};
-    request.stdin_fd = request.stdout_fd = request.stderr_fd = pty.terminal.get();
-    request.extra_fds = {{out.write.get(), 3}};
-    request.controlling_terminal = true;
-    request.working_directory = "/";
+    const SpawnRequest request =
+        shell_on_terminal(pty, out, "stty size && : < /dev/tty && echo has-tty >&3");
     Spawner spawner;
     auto spawned = spawner.spawn(request);
     ASSERT_TRUE(std::holds_alternative<ChildProcess>(spawned));
@@ -162,13 +170,8 @@ TEST(Spawner, AChildRunningAsAnotherUserCanReopenItsTerminalByPath) {
     PseudoTerminal pty = open_pseudo_terminal({24, 80});
     give_terminal_to(pty.terminal.get(), 65534);
     Pipe out = make_pipe();
-    SpawnRequest request;
-    request.executable = "/bin/sh";
-    request.argv = {"sh", "-c", "stty size < \"$(tty)\" && echo reopened >&3"};
-    request.stdin_fd = request.stdout_fd = request.stderr_fd = pty.terminal.get();
-    request.extra_fds = {{out.write.get(), 3}};
-    request.controlling_terminal = true;
-    request.working_directory = "/";
+    SpawnRequest request =
+        shell_on_terminal(pty, out, "stty size < \"$(tty)\" && echo reopened >&3");
     request.identity = ChildIdentity{65534, 65534, {}};
     Spawner spawner;
     auto spawned = spawner.spawn(request);
