@@ -11,7 +11,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <iterator>
 #include <system_error>
 
 #include "ring/child_wait.hpp"
@@ -334,22 +333,13 @@ std::vector<std::string> Session::child_environment(const protocol::Request& req
         spdlog::debug("session {}: dropped environment variable {} ({})", id_, name,
                       context_.env_policy.why_refused(name));
     };
-    std::vector<protocol::EnvironmentEntry> without_peer;  // only filled when needed
-    std::span<const protocol::EnvironmentEntry> forwarded = request.environment;
-    const auto forged = [](const auto& entry) { return is_peer_variable(entry.name); };
-    if (std::any_of(forwarded.begin(), forwarded.end(), forged)) {
-        spdlog::info(
-            "session {}: dropped client-sent BRO_PEER_* variables (only the server sets "
-            "them)",
-            id_);
-        std::remove_copy_if(forwarded.begin(), forwarded.end(), std::back_inserter(without_peer),
-                            forged);
-        forwarded = without_peer;
+    auto environment =
+        context_.env_policy.build_child_environment(request.environment, environ, on_refused);
+    // Forwarded or inherited, whatever --allowed-env and --inherit-env say: only the server
+    // sets these.
+    if (std::erase_if(environment, is_peer_variable) > 0) {
+        spdlog::info("session {}: dropped BRO_PEER_* variables (only the server sets them)", id_);
     }
-    auto environment = context_.env_policy.build_child_environment(forwarded, environ, on_refused);
-    std::erase_if(environment, [](const std::string& assignment) {
-        return is_peer_variable(assignment);  // an inherited one
-    });
     environment.push_back("BRO_PEER_UID=" + std::to_string(peer_.uid));
     environment.push_back("BRO_PEER_GID=" + std::to_string(peer_.gid));
     environment.push_back("BRO_PEER_PID=" + std::to_string(peer_.pid));
@@ -764,9 +754,6 @@ ring::Task<ring::IoResult> Session::read_terminal(int fd, std::span<std::uint8_t
     }
 }
 
-// The child has exited but something it started still holds stdout or stderr open: the report
-// waits for them to reach end of file, at most --drain-timeout, then the pumps stop and the
-// output written after that is not relayed.
 ring::Task<bool> Session::wait_unless_cancelled(std::chrono::nanoseconds duration,
                                                 ring::Timeout*& slot) {
     ring::Timeout timer(context_.ring, duration);
@@ -776,6 +763,9 @@ ring::Task<bool> Session::wait_unless_cancelled(std::chrono::nanoseconds duratio
     co_return waited.raw() != -ECANCELED;
 }
 
+// The child has exited but something it started still holds stdout or stderr open: the report
+// waits for them to reach end of file, at most --drain-timeout, then the pumps stop and the
+// output written after that is not relayed.
 ring::Task<void> Session::enforce_drain_deadline() {
     if (pumps_running_ == 0) co_return;
     const bool expired =
