@@ -72,10 +72,11 @@ struct ProtocolViolation : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-// A well-formed request beyond a configured limit (--max-*): refused naming the limit.
-struct LimitExceeded : std::runtime_error {
+// A well-formed request beyond a configured limit (--max-*): refused naming the limit. Still
+// a protocol violation wherever no limit hint applies (a frame arriving while the command runs).
+struct LimitExceeded : ProtocolViolation {
     LimitExceeded(Limit exceeded, const std::string& message)
-        : std::runtime_error(message), limit(exceeded) {}
+        : ProtocolViolation(message), limit(exceeded) {}
     Limit limit;
 };
 

@@ -553,9 +553,7 @@ ring::Task<void> Session::pump_client_frames() {
                                         " frame while the command runs");
             }
         }
-    } catch (const ProtocolViolation& e) {
-        violation = e.what();
-    } catch (const LimitExceeded& e) {  // a Request header too long for --max-request-bytes
+    } catch (const ProtocolViolation& e) {  // LimitExceeded too: a long Request header
         violation = e.what();
     }
     stdin_write_.reset();
