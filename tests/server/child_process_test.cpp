@@ -148,15 +148,20 @@ SpawnRequest shell_on_terminal(const PseudoTerminal& pty, const Pipe& report, co
 TEST(Spawner, AChildGivenATerminalMakesItItsControllingTerminal) {
     PseudoTerminal pty = open_pseudo_terminal({24, 80});
     Pipe out = make_pipe();
-    // /dev/tty opens only for a process with a controlling terminal.
-    const SpawnRequest request =
-        shell_on_terminal(pty, out, "stty size && : < /dev/tty && echo has-tty >&3");
+    // The child waits on fd 4 until the test has looked at the terminal: once the session
+    // leader exits the terminal has no foreground group, and a loaded machine can get there
+    // before the test looks. /dev/tty opens only for a process with a controlling terminal.
+    Pipe go = make_pipe();
+    SpawnRequest request =
+        shell_on_terminal(pty, out, "read go <&4; stty size && : < /dev/tty && echo has-tty >&3");
+    request.extra_fds.push_back({go.read.get(), 4});
     Spawner spawner;
     auto spawned = spawner.spawn(request);
     ASSERT_TRUE(std::holds_alternative<ChildProcess>(spawned));
     auto& child = std::get<ChildProcess>(spawned);
     // It leads the terminal's foreground process group, as a login shell would.
     EXPECT_EQ(foreground_process_group(pty.controller.get()), child.pid());
+    go.write.reset();
     pty.terminal.reset();
     out.write.reset();
     EXPECT_EQ(read_all(out.read.get()), "has-tty\n");
