@@ -212,7 +212,9 @@ std::variant<Request, DecodeError> decode_request(std::span<const std::uint8_t> 
     request.mode = static_cast<TransferMode>(mode);
     request.stdin_mode = static_cast<StdinMode>(stdin_mode);
     if (request.umask > 0777) return DecodeError{"umask out of range"};
-    if ((flags & ~(kRequestCarriesCwd | kRequestReportsStdin | kRequestWantsTerminal)) != 0) {
+    constexpr std::uint8_t kKnownFlags = kRequestCarriesCwd | kRequestReportsStdin |
+                                         kRequestWantsTerminal | kRequestCarriesTerminalModes;
+    if ((flags & ~kKnownFlags) != 0) {
         return DecodeError{"unknown request flags " + std::to_string(flags)};
     }
     request.carries_cwd = (flags & kRequestCarriesCwd) != 0;
@@ -231,6 +233,10 @@ std::variant<Request, DecodeError> decode_request(std::span<const std::uint8_t> 
                            request.stdin_mode != StdinMode::kStreamed || request.reports_stdin)) {
         return DecodeError{"a terminal needs content mode with streamed stdin and no stdin report"};
     }
+    const bool carries_terminal_modes = (flags & kRequestCarriesTerminalModes) != 0;
+    if (carries_terminal_modes && !wants_terminal) {
+        return DecodeError{"terminal settings need a terminal session"};
+    }
     request.cwd = std::string(r.string(limits.max_path_bytes));
     if (!r.ok() || request.cwd.find('\0') != std::string::npos) {
         return DecodeError{"malformed working directory"};
@@ -244,6 +250,12 @@ std::variant<Request, DecodeError> decode_request(std::span<const std::uint8_t> 
         for (auto& b : size) b = r.u8();
         if (!r.ok()) return DecodeError{"truncated terminal size"};
         request.terminal = decode_window_size(size);
+    }
+    if (carries_terminal_modes) {
+        TerminalModesBytes modes{};
+        for (auto& b : modes) b = r.u8();
+        if (!r.ok()) return DecodeError{"truncated terminal settings"};
+        request.terminal_modes = decode_terminal_modes(modes);
     }
     if (!r.at_end()) return DecodeError{"request has trailing bytes"};
     if (request.mode == TransferMode::kFdPassing && request.fd_count() > limits.max_fds) {

@@ -49,6 +49,8 @@ struct Request {
     bool reports_stdin = false;  // kRequestReportsStdin
     // kRequestWantsTerminal: run on a new pseudo-terminal of this initial size.
     std::optional<WindowSize> terminal;
+    // kRequestCarriesTerminalModes: the caller's terminal settings, for the new terminal.
+    std::optional<TerminalModes> terminal_modes;
     std::string cwd;
     std::vector<std::string> arguments;
     std::vector<EnvironmentEntry> environment;

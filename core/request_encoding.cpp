@@ -16,6 +16,7 @@ std::size_t encoded_request_size(const RequestView& request) {
     for (const auto& file : request.files) size += 4 * kLength + file.basename.size();
     size += kLength * request.forwarded_fds.size();
     if (request.terminal) size += kWindowSizeBytes;
+    if (request.terminal && request.terminal_modes) size += kTerminalModesBytes;
     return size;
 }
 
@@ -26,8 +27,11 @@ void encode_request(const RequestView& request, std::vector<std::uint8_t>& out) 
         w.u8(static_cast<std::uint8_t>(request.mode));
         w.u8(static_cast<std::uint8_t>(request.stdin_mode));
         w.u16(request.umask);
-        const std::uint8_t terminal_bit = request.terminal ? kRequestWantsTerminal : 0;
-        w.u8(static_cast<std::uint8_t>((request.flags & ~kRequestWantsTerminal) | terminal_bit));
+        auto flags = static_cast<std::uint8_t>(
+            request.flags & ~(kRequestWantsTerminal | kRequestCarriesTerminalModes));
+        if (request.terminal) flags |= kRequestWantsTerminal;
+        if (request.terminal && request.terminal_modes) flags |= kRequestCarriesTerminalModes;
+        w.u8(flags);
         w.string(request.cwd);
         w.u32(static_cast<std::uint32_t>(request.arguments.size()));
         for (auto argument : request.arguments) w.string(argument);
@@ -47,6 +51,9 @@ void encode_request(const RequestView& request, std::vector<std::uint8_t>& out) 
         for (auto target : request.forwarded_fds) w.u32(target);
         if (request.terminal) {
             for (const std::uint8_t b : encode_window_size(*request.terminal)) w.u8(b);
+            if (request.terminal_modes) {
+                for (const std::uint8_t b : encode_terminal_modes(*request.terminal_modes)) w.u8(b);
+            }
         }
     });
 }

@@ -39,9 +39,12 @@ struct RequestView {
     std::span<const FileArgumentView> files;
     // fd mode: the child numbers for the descriptors after the file arguments' ones.
     std::span<const std::uint32_t> forwarded_fds = {};
-    std::uint8_t flags = 0;  // kRequest* bits; kRequestWantsTerminal follows `terminal`
+    std::uint8_t flags = 0;  // kRequest* bits; kRequestWantsTerminal and
+                             // kRequestCarriesTerminalModes follow the fields below
     // A terminal session (kRequestWantsTerminal), with the caller's window size.
     std::optional<WindowSize> terminal = {};
+    // With `terminal` only: the caller's settings (kRequestCarriesTerminalModes).
+    std::optional<TerminalModes> terminal_modes = {};
 };
 
 // The size of the whole Request frame, header included, so a caller can reserve it once.

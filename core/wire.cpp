@@ -86,6 +86,31 @@ WindowSize decode_window_size(std::span<const std::uint8_t, kWindowSizeBytes> by
     return {at(0), at(1), at(2), at(3)};
 }
 
+TerminalModesBytes encode_terminal_modes(const TerminalModes& modes) {
+    TerminalModesBytes bytes{};
+    std::size_t at = 0;
+    for (const std::uint32_t flags :
+         {modes.input_flags, modes.output_flags, modes.control_flags, modes.local_flags}) {
+        for (int shift = 24; shift >= 0; shift -= 8) {
+            bytes[at++] = static_cast<std::uint8_t>(flags >> shift);
+        }
+    }
+    for (const std::uint8_t character : modes.control_characters) bytes[at++] = character;
+    return bytes;
+}
+
+TerminalModes decode_terminal_modes(std::span<const std::uint8_t, kTerminalModesBytes> bytes) {
+    const auto word = [&](std::size_t i) {
+        return (std::uint32_t{bytes[4 * i]} << 24) | (std::uint32_t{bytes[4 * i + 1]} << 16) |
+               (std::uint32_t{bytes[4 * i + 2]} << 8) | std::uint32_t{bytes[4 * i + 3]};
+    };
+    TerminalModes modes{word(0), word(1), word(2), word(3), {}};
+    for (std::size_t i = 0; i < kTerminalControlCharacters; ++i) {
+        modes.control_characters[i] = bytes[16 + i];
+    }
+    return modes;
+}
+
 std::variant<FrameHeader, FrameHeaderError> decode_frame_header(std::span<const std::uint8_t> bytes,
                                                                 const ProtocolLimits& limits) {
     using Reason = FrameHeaderError::Reason;

@@ -60,6 +60,10 @@ inline constexpr std::uint8_t kRequestReportsStdin = 2;
 // terminal), whose initial size follows the request's last field. stdin travels as
 // StdinData into the terminal, and everything the program writes comes back as Stdout.
 inline constexpr std::uint8_t kRequestWantsTerminal = 4;
+// With kRequestWantsTerminal only: the caller's terminal settings (TerminalModes) follow the
+// window size, so the program's terminal starts as the caller's was (its erase character,
+// IUTF8 for line editing of UTF-8, ...), not with the kernel's defaults.
+inline constexpr std::uint8_t kRequestCarriesTerminalModes = 8;
 
 // A terminal's size as TIOCGWINSZ reports it (struct winsize): the Request of a terminal
 // session ends with one, and each WindowSize frame carries one.
@@ -77,6 +81,26 @@ using WindowSizeBytes = std::array<std::uint8_t, kWindowSizeBytes>;
 WindowSizeBytes encode_window_size(const WindowSize& size);
 // Decodes exactly kWindowSizeBytes (the caller checks the length).
 WindowSize decode_window_size(std::span<const std::uint8_t, kWindowSizeBytes> bytes);
+
+// A terminal's settings as tcgetattr reports them (struct termios), without the line
+// discipline and the speeds, which a pseudo-terminal ignores. Client and server run on one
+// kernel, so the flag bits and the position of each control character are that kernel's.
+inline constexpr std::size_t kTerminalControlCharacters = 19;  // Linux's NCCS for the kernel
+struct TerminalModes {
+    std::uint32_t input_flags = 0;                                                 // c_iflag
+    std::uint32_t output_flags = 0;                                                // c_oflag
+    std::uint32_t control_flags = 0;                                               // c_cflag
+    std::uint32_t local_flags = 0;                                                 // c_lflag
+    std::array<std::uint8_t, kTerminalControlCharacters> control_characters = {};  // c_cc
+
+    bool operator==(const TerminalModes&) const = default;
+};
+inline constexpr std::size_t kTerminalModesBytes = 4 * 4 + kTerminalControlCharacters;
+using TerminalModesBytes = std::array<std::uint8_t, kTerminalModesBytes>;
+// The four flag words big-endian, then the control characters: the Request's last field when
+// kRequestCarriesTerminalModes is set.
+TerminalModesBytes encode_terminal_modes(const TerminalModes& modes);
+TerminalModes decode_terminal_modes(std::span<const std::uint8_t, kTerminalModesBytes> bytes);
 
 // An Exit frame's stdin_consumed when the server does not know it (not asked, or fd mode).
 inline constexpr std::uint64_t kStdinConsumedUnknown = ~std::uint64_t{0};

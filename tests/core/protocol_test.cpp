@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
@@ -790,7 +791,7 @@ TEST(Protocol, TheWorkingDirectoryDescriptorFlagRoundTripsInFdMode) {
 }
 
 TEST(Protocol, UnknownFlagsAndACwdDescriptorInContentModeAreRefused) {
-    for (std::uint8_t flags : {8, 0x80, 0xF8}) {
+    for (std::uint8_t flags : {0x10, 0x80, 0xF0}) {
         const auto decoded = decode_with_flags(TransferMode::kFdPassing, flags);
         ASSERT_TRUE(std::holds_alternative<DecodeError>(decoded)) << int(flags);
         EXPECT_NE(std::get<DecodeError>(decoded).message.find("unknown request flags"),
@@ -925,6 +926,65 @@ TEST(Protocol, WindowSizeIsFourBigEndianU16sAndRoundTrips) {
     EXPECT_EQ(decode_window_size(bytes), size);
     EXPECT_TRUE(std::holds_alternative<FrameHeaderError>(decode_frame_header(
         encode_frame_header(FrameType::kWindowSize, kWindowSizeBytes + 1), ProtocolLimits{})));
+}
+
+TerminalModes sample_terminal_modes() {
+    TerminalModes modes{0x01020304, 0x05060708, 0x090A0B0C, 0x0D0E0F10, {}};
+    for (std::size_t i = 0; i < kTerminalControlCharacters; ++i) {
+        modes.control_characters[i] = static_cast<std::uint8_t>(0xA0 + i);
+    }
+    return modes;
+}
+
+TEST(Protocol, TerminalModesAreFourBigEndianU32sThenTheControlCharactersAndRoundTrip) {
+    const TerminalModes modes = sample_terminal_modes();
+    const TerminalModesBytes bytes = encode_terminal_modes(modes);
+    const Bytes flags(bytes.begin(), bytes.begin() + 16);
+    EXPECT_EQ(flags, (Bytes{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}));
+    EXPECT_EQ(bytes[16], 0xA0);
+    EXPECT_EQ(bytes.back(), 0xA0 + kTerminalControlCharacters - 1);
+    EXPECT_EQ(decode_terminal_modes(bytes), modes);
+}
+
+TEST(Protocol, ATerminalRequestCanCarryTheCallersSettingsAfterTheWindowSize) {
+    RequestView view = terminal_request({24, 80});
+    view.terminal_modes = sample_terminal_modes();
+    Bytes frame;
+    encode_request(view, frame);
+    EXPECT_EQ(frame.size(), encoded_request_size(view));
+    EXPECT_EQ(frame[kFrameHeaderBytes + 8], kRequestWantsTerminal | kRequestCarriesTerminalModes);
+    const auto modes = encode_terminal_modes(*view.terminal_modes);
+    EXPECT_TRUE(std::equal(modes.begin(), modes.end(), frame.end() - kTerminalModesBytes));
+    const auto decoded = encode_and_decode(view);
+    ASSERT_TRUE(std::holds_alternative<Request>(decoded)) << std::get<DecodeError>(decoded).message;
+    EXPECT_EQ(std::get<Request>(decoded).terminal, (WindowSize{24, 80}));
+    EXPECT_EQ(std::get<Request>(decoded).terminal_modes, view.terminal_modes);
+    // Without a terminal the settings are not sent, and a plain terminal request has none.
+    view.terminal.reset();
+    view.stdin_mode = StdinMode::kNone;
+    EXPECT_FALSE(std::get<Request>(encode_and_decode(view)).terminal_modes.has_value());
+    EXPECT_FALSE(std::get<Request>(encode_and_decode(terminal_request({24, 80})))
+                     .terminal_modes.has_value());
+}
+
+TEST(Protocol, TerminalSettingsWithoutATerminalOrCutShortAreRejected) {
+    RequestView no_terminal;
+    no_terminal.cwd = "/";
+    Bytes plain;
+    encode_request(no_terminal, plain);  // the encoder never sets the bit alone
+    Bytes with_settings(plain.begin() + kFrameHeaderBytes, plain.end());
+    with_settings[8] |= kRequestCarriesTerminalModes;
+    with_settings.resize(with_settings.size() + kTerminalModesBytes);
+    EXPECT_TRUE(std::holds_alternative<DecodeError>(decode(with_settings)));
+    RequestView view = terminal_request({24, 80});
+    view.terminal_modes = sample_terminal_modes();
+    Bytes frame;
+    encode_request(view, frame);
+    const Bytes payload(frame.begin() + kFrameHeaderBytes, frame.end());
+    for (std::size_t cut = 1; cut <= kTerminalModesBytes; ++cut) {
+        const Bytes truncated(payload.begin(), payload.end() - static_cast<std::ptrdiff_t>(cut));
+        EXPECT_TRUE(std::holds_alternative<DecodeError>(decode(truncated))) << cut;
+    }
 }
 
 TEST(Protocol, OnlySignalsATerminalCouldSendAreForwardable) {

@@ -5,6 +5,7 @@
 //   build-fuzz/bin/fuzz_seed_generator tests/fuzz/corpus
 
 #include <sys/stat.h>
+#include <termios.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -60,6 +61,19 @@ struct Requests {
     std::vector<FileArgumentView> files = {
         {1, 7, "notes.txt", kOwnFile}, {2, 0, "input.c", kOwnFile}, {3, 0, "input.c", 1}};
     std::vector<std::uint32_t> forwarded = {5, 9};
+    TerminalModes caller_settings = [] {
+        TerminalModes modes{ICRNL | IXON | IUTF8,
+                            OPOST | ONLCR,
+                            CS8 | CREAD | B38400,
+                            ISIG | ICANON | ECHO | ECHOE | ECHOK | ECHOCTL | ECHOKE | IEXTEN,
+                            {}};
+        modes.control_characters[VINTR] = 003;
+        modes.control_characters[VERASE] = 010;
+        modes.control_characters[VEOF] = 004;
+        modes.control_characters[VSUSP] = 032;
+        modes.control_characters[VMIN] = 1;
+        return modes;
+    }();
 
     RequestView minimal() const {
         RequestView view;
@@ -84,6 +98,12 @@ struct Requests {
         view.terminal = WindowSize{24, 80, 0, 0};
         return view;
     }
+    // A terminal session with the caller's settings: a UTF-8 terminal whose erase key is ^H.
+    RequestView terminal_with_settings() const {
+        RequestView view = terminal();
+        view.terminal_modes = caller_settings;
+        return view;
+    }
 
     RequestView full_fd() const {
         RequestView view = full_content(true);
@@ -103,6 +123,7 @@ bool write_request_seeds(const std::string& root) {
     bad_version[kFrameHeaderBytes + 3] = 2;
     return write_seed(dir, "minimal", request(r.minimal())) &&
            write_seed(dir, "content_terminal", request(r.terminal())) &&
+           write_seed(dir, "content_terminal_settings", request(r.terminal_with_settings())) &&
            write_seed(dir, "content_files_env", request(r.full_content(false))) &&
            write_seed(dir, "content_reports_stdin", request(reports)) &&
            write_seed(dir, "fd_forwarded_cwd", request(r.full_fd())) &&
@@ -178,6 +199,8 @@ bool write_session_seeds(const std::string& root) {
            write_seed(dir, "content_files_stdin_signal", session(kContentServer, content)) &&
            write_seed(dir, "content_reports_stdin", session(kBothServer, reports)) &&
            write_seed(dir, "content_terminal", session(kContentServer, terminal)) &&
+           write_seed(dir, "content_terminal_settings",
+                      session(kContentServer, request(r.terminal_with_settings()))) &&
            write_seed(dir, "regression_empty_signal_frame",
                       session(kContentServer, empty_signal)) &&
            write_seed(dir, "fd_minimal",

@@ -62,6 +62,7 @@ std::vector<std::uint8_t> reencode(const Request& request) {
     view.flags = static_cast<std::uint8_t>((request.carries_cwd ? kRequestCarriesCwd : 0) |
                                            (request.reports_stdin ? kRequestReportsStdin : 0));
     view.terminal = request.terminal;
+    view.terminal_modes = request.terminal_modes;
     std::vector<std::uint8_t> frame;
     encode_request(view, frame);
     if (frame.size() != encoded_request_size(view)) fail("encoded_request_size disagrees");
