@@ -23,6 +23,18 @@ std::optional<protocol::WindowSize> read_window_size(int fd) {
     return protocol::WindowSize{size.ws_row, size.ws_col, size.ws_xpixel, size.ws_ypixel};
 }
 
+std::optional<protocol::TerminalModes> read_terminal_modes(int fd) {
+    static_assert(NCCS >= protocol::kTerminalControlCharacters);
+    termios settings{};
+    if (::tcgetattr(fd, &settings) != 0) return std::nullopt;
+    protocol::TerminalModes modes{
+        settings.c_iflag, settings.c_oflag, settings.c_cflag, settings.c_lflag, {}};
+    for (std::size_t i = 0; i < protocol::kTerminalControlCharacters; ++i) {
+        modes.control_characters[i] = settings.c_cc[i];
+    }
+    return modes;
+}
+
 RawTerminal::RawTerminal(int fd, const Diagnostics& diagnostics)
     : fd_(fd), diagnostics_(diagnostics) {
     if (::tcgetattr(fd_, &saved_) != 0) {

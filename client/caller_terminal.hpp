@@ -25,6 +25,11 @@ bool wants_terminal_session(const ClientConfig& config, bool stdin_was_closed);
 // The size of the terminal on `fd` (TIOCGWINSZ), or nullopt when it has none.
 std::optional<protocol::WindowSize> read_window_size(int fd);
 
+// The settings of the terminal on `fd` (tcgetattr), or nullopt when it has none. Sent with a
+// terminal session so the program's terminal starts as the caller's: a caller whose erase key
+// is ^H, or who edits UTF-8 lines (IUTF8), finds the same inside.
+std::optional<protocol::TerminalModes> read_terminal_modes(int fd);
+
 // The caller's terminal in raw mode for the lifetime of this object; the destructor puts the
 // caller's settings back. Every way out of the client passes through it: a program's exit,
 // an error, a vanished server, and a program killed by a signal (main() dies only after the

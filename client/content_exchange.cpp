@@ -17,8 +17,10 @@ int run_content_mode(const Invocation& invocation) {
     if (!socket.valid()) return kClientFailureExitCode;
     RequestOptions options;
     // A terminal whose size is unknown reports 0 x 0, which programs read as "not known".
-    if (invocation.terminal_session)
+    if (invocation.terminal_session) {
         options.terminal = read_window_size(STDIN_FILENO).value_or(protocol::WindowSize{});
+        options.terminal_modes = read_terminal_modes(STDIN_FILENO);
+    }
     auto request = build_request(config, invocation.arguments, invocation.environment,
                                  invocation.stdin_was_closed, options, diagnostics);
     if (!request) return kClientFailureExitCode;

@@ -205,6 +205,7 @@ std::optional<ClientRequest> build_request(const ClientConfig& config,
     view.files = file_views;
     view.forwarded_fds = options.forwarded_fds;
     view.terminal = options.terminal;
+    view.terminal_modes = options.terminal_modes;
     view.flags =
         static_cast<std::uint8_t>((options.carries_cwd ? protocol::kRequestCarriesCwd : 0) |
                                   (request.stdin_start ? protocol::kRequestReportsStdin : 0));

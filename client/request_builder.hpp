@@ -58,6 +58,8 @@ struct RequestOptions {
     bool carries_cwd = false;  // fd-passing only: a descriptor of the cwd follows the others
     // Content mode only: a terminal session of this initial size (stdin is then streamed).
     std::optional<protocol::WindowSize> terminal = {};
+    // With `terminal` only: the caller's terminal settings, for the new terminal.
+    std::optional<protocol::TerminalModes> terminal_modes = {};
 };
 
 // kStreamed unless BRO_STDIN=none, the caller gave no stdin (`stdin_was_closed`), or stdin

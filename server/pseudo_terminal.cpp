@@ -39,6 +39,20 @@ PseudoTerminal open_pseudo_terminal(const protocol::WindowSize& size) {
     return pty;
 }
 
+void set_terminal_modes(int terminal, const protocol::TerminalModes& modes) {
+    static_assert(NCCS >= protocol::kTerminalControlCharacters);
+    termios settings{};
+    if (::tcgetattr(terminal, &settings) != 0) fail("tcgetattr pseudo-terminal");
+    settings.c_iflag = modes.input_flags;
+    settings.c_oflag = modes.output_flags;
+    settings.c_cflag = modes.control_flags;
+    settings.c_lflag = modes.local_flags;
+    for (std::size_t i = 0; i < protocol::kTerminalControlCharacters; ++i) {
+        settings.c_cc[i] = modes.control_characters[i];
+    }
+    if (::tcsetattr(terminal, TCSANOW, &settings) != 0) fail("tcsetattr pseudo-terminal");
+}
+
 bool resize_pseudo_terminal(int controller, const protocol::WindowSize& size) {
     const winsize ws = to_winsize(size);
     return ::ioctl(controller, TIOCSWINSZ, &ws) == 0;

@@ -21,6 +21,11 @@ struct PseudoTerminal {
 // std::system_error naming the failed call.
 PseudoTerminal open_pseudo_terminal(const protocol::WindowSize& size);
 
+// Gives the terminal side the caller's settings (protocol::kRequestCarriesTerminalModes) in
+// place of the kernel's defaults; the line discipline and the speeds stay. Throws
+// std::system_error naming the failed call.
+void set_terminal_modes(int terminal, const protocol::TerminalModes& modes);
+
 // TIOCSWINSZ on the controller; the kernel sends SIGWINCH to the terminal's foreground
 // process group when the size changes. False (errno set) on failure.
 bool resize_pseudo_terminal(int controller, const protocol::WindowSize& size);

@@ -394,7 +394,7 @@ void Session::choose_directory(const protocol::Request& request, int cwd_fd, std
 ring::Task<void> Session::execute(const protocol::Request& request) {
     SpawnRequest spawn;
     std::vector<UniqueFd> child_ends =
-        request.terminal ? attach_terminal(*request.terminal, spawn) : attach_pipes(request, spawn);
+        request.terminal ? attach_terminal(request, spawn) : attach_pipes(request, spawn);
     spawn.executable = context_.config.executable;
     spawn.argv = child_argv(request);
     spawn.environment = child_environment(request);
@@ -448,9 +448,11 @@ std::vector<UniqueFd> Session::attach_pipes(const protocol::Request& request, Sp
 
 // stdout and stderr both reach the client as Stdout frames, merged by the terminal as they
 // would be on a local one.
-std::vector<UniqueFd> Session::attach_terminal(const protocol::WindowSize& size,
+std::vector<UniqueFd> Session::attach_terminal(const protocol::Request& request,
                                                SpawnRequest& spawn) {
+    const protocol::WindowSize& size = *request.terminal;
     PseudoTerminal pty = open_pseudo_terminal(size);
+    if (request.terminal_modes) set_terminal_modes(pty.terminal.get(), *request.terminal_modes);
     stdin_write_ = UniqueFd(fcntl(pty.controller.get(), F_DUPFD_CLOEXEC, 0));
     if (!stdin_write_) {
         throw std::system_error(errno, std::system_category(), "fcntl F_DUPFD_CLOEXEC /dev/ptmx");
@@ -459,8 +461,8 @@ std::vector<UniqueFd> Session::attach_terminal(const protocol::WindowSize& size,
     terminal_ = true;
     spawn.stdin_fd = spawn.stdout_fd = spawn.stderr_fd = pty.terminal.get();
     spawn.controlling_terminal = true;
-    spdlog::debug("session {}: pseudo-terminal of {} rows, {} columns", id_, size.rows,
-                  size.columns);
+    spdlog::debug("session {}: pseudo-terminal of {} rows, {} columns, {} settings", id_, size.rows,
+                  size.columns, request.terminal_modes ? "the caller's" : "default");
     std::vector<UniqueFd> child_ends;
     child_ends.push_back(std::move(pty.terminal));
     return child_ends;

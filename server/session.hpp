@@ -76,7 +76,7 @@ class Session {
     // streamed), or one pseudo-terminal for a terminal session. Sets the server's ends and
     // spawn's fds 0-2; returns the child's ends, to be closed once it exists.
     std::vector<UniqueFd> attach_pipes(const protocol::Request& request, SpawnRequest& spawn);
-    std::vector<UniqueFd> attach_terminal(const protocol::WindowSize& size, SpawnRequest& spawn);
+    std::vector<UniqueFd> attach_terminal(const protocol::Request& request, SpawnRequest& spawn);
     ring::Task<void> execute_with_fds(const protocol::Request& request);
     // `child_ends` are the descriptors handed to the child; they are closed as soon as it
     // exists, so the pipes can reach end of file and no client fd stays in the server.

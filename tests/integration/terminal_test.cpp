@@ -125,6 +125,24 @@ class TerminalSession : public ::testing::Test {
         EXPECT_EQ(read_file(dir.path() + "/after"), before) << "the caller's terminal settings";
     }
 
+    // Runs this test's own sleep in the inner shell, presses `key` once it runs, and returns
+    // the sleep's exit status as the inner shell reports it ("130": interrupted by SIGINT).
+    std::string status_of_sleep_after_pressing(const std::string& key) {
+        type("sleep " + unique_sleep);
+        const bool running = eventually(
+            [&] {
+                return pid_running({"sleep", unique_sleep}).has_value();
+            },
+            kScreenDeadline);
+        if (!running) return "the sleep never ran:\n" + screen();
+        press(key);
+        type("echo CODE=$? NEXT=$((6*7))");
+        if (!wait_for_screen("NEXT=42")) return "no status:\n" + screen();
+        const std::string text = screen();
+        const auto at = text.rfind("CODE=");  // the output, after the typed command
+        return text.substr(at + 5, text.find(' ', at) - at - 5);
+    }
+
     // `pane_height pane_width`, as tmux sees the caller's terminal now.
     std::string tmux_size() {
         std::string size =
@@ -182,20 +200,28 @@ TEST_F(TerminalSession, AResizeOfTheCallersTerminalReachesTheProgram) {
 
 TEST_F(TerminalSession, CtrlCInterruptsTheForegroundJobAndTheShellGoesOn) {
     start_client();
-    type("sleep " + unique_sleep);
-    ASSERT_TRUE(eventually(
-        [&] {
-            return pid_running({"sleep", unique_sleep}).has_value();
-        },
-        kScreenDeadline))
-        << screen();
-    press("C-c");
-    type("echo CODE=$? NEXT=$((6*7))");
-    EXPECT_TRUE(wait_for_screen("NEXT=42")) << screen();
-    EXPECT_NE(screen().find("CODE=130"), std::string::npos) << screen();
+    EXPECT_EQ(status_of_sleep_after_pressing("C-c"), "130");
     EXPECT_FALSE(pid_running({"sleep", unique_sleep}).has_value());
     type("exit");
     EXPECT_EQ(client_status(), "0");
+}
+
+// Settings no new terminal has: the program's terminal must start with the caller's, and its
+// line discipline must act on them (Ctrl-G, not Ctrl-C, interrupts).
+TEST_F(TerminalSession, TheProgramsTerminalStartsWithTheCallersSettings) {
+    type("stty intr ^G erase ^H -echoctl");
+    start_client();
+    const std::string saved = dir.path() + "/inner-settings";
+    type("stty -a > " + saved + "; echo SAVED=$((6*7))");
+    ASSERT_TRUE(wait_for_screen("SAVED=42")) << screen();
+    const std::string inner = read_file(saved);
+    EXPECT_NE(inner.find("intr = ^G;"), std::string::npos) << inner;
+    EXPECT_NE(inner.find("erase = ^H;"), std::string::npos) << inner;
+    EXPECT_NE(inner.find("-echoctl"), std::string::npos) << inner;
+    EXPECT_EQ(status_of_sleep_after_pressing("C-g"), "130");
+    type("exit");
+    EXPECT_EQ(client_status(), "0");
+    expect_terminal_restored();
 }
 
 TEST_F(TerminalSession, CtrlZStopsTheForegroundJobAndFgResumesIt) {

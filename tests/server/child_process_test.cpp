@@ -6,6 +6,7 @@
 #include <grp.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -166,6 +167,34 @@ TEST(Spawner, AChildGivenATerminalMakesItItsControllingTerminal) {
     out.write.reset();
     EXPECT_EQ(read_all(out.read.get()), "has-tty\n");
     EXPECT_EQ(wait_exit_code(child), 0);
+}
+
+TEST(Spawner, AChildOnATerminalSeesTheSettingsGivenToIt) {
+    PseudoTerminal pty = open_pseudo_terminal({24, 80});
+    termios defaults{};
+    ASSERT_EQ(tcgetattr(pty.terminal.get(), &defaults), 0);
+    ASSERT_NE(defaults.c_cc[VINTR], 007) << "the test needs an interrupt key other than ^G";
+    protocol::TerminalModes modes{defaults.c_iflag | IUTF8,
+                                  defaults.c_oflag,
+                                  defaults.c_cflag,
+                                  defaults.c_lflag & ~ECHOCTL,
+                                  {}};
+    for (std::size_t i = 0; i < protocol::kTerminalControlCharacters; ++i) {
+        modes.control_characters[i] = defaults.c_cc[i];
+    }
+    modes.control_characters[VINTR] = 007;
+    set_terminal_modes(pty.terminal.get(), modes);
+    Pipe out = make_pipe();
+    Spawner spawner;
+    auto spawned = spawner.spawn(shell_on_terminal(pty, out, "stty -a >&3"));
+    ASSERT_TRUE(std::holds_alternative<ChildProcess>(spawned));
+    pty.terminal.reset();
+    out.write.reset();
+    const std::string shown = read_all(out.read.get());
+    EXPECT_EQ(wait_exit_code(std::get<ChildProcess>(spawned)), 0);
+    EXPECT_NE(shown.find("intr = ^G;"), std::string::npos) << shown;
+    EXPECT_NE(shown.find(" iutf8"), std::string::npos) << shown;
+    EXPECT_NE(shown.find("-echoctl"), std::string::npos) << shown;
 }
 
 // Programs reopen their terminal by path (ttyname, then open): a child running as another
