@@ -132,7 +132,7 @@ TEST_F(Failure, ServerFdCountReturnsToBaselineAfterManySessions) {
     BroServer server(dir, "/bin/cat");
     const auto file = dir.write_file("f", "content");
     run_client(server, {.args = {file}, .stdin_data = "warm-up"});
-    const int baseline = open_fd_count(server.pid());
+    const int baseline = settled_fd_count(server.pid());
     for (int i = 0; i < 200; ++i) {
         run_client(server, {.args = {file}, .environment = {"BRO_FILE_ARGS=1"}, .stdin_data = "x"});
     }

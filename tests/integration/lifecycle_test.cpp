@@ -187,7 +187,7 @@ TEST(DrainTimeout, OutputOfAGrandchildIsRelayedUntilThePipesCloseOrTheDeadline) 
                                       "if [ \"$1\" = late ]; then"
                                       " (sleep 0.2; echo late words) &"
                                       " else (exec sleep 30) & fi; echo parent done"),
-                     {"--drain-timeout", "0.5"});
+                     {"--drain-timeout", "2"});  // room for the late words on a loaded machine
     auto result = run_client(server, {.args = {"late"}});
     EXPECT_EQ(result.exit_code(), 0) << result.err;
     EXPECT_EQ(result.out, "parent done\nlate words\n");
@@ -197,21 +197,21 @@ TEST(DrainTimeout, OutputOfAGrandchildIsRelayedUntilThePipesCloseOrTheDeadline) 
     const auto took = std::chrono::steady_clock::now() - started;
     EXPECT_EQ(result.exit_code(), 0) << result.err;
     EXPECT_EQ(result.out, "parent done\n");
-    EXPECT_GE(took, 450ms);
-    EXPECT_LT(took, 5s);
-    EXPECT_NE(server.log().find("stdout/stderr still open 500 ms"), std::string::npos)
+    EXPECT_GE(took, 1950ms);
+    EXPECT_LT(took, 10s);
+    EXPECT_NE(server.log().find("stdout/stderr still open 2000 ms"), std::string::npos)
         << server.log();
 }
 
 TEST(RequestTimeout, AConnectionThatSendsNoRequestIsClosed) {
     TempDir dir;
     BroServer server(dir, "/bin/echo", {"--request-timeout", "0.3"});
+    const auto started = std::chrono::steady_clock::now();  // the server's clock starts at accept
     const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_un address{};
     address.sun_family = AF_UNIX;
     std::strncpy(address.sun_path, server.socket_path().c_str(), sizeof address.sun_path - 1);
     ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-    const auto started = std::chrono::steady_clock::now();
     char byte = 0;
     const ssize_t n = read(fd, &byte, 1);  // blocks until the server gives up on us
     const auto took = std::chrono::steady_clock::now() - started;

@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <functional>
 #include <optional>
 #include <string>
@@ -33,8 +34,19 @@ bool tmux_installed() {
     return access("/usr/bin/tmux", X_OK) == 0;
 }
 
-// The pid of the process whose command line is exactly `argv`, or nullopt.
-std::optional<pid_t> pid_running(const std::vector<std::string>& argv) {
+// A process's parent from /proc/PID/stat, or 0 when it is gone.
+pid_t parent_of(pid_t pid) {
+    const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+    const auto close = stat.rfind(')');
+    if (close == std::string::npos) return 0;
+    const auto ppid = stat.find(' ', close + 2);  // after ") S"
+    return ppid == std::string::npos ? 0 : std::atoi(stat.c_str() + ppid + 1);
+}
+
+// The pid of the process whose command line is exactly `argv` (and whose parent is `parent`,
+// when given: tests running at the same time run the same command lines), or nullopt.
+std::optional<pid_t> pid_running(const std::vector<std::string>& argv,
+                                 std::optional<pid_t> parent = std::nullopt) {
     std::string wanted;
     for (const auto& argument : argv) wanted += argument + '\0';
     DIR* proc = opendir("/proc");
@@ -43,7 +55,9 @@ std::optional<pid_t> pid_running(const std::vector<std::string>& argv) {
     while (dirent* entry = readdir(proc)) {
         const std::string name = entry->d_name;
         if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-        if (read_file("/proc/" + name + "/cmdline") == wanted) found = std::stoi(name);
+        if (read_file("/proc/" + name + "/cmdline") != wanted) continue;
+        const pid_t pid = std::stoi(name);
+        if (!parent || parent_of(pid) == *parent) found = pid;
     }
     closedir(proc);
     return found;
@@ -141,6 +155,11 @@ class TerminalSession : public ::testing::Test {
         const std::string text = screen();
         const auto at = text.rfind("CODE=");  // the output, after the typed command
         return text.substr(at + 5, text.find(' ', at) - at - 5);
+    }
+
+    // The outer shell's pid: bro-client runs as its child.
+    pid_t outer_shell() {
+        return std::atoi(tmux({"display-message", "-p", "-t", "bro", "#{pane_pid}"}).out.c_str());
     }
 
     // `pane_height pane_width`, as tmux sees the caller's terminal now.
@@ -280,10 +299,12 @@ TEST_F(TerminalSession, AServerKilledMidSessionLeavesTheTerminalRestored) {
 TEST_F(TerminalSession, SigtstpStopsTheClientWithTheTerminalRestoredAndFgResumesIt) {
     start_client();
     std::optional<pid_t> client;
+    const pid_t shell = outer_shell();
+    ASSERT_GT(shell, 0);
     ASSERT_TRUE(eventually(
         [&] {
-            return (client = pid_running({client_binary(), "--norc", "--noprofile", "-i"}))
-                .has_value();
+            client = pid_running({client_binary(), "--norc", "--noprofile", "-i"}, shell);
+            return client.has_value();
         },
         kScreenDeadline));
     kill(*client, SIGTSTP);
@@ -316,6 +337,9 @@ TEST_F(TerminalSession, EveryLineWrittenBeforeTheExitReachesTheCaller) {
     type("BRO_TTY=1 BRO_SOCKET_PATH=" + server->socket_path() + " " + client_binary() +
          " -c 'seq 1 100000; exit 4'; echo STATUS=$?; echo DONE=$((40+2))");
     EXPECT_EQ(client_status(), "4");
+    // tmux drops what it has not yet handed to the pipe when the pipe is turned off.
+    EXPECT_TRUE(eventually([&] { return read_file(log).find("DONE=42") != std::string::npos; },
+                           kScreenDeadline));
     tmux({"pipe-pane", "-t", "bro"});
     // Without carriage returns and control sequences (bash's bracketed-paste switches).
     std::string all;
