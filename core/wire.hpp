@@ -83,8 +83,9 @@ WindowSizeBytes encode_window_size(const WindowSize& size);
 WindowSize decode_window_size(std::span<const std::uint8_t, kWindowSizeBytes> bytes);
 
 // A terminal's settings as tcgetattr reports them (struct termios), without the line
-// discipline and the speeds, which a pseudo-terminal ignores. Client and server run on one
-// kernel, so the flag bits and the position of each control character are that kernel's.
+// discipline; the server keeps the pseudo-terminal's own line speed (in c_cflag's CBAUD bits),
+// which means nothing there. Client and server run on one kernel, so the flag bits and the
+// position of each control character are that kernel's.
 inline constexpr std::size_t kTerminalControlCharacters = 19;  // Linux's NCCS for the kernel
 struct TerminalModes {
     std::uint32_t input_flags = 0;                                                 // c_iflag

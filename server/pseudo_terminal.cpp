@@ -43,6 +43,9 @@ void set_terminal_modes(int terminal, const protocol::TerminalModes& modes) {
     static_assert(NCCS >= protocol::kTerminalControlCharacters);
     termios settings{};
     if (::tcgetattr(terminal, &settings) != 0) fail("tcgetattr pseudo-terminal");
+    // c_cflag also holds the line speed, which means nothing on a pseudo-terminal: keep its own.
+    const speed_t input_speed = ::cfgetispeed(&settings);
+    const speed_t output_speed = ::cfgetospeed(&settings);
     settings.c_iflag = modes.input_flags;
     settings.c_oflag = modes.output_flags;
     settings.c_cflag = modes.control_flags;
@@ -50,6 +53,8 @@ void set_terminal_modes(int terminal, const protocol::TerminalModes& modes) {
     for (std::size_t i = 0; i < protocol::kTerminalControlCharacters; ++i) {
         settings.c_cc[i] = modes.control_characters[i];
     }
+    ::cfsetispeed(&settings, input_speed);
+    ::cfsetospeed(&settings, output_speed);
     if (::tcsetattr(terminal, TCSANOW, &settings) != 0) fail("tcsetattr pseudo-terminal");
 }
 

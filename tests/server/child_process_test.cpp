@@ -174,9 +174,11 @@ TEST(Spawner, AChildOnATerminalSeesTheSettingsGivenToIt) {
     termios defaults{};
     ASSERT_EQ(tcgetattr(pty.terminal.get(), &defaults), 0);
     ASSERT_NE(defaults.c_cc[VINTR], 007) << "the test needs an interrupt key other than ^G";
+    ASSERT_EQ(cfgetospeed(&defaults), B38400);
+    // The caller's line speed is no setting of a pseudo-terminal: it keeps its own.
     protocol::TerminalModes modes{defaults.c_iflag | IUTF8,
                                   defaults.c_oflag,
-                                  defaults.c_cflag,
+                                  (defaults.c_cflag & ~CBAUD) | B9600,
                                   defaults.c_lflag & ~ECHOCTL,
                                   {}};
     for (std::size_t i = 0; i < protocol::kTerminalControlCharacters; ++i) {
@@ -195,6 +197,7 @@ TEST(Spawner, AChildOnATerminalSeesTheSettingsGivenToIt) {
     EXPECT_NE(shown.find("intr = ^G;"), std::string::npos) << shown;
     EXPECT_NE(shown.find(" iutf8"), std::string::npos) << shown;
     EXPECT_NE(shown.find("-echoctl"), std::string::npos) << shown;
+    EXPECT_NE(shown.find("speed 38400 baud"), std::string::npos) << shown;
 }
 
 // Programs reopen their terminal by path (ttyname, then open): a child running as another
