@@ -142,6 +142,10 @@ std::string without_peer_variables(const std::string& env_output) {
     return kept;
 }
 
+bool fd_count_returns_to(pid_t pid, int expected) {
+    return eventually([&] { return open_fd_count(pid) == expected; }, std::chrono::seconds(10));
+}
+
 int settled_fd_count(pid_t pid) {
     using namespace std::chrono;
     const auto deadline = steady_clock::now() + seconds(5);

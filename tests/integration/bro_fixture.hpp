@@ -79,5 +79,8 @@ int open_fd_count(pid_t pid);
 // open_fd_count once it has held still for 100 ms (at most 5 s): a server closes a finished
 // session's descriptors just after the client saw its exit status.
 int settled_fd_count(pid_t pid);
+// Waits (at most 10 s) for the process's open descriptors to be `expected` again. A check that
+// nothing leaked: unlike settled_fd_count, a server starved for a moment cannot fool it.
+bool fd_count_returns_to(pid_t pid, int expected);
 
 }  // namespace bro::test
