@@ -34,13 +34,18 @@ bool tmux_installed() {
     return access("/usr/bin/tmux", X_OK) == 0;
 }
 
-// A process's parent from /proc/PID/stat, or 0 when it is gone.
-pid_t parent_of(pid_t pid) {
+// The fields of /proc/PID/stat after the command name ("S 1234 ..." : state, parent, ...), or
+// "" when the process is gone. The name is in parentheses and may itself hold spaces.
+std::string stat_fields(pid_t pid) {
     const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
     const auto close = stat.rfind(')');
-    if (close == std::string::npos) return 0;
-    const auto ppid = stat.find(' ', close + 2);  // after ") S"
-    return ppid == std::string::npos ? 0 : std::atoi(stat.c_str() + ppid + 1);
+    return close == std::string::npos || close + 2 >= stat.size() ? "" : stat.substr(close + 2);
+}
+
+// A process's parent, or 0 when it is gone.
+pid_t parent_of(pid_t pid) {
+    const std::string fields = stat_fields(pid);
+    return fields.size() < 3 ? 0 : std::atoi(fields.c_str() + 2);
 }
 
 // The pid of the process whose command line is exactly `argv` (and whose parent is `parent`,
@@ -65,9 +70,8 @@ std::optional<pid_t> pid_running(const std::vector<std::string>& argv,
 
 // A process's state letter from /proc/PID/stat: 'S' sleeping, 'T' stopped, ...
 char process_state(pid_t pid) {
-    const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
-    const auto close = stat.rfind(')');
-    return close == std::string::npos || close + 2 >= stat.size() ? '?' : stat[close + 2];
+    const std::string fields = stat_fields(pid);
+    return fields.empty() ? '?' : fields[0];
 }
 
 class TerminalSession : public ::testing::Test {
