@@ -38,6 +38,11 @@ std::string variable_for_option(const std::string& option) {
     return name;
 }
 
+// An option that takes no value: present means true.
+po::typed_value<bool>* flag() {
+    return po::value<bool>()->default_value(false)->implicit_value(true)->zero_tokens();
+}
+
 void add_limit_options(po::options_description& o) {
     const ProtocolLimits defaults;
     for (const auto& limit : limit_flags()) {
@@ -51,9 +56,6 @@ void add_limit_options(po::options_description& o) {
 
 // Who may call, as whom the child runs, how the socket is set up, fixed arguments, limits.
 void describe_identity_options(po::options_description& o) {
-    auto flag = [] {
-        return po::value<bool>()->default_value(false)->implicit_value(true)->zero_tokens();
-    };
     o.add_options()(
         "allow-uid", po::value<std::string>()->value_name("A,B,..."),
         "only these callers (user names or uids, as the kernel reports the connecting process) "
@@ -97,9 +99,6 @@ po::options_description describe_options(ServerConfig& c) {
     po::options_description o(
         "Options (each also settable as BRO_SERVER_<NAME>, e.g. "
         "BRO_SERVER_SOCKET_PATH; flags win)");
-    auto flag = [] {
-        return po::value<bool>()->default_value(false)->implicit_value(true)->zero_tokens();
-    };
     o.add_options()("help,h", "print this help and exit")("version", "print the version and exit")(
         "executable", po::value(&c.executable)->value_name("PATH"),
         "(required) the program every request runs; clients choose only its arguments")(
