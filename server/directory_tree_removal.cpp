@@ -22,25 +22,6 @@ void record(std::vector<std::string>& errors, const std::string& what) {
     errors.push_back(what + ": " + std::strerror(errno));
 }
 
-// The names in `dir`, read through a duplicate so `dir` stays usable; false on failure
-// (recorded).
-bool list_names(int dir, const std::string& path, std::vector<std::string>& names,
-                std::vector<std::string>& errors) {
-    UniqueFd listing(::dup(dir));
-    DIR* stream = listing ? ::fdopendir(listing.get()) : nullptr;
-    if (stream == nullptr) {
-        record(errors, "opendir " + path);
-        return false;
-    }
-    (void)listing.release();  // the DIR owns it now
-    while (const dirent* entry = ::readdir(stream)) {
-        const std::string_view name = entry->d_name;
-        if (name != "." && name != "..") names.emplace_back(name);
-    }
-    ::closedir(stream);
-    return true;
-}
-
 bool empty_directory_at_depth(int dir, const std::string& path, int depth,
                               std::vector<std::string>& errors) {
     std::vector<std::string> names;
@@ -74,8 +55,21 @@ bool empty_directory_at_depth(int dir, const std::string& path, int depth,
 
 }  // namespace
 
-bool empty_directory(int dir, const std::string& path, std::vector<std::string>& errors) {
-    return empty_directory_at_depth(dir, path, 1, errors);
+bool list_names(int dir, const std::string& path, std::vector<std::string>& names,
+                std::vector<std::string>& errors) {
+    UniqueFd listing(::dup(dir));
+    DIR* stream = listing ? ::fdopendir(listing.get()) : nullptr;
+    if (stream == nullptr) {
+        record(errors, "opendir " + path);
+        return false;
+    }
+    (void)listing.release();  // the DIR owns it now
+    while (const dirent* entry = ::readdir(stream)) {
+        const std::string_view name = entry->d_name;
+        if (name != "." && name != "..") names.emplace_back(name);
+    }
+    ::closedir(stream);
+    return true;
 }
 
 bool remove_directory_tree(int parent, const std::string& name, const std::string& path,
@@ -83,7 +77,7 @@ bool remove_directory_tree(int parent, const std::string& name, const std::strin
     UniqueFd dir(::openat(parent, name.c_str(), kOpenDirectory));
     if (!dir) return false;
     ::fchmod(dir.get(), 0700);
-    if (!empty_directory(dir.get(), path, errors)) return false;
+    if (!empty_directory_at_depth(dir.get(), path, 1, errors)) return false;
     if (::unlinkat(parent, name.c_str(), AT_REMOVEDIR) != 0) {
         record(errors, "rmdir " + path);
         return false;

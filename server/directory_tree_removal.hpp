@@ -9,14 +9,17 @@
 
 namespace bro::server {
 
-// Removes everything inside the open directory `dir`; `path` names it in error messages
-// ("unlink <path>/x: Permission denied"), which are appended to `errors`. Directories inside
-// are made 0700 first so a tool that made one read-only cannot keep its entries. True when
-// the directory is empty afterwards. Trees deeper than 64 levels are left and reported.
-bool empty_directory(int dir, const std::string& path, std::vector<std::string>& errors);
+// Appends the names in the open directory `dir` (without . and ..) to `names`, reading
+// through a duplicate so `dir` stays usable. False on failure, with "opendir <path>: ..."
+// appended to `errors`.
+bool list_names(int dir, const std::string& path, std::vector<std::string>& names,
+                std::vector<std::string>& errors);
 
-// Removes the directory `name` in the open directory `parent` with everything in it. A
-// symlink or non-directory there is left alone (false, no error).
+// Removes the directory `name` in the open directory `parent` with everything in it: error
+// messages name `path` ("unlink <path>/x: Permission denied") and are appended to `errors`.
+// Directories inside are made 0700 first so a tool that made one read-only cannot keep its
+// entries; trees deeper than 64 levels are left and reported. A symlink or non-directory
+// there is left alone (false, no error).
 bool remove_directory_tree(int parent, const std::string& name, const std::string& path,
                            std::vector<std::string>& errors);
 

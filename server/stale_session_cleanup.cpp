@@ -1,6 +1,5 @@
 #include "server/stale_session_cleanup.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -18,10 +17,6 @@
 
 namespace bro::server {
 namespace {
-
-std::string error_text(const std::string& what) {
-    return what + ": " + std::strerror(errno);
-}
 
 bool all_digits(std::string_view s) {
     return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
@@ -47,11 +42,9 @@ std::optional<pid_t> session_directory_pid(std::string_view name) {
     const std::string_view pid_text = middle.substr(0, dash);
     if (!all_digits(pid_text) || !all_digits(middle.substr(dash + 1))) return std::nullopt;
     pid_t pid = 0;
-    const auto [end, error] =
-        std::from_chars(pid_text.data(), pid_text.data() + pid_text.size(), pid);
-    if (error != std::errc{} || end != pid_text.data() + pid_text.size() || pid <= 0) {
-        return std::nullopt;
-    }
+    // All digits: only an overflow can fail.
+    const auto parsed = std::from_chars(pid_text.data(), pid_text.data() + pid_text.size(), pid);
+    if (parsed.ec != std::errc{} || pid <= 0) return std::nullopt;
     return pid;
 }
 
@@ -97,23 +90,13 @@ StaleCleanupResult remove_stale_session_directories(const std::string& tmpdir) {
     StaleCleanupResult result;
     UniqueFd dir(::open(tmpdir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!dir) {
-        result.errors.push_back(error_text("open " + tmpdir));
+        result.errors.push_back("open " + tmpdir + ": " + std::strerror(errno));
         return result;
     }
-    UniqueFd listing(::dup(dir.get()));
-    DIR* stream = listing ? ::fdopendir(listing.get()) : nullptr;
-    if (stream == nullptr) {
-        result.errors.push_back(error_text("opendir " + tmpdir));
-        return result;
-    }
-    (void)listing.release();
-    std::vector<std::string> candidates;
-    while (const dirent* entry = ::readdir(stream)) {
-        if (session_directory_pid(entry->d_name)) candidates.emplace_back(entry->d_name);
-    }
-    ::closedir(stream);
+    std::vector<std::string> names;
+    if (!list_names(dir.get(), tmpdir, names, result.errors)) return result;
     const auto own_name = program_name("/proc/self/exe");
-    for (const auto& name : candidates) remove_if_stale(dir.get(), tmpdir, name, own_name, result);
+    for (const auto& name : names) remove_if_stale(dir.get(), tmpdir, name, own_name, result);
     return result;
 }
 
