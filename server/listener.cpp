@@ -95,10 +95,6 @@ void bind_with_mode(int fd, const SocketAddress& address, std::optional<mode_t> 
 
 Listener Listener::bind_path(const std::string& path, const SocketSettings& settings) {
     const SocketAddress address = address_for(path, settings.allow_abstract);
-    if (address.abstract && (settings.mode || settings.owner_uid || settings.owner_gid)) {
-        throw std::runtime_error("abstract socket '" + path +
-                                 "' has no file: --socket-mode and --socket-owner do not apply");
-    }
     if (!address.abstract) remove_stale_socket(path, address);
     UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (!fd) fail("socket(AF_UNIX)");

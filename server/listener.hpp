@@ -26,7 +26,8 @@ class Listener {
     // Binds `path`. A stale socket there (nobody accepting) is replaced; a live one or any
     // other kind of file is an error, so a typo can never delete a user's file. The mode and
     // owner are applied before listen(), so no connection is accepted under other ones.
-    // "@name" binds the abstract address `name` (only with settings.allow_abstract).
+    // "@name" binds the abstract address `name` (only with settings.allow_abstract), which has
+    // no file for a mode or owner: the command line refuses them together.
     static Listener bind_path(const std::string& path, const SocketSettings& settings = {});
     // Takes fd 3 from LISTEN_FDS/LISTEN_PID (sd_listen_fds protocol) and clears those
     // variables so no child inherits them.

@@ -329,7 +329,9 @@ ring::Task<bool> Session::write_stdin_counted(std::span<const std::uint8_t> byte
 }
 
 std::vector<std::string> Session::child_environment(const protocol::Request& request) const {
+    // The reason is worked out again only when it will be logged.
     const auto on_refused = [&](std::string_view name) {
+        if (!spdlog::should_log(spdlog::level::debug)) return;
         spdlog::debug("session {}: dropped environment variable {} ({})", id_, name,
                       context_.env_policy.why_refused(name));
     };
