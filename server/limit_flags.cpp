@@ -42,18 +42,18 @@ constexpr std::array kFlags{
               "SCM_MAX_FD)"},
 };
 
-}  // namespace
-
-std::span<const LimitFlag> limit_flags() {
-    return kFlags;
-}
-
 const LimitFlag& limit_flag(Limit limit) {
     for (const auto& flag : kFlags) {
         if (flag.limit == limit) return flag;
     }
     assert(false && "every Limit has a flag");
     return kFlags.front();
+}
+
+}  // namespace
+
+std::span<const LimitFlag> limit_flags() {
+    return kFlags;
 }
 
 std::string limit_hint(Limit limit) {

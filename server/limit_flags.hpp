@@ -20,7 +20,6 @@ struct LimitFlag {
 };
 
 std::span<const LimitFlag> limit_flags();
-const LimitFlag& limit_flag(Limit limit);
 
 // What a refused client reads after the decoder's message: which server flag sets the limit,
 // e.g. " (set by bro-server --max-args)".
