@@ -38,12 +38,9 @@ struct ChildContext {
     mode_t umask;
     const sigset_t* ignored_signals;  // by the server: reset to their defaults
     const rlimit* descriptor_limit;   // nullptr: keep the server's
-    // Identity change: only the ids and a pointer into the parent's memory (CLONE_VM).
-    bool change_identity;
-    uid_t uid;
-    gid_t gid;
-    const gid_t* groups;
-    std::size_t group_count;
+    // nullptr: keep the server's. Read in the child straight from the parent's memory
+    // (CLONE_VM): no copy, no allocation.
+    const ChildIdentity* identity;
     SpawnStep failed_step;
     int error;
     bool terminal_refused;  // the failed kCreateSession step was TIOCSCTTY, not setsid
@@ -71,13 +68,14 @@ struct ChildContext {
 // (permission checks for the working directory are then the target's, and the task is not
 // dumpable, so not traceable), and the real and saved uids follow just before exec.
 void assume_identity(ChildContext& context) {
-    if (syscall(SYS_setgroups, context.group_count, context.groups) != 0) {
+    const ChildIdentity& target = *context.identity;
+    if (syscall(SYS_setgroups, target.groups.size(), target.groups.data()) != 0) {
         child_fail(context, SpawnStep::kSetGroups);
     }
-    if (syscall(SYS_setresgid, context.gid, context.gid, context.gid) != 0) {
+    if (syscall(SYS_setresgid, target.gid, target.gid, target.gid) != 0) {
         child_fail(context, SpawnStep::kSetGroup);
     }
-    if (syscall(SYS_setresuid, -1, context.uid, -1) != 0) {
+    if (syscall(SYS_setresuid, -1, target.uid, -1) != 0) {
         child_fail(context, SpawnStep::kSetUser);
     }
 }
@@ -85,7 +83,9 @@ void assume_identity(ChildContext& context) {
 // Completes the switch (allowed unprivileged: the new ids equal the effective one) and
 // verifies it: a partial change must never run the program.
 void complete_identity(ChildContext& context) {
-    if (syscall(SYS_setresuid, context.uid, context.uid, context.uid) != 0) {
+    const uid_t uid = context.identity->uid;
+    const gid_t gid = context.identity->gid;
+    if (syscall(SYS_setresuid, uid, uid, uid) != 0) {
         child_fail(context, SpawnStep::kSetUser);
     }
     uid_t ruid = 0, euid = 0, suid = 0;
@@ -94,12 +94,11 @@ void complete_identity(ChildContext& context) {
         syscall(SYS_getresgid, &rgid, &egid, &sgid) != 0) {
         child_fail(context, SpawnStep::kVerifyIdentity);
     }
-    if (ruid != context.uid || euid != context.uid || suid != context.uid || rgid != context.gid ||
-        egid != context.gid || sgid != context.gid) {
+    if (ruid != uid || euid != uid || suid != uid || rgid != gid || egid != gid || sgid != gid) {
         child_fail_with(context, SpawnStep::kVerifyIdentity, EPERM);
     }
     // No way back to root may remain (a kept capability, a saved uid).
-    if (context.uid != 0 && syscall(SYS_setresuid, 0, 0, 0) == 0) {
+    if (uid != 0 && syscall(SYS_setresuid, 0, 0, 0) == 0) {
         child_fail_with(context, SpawnStep::kVerifyIdentity, EPERM);
     }
 }
@@ -150,7 +149,7 @@ int child_main(void* argument) {
         child_fail(context, SpawnStep::kCreateSession);
     }
     umask(context.umask);
-    if (context.change_identity) assume_identity(context);
+    if (context.identity != nullptr) assume_identity(context);
     const bool in_place =
         (context.working_directory_fd >= 0 && fchdir(context.working_directory_fd) == 0) ||
         chdir(context.working_directory) == 0;
@@ -162,7 +161,7 @@ int child_main(void* argument) {
     }
     // Every server fd is already O_CLOEXEC; this makes it hold for any fd a library opened.
     syscall(SYS_close_range, static_cast<unsigned>(context.first_free), ~0U, CLOSE_RANGE_CLOEXEC);
-    if (context.change_identity) complete_identity(context);
+    if (context.identity != nullptr) complete_identity(context);
     execve(context.executable, context.argv, context.envp);
     child_fail(context, SpawnStep::kExecute);
 }
@@ -249,11 +248,7 @@ std::variant<ChildProcess, SpawnFailure> Spawner::spawn(const SpawnRequest& requ
         request.umask,
         &ignored_signals_,
         child_descriptor_limit_ ? &*child_descriptor_limit_ : nullptr,
-        request.identity.has_value(),
-        request.identity ? request.identity->uid : 0,
-        request.identity ? request.identity->gid : 0,
-        request.identity ? request.identity->groups.data() : nullptr,
-        request.identity ? request.identity->groups.size() : 0,
+        request.identity ? &*request.identity : nullptr,
         SpawnStep::kExecute,
         0,
         false};
