@@ -57,6 +57,17 @@ class ByteReader {
         return s;
     }
 
+    // The next `length` bytes as they are; empty (and failed) when fewer remain.
+    std::span<const std::uint8_t> bytes(std::size_t length) {
+        if (!ok_ || length > remaining()) {
+            ok_ = false;
+            return {};
+        }
+        const auto taken = in_.subspan(pos_, length);
+        pos_ += length;
+        return taken;
+    }
+
     bool ok() const { return ok_; }
     std::size_t remaining() const { return in_.size() - pos_; }
     bool at_end() const { return ok_ && pos_ == in_.size(); }

@@ -246,19 +246,17 @@ std::variant<Request, DecodeError> decode_request(std::span<const std::uint8_t> 
     if (auto error = decode_files(r, request, limits)) return *error;
     if (auto error = decode_forwarded_fds(r, request, limits)) return *error;
     if (wants_terminal) {
-        WindowSizeBytes size{};
-        for (auto& b : size) b = r.u8();
+        const auto size = r.bytes(kWindowSizeBytes);
         if (!r.ok()) return DecodeError{"truncated terminal size"};
-        request.terminal = decode_window_size(size);
+        request.terminal = decode_window_size(size.first<kWindowSizeBytes>());
     }
     if (carries_terminal_modes) {
-        TerminalModesBytes modes{};
-        for (auto& b : modes) b = r.u8();
+        const auto modes = r.bytes(kTerminalModesBytes);
         if (!r.ok()) return DecodeError{"truncated terminal settings"};
-        request.terminal_modes = decode_terminal_modes(modes);
+        request.terminal_modes = decode_terminal_modes(modes.first<kTerminalModesBytes>());
     }
     if (!r.at_end()) return DecodeError{"request has trailing bytes"};
-    if (request.mode == TransferMode::kFdPassing && request.fd_count() > limits.max_fds) {
+    if (request.fd_count() > limits.max_fds) {  // 0 outside fd mode
         return exceeds(Limit::kFds, "the request passes " + std::to_string(request.fd_count()) +
                                         " descriptors, limit " + std::to_string(limits.max_fds));
     }

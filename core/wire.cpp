@@ -1,5 +1,7 @@
 #include "core/wire.hpp"
 
+#include "core/byte_codec.hpp"
+
 #include <csignal>
 
 namespace bro::protocol {
@@ -80,10 +82,8 @@ WindowSizeBytes encode_window_size(const WindowSize& size) {
 }
 
 WindowSize decode_window_size(std::span<const std::uint8_t, kWindowSizeBytes> bytes) {
-    const auto at = [&](std::size_t i) {
-        return static_cast<std::uint16_t>((bytes[2 * i] << 8) | bytes[2 * i + 1]);
-    };
-    return {at(0), at(1), at(2), at(3)};
+    ByteReader r(bytes);
+    return {r.u16(), r.u16(), r.u16(), r.u16()};  // braced: evaluated left to right
 }
 
 TerminalModesBytes encode_terminal_modes(const TerminalModes& modes) {
@@ -100,14 +100,9 @@ TerminalModesBytes encode_terminal_modes(const TerminalModes& modes) {
 }
 
 TerminalModes decode_terminal_modes(std::span<const std::uint8_t, kTerminalModesBytes> bytes) {
-    const auto word = [&](std::size_t i) {
-        return (std::uint32_t{bytes[4 * i]} << 24) | (std::uint32_t{bytes[4 * i + 1]} << 16) |
-               (std::uint32_t{bytes[4 * i + 2]} << 8) | std::uint32_t{bytes[4 * i + 3]};
-    };
-    TerminalModes modes{word(0), word(1), word(2), word(3), {}};
-    for (std::size_t i = 0; i < kTerminalControlCharacters; ++i) {
-        modes.control_characters[i] = bytes[16 + i];
-    }
+    ByteReader r(bytes);
+    TerminalModes modes{r.u32(), r.u32(), r.u32(), r.u32(), {}};  // braced: left to right
+    for (auto& character : modes.control_characters) character = r.u8();
     return modes;
 }
 
