@@ -23,18 +23,6 @@ std::optional<protocol::WindowSize> read_window_size(int fd) {
     return protocol::WindowSize{size.ws_row, size.ws_col, size.ws_xpixel, size.ws_ypixel};
 }
 
-std::optional<protocol::TerminalModes> read_terminal_modes(int fd) {
-    static_assert(NCCS >= protocol::kTerminalControlCharacters);
-    termios settings{};
-    if (::tcgetattr(fd, &settings) != 0) return std::nullopt;
-    protocol::TerminalModes modes{
-        settings.c_iflag, settings.c_oflag, settings.c_cflag, settings.c_lflag, {}};
-    for (std::size_t i = 0; i < protocol::kTerminalControlCharacters; ++i) {
-        modes.control_characters[i] = settings.c_cc[i];
-    }
-    return modes;
-}
-
 RawTerminal::RawTerminal(int fd, const Diagnostics& diagnostics)
     : fd_(fd), diagnostics_(diagnostics) {
     if (::tcgetattr(fd_, &saved_) != 0) {
@@ -44,28 +32,46 @@ RawTerminal::RawTerminal(int fd, const Diagnostics& diagnostics)
     }
     raw_ = saved_;
     ::cfmakeraw(&raw_);
-    // TCSADRAIN: what the client printed so far is still written with the caller's settings.
-    if (::tcsetattr(fd_, TCSADRAIN, &raw_) != 0) {
-        diagnostics_.error("cannot switch the terminal to raw mode: tcsetattr: ",
-                           SystemError{errno}, "; set BRO_TTY=0 to run without a terminal session");
-        return;
-    }
     valid_ = true;
+}
+
+protocol::TerminalModes RawTerminal::caller_modes() const {
+    static_assert(NCCS >= protocol::kTerminalControlCharacters);
+    protocol::TerminalModes modes{
+        saved_.c_iflag, saved_.c_oflag, saved_.c_cflag, saved_.c_lflag, {}};
+    for (std::size_t i = 0; i < protocol::kTerminalControlCharacters; ++i) {
+        modes.control_characters[i] = saved_.c_cc[i];
+    }
+    return modes;
+}
+
+bool RawTerminal::enter() {
+    // TCSADRAIN: what the client printed so far is still written with the caller's settings.
+    if (!valid_ || ::tcsetattr(fd_, TCSADRAIN, &raw_) != 0) {
+        if (valid_) {
+            diagnostics_.error(
+                "cannot switch the terminal to raw mode: tcsetattr: ", SystemError{errno},
+                "; set BRO_TTY=0 to run without a terminal session");
+        }
+        return false;
+    }
+    entered_ = true;
     diagnostics_.debug("terminal in raw mode");
+    return true;
 }
 
 RawTerminal::~RawTerminal() {
-    if (!valid_) return;
+    if (!entered_) return;
     set(saved_, "restore the terminal's settings");
     diagnostics_.debug("terminal settings restored");
 }
 
 void RawTerminal::reenter() {
-    if (valid_) set(raw_, "switch the terminal back to raw mode");
+    if (entered_) set(raw_, "switch the terminal back to raw mode");
 }
 
 void RawTerminal::suspend() {
-    if (!valid_) return;
+    if (!entered_) return;
     set(saved_, "restore the terminal's settings");
     // SIGTSTP is blocked (forwarded_signals.hpp): raise it, then let it through, so its
     // default action stops the client right here, and the caller's shell sees a stopped job

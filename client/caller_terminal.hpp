@@ -25,19 +25,15 @@ bool wants_terminal_session(const ClientConfig& config, bool stdin_was_closed);
 // The size of the terminal on `fd` (TIOCGWINSZ), or nullopt when it has none.
 std::optional<protocol::WindowSize> read_window_size(int fd);
 
-// The settings of the terminal on `fd` (tcgetattr), or nullopt when it has none. Sent with a
-// terminal session so the program's terminal starts as the caller's: a caller whose erase key
-// is ^H, or who edits UTF-8 lines (IUTF8), finds the same inside.
-std::optional<protocol::TerminalModes> read_terminal_modes(int fd);
-
-// The caller's terminal in raw mode for the lifetime of this object; the destructor puts the
-// caller's settings back. Every way out of the client passes through it: a program's exit,
-// an error, a vanished server, and a program killed by a signal (main() dies only after the
-// exchange has returned). Only SIGKILL skips it, as it would for any program.
+// The caller's terminal in raw mode from enter() to the end of this object's lifetime; the
+// destructor puts the caller's settings back. Every way out of the client passes through it:
+// a program's exit, an error, a vanished server, and a program killed by a signal (main()
+// dies only after the exchange has returned). Only SIGKILL skips it, as it would for any
+// program.
 class RawTerminal {
   public:
-    // Saves the settings of the terminal on `fd` and switches it to raw mode; valid() is
-    // false, after saying why, when either fails.
+    // Saves the settings of the terminal on `fd`; valid() is false, after saying why, when
+    // that fails.
     RawTerminal(int fd, const Diagnostics& diagnostics);
     ~RawTerminal();
     RawTerminal(const RawTerminal&) = delete;
@@ -45,6 +41,12 @@ class RawTerminal {
 
     bool valid() const { return valid_; }
     int fd() const { return fd_; }
+    // The caller's settings, sent with the request so the program's terminal starts as the
+    // caller's: a caller whose erase key is ^H, or who edits UTF-8 lines (IUTF8), finds the
+    // same inside.
+    protocol::TerminalModes caller_modes() const;
+    // Switches to raw mode; false, after saying why, when that fails.
+    bool enter();
     // Raw mode again, after the caller's shell may have reset the terminal while the client
     // was stopped (SIGCONT).
     void reenter();
@@ -60,6 +62,7 @@ class RawTerminal {
     termios saved_{};
     termios raw_{};
     bool valid_ = false;
+    bool entered_ = false;
 };
 
 }  // namespace bro::client
