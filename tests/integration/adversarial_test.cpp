@@ -73,8 +73,7 @@ class Adversarial : public ::testing::Test {
         EXPECT_TRUE(eventually([&] { return child_count(server.pid()) == 0; }, 15s))
             << child_count(server.pid()) << " children left\n"
             << server.log();
-        EXPECT_TRUE(fd_count_returns_to(server.pid(), baseline))
-            << open_fd_count(server.pid()) << " descriptors, baseline " << baseline;
+        EXPECT_TRUE(fd_count_returns_to(server.pid(), baseline));
     }
 
     static Bytes sent_with_request(Bytes frame, FrameType type, std::string_view payload) {

@@ -142,8 +142,12 @@ std::string without_peer_variables(const std::string& env_output) {
     return kept;
 }
 
-bool fd_count_returns_to(pid_t pid, int expected) {
-    return eventually([&] { return open_fd_count(pid) == expected; }, std::chrono::seconds(10));
+::testing::AssertionResult fd_count_returns_to(pid_t pid, int expected) {
+    if (eventually([&] { return open_fd_count(pid) == expected; }, std::chrono::seconds(10))) {
+        return ::testing::AssertionSuccess();
+    }
+    return ::testing::AssertionFailure()
+           << open_fd_count(pid) << " descriptors open, expected " << expected;
 }
 
 int settled_fd_count(pid_t pid) {

@@ -3,6 +3,8 @@
 
 #include <sys/types.h>
 
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <functional>
 #include <string>
@@ -80,7 +82,8 @@ int open_fd_count(pid_t pid);
 // session's descriptors just after the client saw its exit status.
 int settled_fd_count(pid_t pid);
 // Waits (at most 10 s) for the process's open descriptors to be `expected` again. A check that
-// nothing leaked: unlike settled_fd_count, a server starved for a moment cannot fool it.
-bool fd_count_returns_to(pid_t pid, int expected);
+// nothing leaked: unlike settled_fd_count, a server starved for a moment cannot fool it. The
+// failure says how many are open.
+::testing::AssertionResult fd_count_returns_to(pid_t pid, int expected);
 
 }  // namespace bro::test

@@ -7,7 +7,6 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
-#include <thread>
 
 #include "bro_fixture.hpp"
 
@@ -97,20 +96,21 @@ TEST_F(ServerCli, SocketActivationWithSystemdSocketActivateServesClients) {
     const pid_t pid = start_background({activate, "-l", socket, server_binary(), "--systemd-socket",
                                         "--executable", "/bin/echo", "--log-level", "debug"},
                                        {"PATH=/usr/bin:/bin"}, dir.path() + "/activate.log");
-    bool listening = false;
-    for (int i = 0; i < 500 && !listening; ++i) {
-        struct stat st {};
-        listening = stat(socket.c_str(), &st) == 0;
-        if (!listening) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
+    const bool listening = eventually(
+        [&] {
+            struct stat st {};
+            return stat(socket.c_str(), &st) == 0;
+        },
+        std::chrono::seconds(5));
     ASSERT_TRUE(listening) << read_file(dir.path() + "/activate.log");
     // The path exists from bind(), a moment before listen(): until then a call is refused.
     ProcessResult first;
-    for (int attempt = 0; attempt < 100; ++attempt) {
-        first = run_client(socket, {.args = {"activated"}});
-        if (first.exited() && first.exit_code() == 0) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
+    eventually(
+        [&] {
+            first = run_client(socket, {.args = {"activated"}});
+            return first.exit_code() == 0;
+        },
+        std::chrono::seconds(2));
     const auto second = run_client(socket, {.args = {"again"}});
     kill(pid, SIGTERM);
     wait_with_deadline(pid, std::chrono::seconds(10));
