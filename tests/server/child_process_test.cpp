@@ -48,6 +48,13 @@ struct Spawned {
     int exit_code;
 };
 
+// Closes the test's write end of `out`, reads everything the child wrote there, and reaps it.
+Spawned collect(ChildProcess& child, Pipe& out) {
+    out.write.reset();
+    std::string text = read_all(out.read.get());
+    return {std::move(text), wait_exit_code(child)};
+}
+
 Spawned run_shell(const std::string& script, std::vector<FdMapping> extra) {
     Pipe out = make_pipe();
     UniqueFd null(open("/dev/null", O_RDWR | O_CLOEXEC));
@@ -63,11 +70,8 @@ Spawned run_shell(const std::string& script, std::vector<FdMapping> extra) {
     Spawner spawner;
     auto spawned = spawner.spawn(request);
     EXPECT_TRUE(std::holds_alternative<ChildProcess>(spawned));
-    out.write.reset();
-    Spawned result{read_all(out.read.get()), -1};
-    if (auto* child = std::get_if<ChildProcess>(&spawned))
-        result.exit_code = wait_exit_code(*child);
-    return result;
+    auto* child = std::get_if<ChildProcess>(&spawned);
+    return child != nullptr ? collect(*child, out) : Spawned{"", -1};
 }
 
 // dived's bug: dup2(fd, fd) is a no-op that keeps FD_CLOEXEC, so the fd vanished at exec.
@@ -164,9 +168,9 @@ TEST(Spawner, AChildGivenATerminalMakesItItsControllingTerminal) {
     EXPECT_EQ(foreground_process_group(pty.controller.get()), child.pid());
     go.write.reset();
     pty.terminal.reset();
-    out.write.reset();
-    EXPECT_EQ(read_all(out.read.get()), "has-tty\n");
-    EXPECT_EQ(wait_exit_code(child), 0);
+    const Spawned result = collect(child, out);
+    EXPECT_EQ(result.out, "has-tty\n");
+    EXPECT_EQ(result.exit_code, 0);
 }
 
 TEST(Spawner, AChildOnATerminalSeesTheSettingsGivenToIt) {
@@ -191,9 +195,8 @@ TEST(Spawner, AChildOnATerminalSeesTheSettingsGivenToIt) {
     auto spawned = spawner.spawn(shell_on_terminal(pty, out, "stty -a >&3"));
     ASSERT_TRUE(std::holds_alternative<ChildProcess>(spawned));
     pty.terminal.reset();
-    out.write.reset();
-    const std::string shown = read_all(out.read.get());
-    EXPECT_EQ(wait_exit_code(std::get<ChildProcess>(spawned)), 0);
+    const auto [shown, exit_code] = collect(std::get<ChildProcess>(spawned), out);
+    EXPECT_EQ(exit_code, 0);
     EXPECT_NE(shown.find("intr = ^G;"), std::string::npos) << shown;
     EXPECT_NE(shown.find(" iutf8"), std::string::npos) << shown;
     EXPECT_NE(shown.find("-echoctl"), std::string::npos) << shown;
@@ -214,9 +217,9 @@ TEST(Spawner, AChildRunningAsAnotherUserCanReopenItsTerminalByPath) {
     auto spawned = spawner.spawn(request);
     ASSERT_TRUE(std::holds_alternative<ChildProcess>(spawned));
     pty.terminal.reset();
-    out.write.reset();
-    EXPECT_EQ(read_all(out.read.get()), "reopened\n");
-    EXPECT_EQ(wait_exit_code(std::get<ChildProcess>(spawned)), 0);
+    const Spawned result = collect(std::get<ChildProcess>(spawned), out);
+    EXPECT_EQ(result.out, "reopened\n");
+    EXPECT_EQ(result.exit_code, 0);
 }
 
 SpawnRequest shell_as(const ChildIdentity& identity, int stdout_fd, int other_fd) {
@@ -237,9 +240,8 @@ TEST(Spawner, ChildSwitchesToTheRequestedIdentityAndTheServerKeepsItsOwn) {
     Spawner spawner;
     auto spawned = spawner.spawn(shell_as({65534, 65533, {65533, 4}}, out.write.get(), null.get()));
     ASSERT_TRUE(std::holds_alternative<ChildProcess>(spawned));
-    out.write.reset();
-    const std::string shown = read_all(out.read.get());
-    EXPECT_EQ(wait_exit_code(std::get<ChildProcess>(spawned)), 0);
+    const auto [shown, exit_code] = collect(std::get<ChildProcess>(spawned), out);
+    EXPECT_EQ(exit_code, 0);
     EXPECT_NE(shown.find("Uid:\t65534\t65534\t65534\t65534"), std::string::npos) << shown;
     EXPECT_NE(shown.find("Gid:\t65533\t65533\t65533\t65533"), std::string::npos) << shown;
     EXPECT_NE(shown.find("Groups:\t4 65533"), std::string::npos) << shown;
