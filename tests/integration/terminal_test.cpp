@@ -143,16 +143,23 @@ class TerminalSession : public ::testing::Test {
         EXPECT_EQ(read_file(dir.path() + "/after"), before) << "the caller's terminal settings";
     }
 
+    // Types this test's own sleep into the inner shell; its pid once it runs, or nullopt.
+    std::optional<pid_t> start_sleep() {
+        type("sleep " + unique_sleep);
+        std::optional<pid_t> sleeper;
+        eventually(
+            [&] {
+                sleeper = pid_running({"sleep", unique_sleep});
+                return sleeper.has_value();
+            },
+            kScreenDeadline);
+        return sleeper;
+    }
+
     // Runs this test's own sleep in the inner shell, presses `key` once it runs, and returns
     // the sleep's exit status as the inner shell reports it ("130": interrupted by SIGINT).
     std::string status_of_sleep_after_pressing(const std::string& key) {
-        type("sleep " + unique_sleep);
-        const bool running = eventually(
-            [&] {
-                return pid_running({"sleep", unique_sleep}).has_value();
-            },
-            kScreenDeadline);
-        if (!running) return "the sleep never ran:\n" + screen();
+        if (!start_sleep()) return "the sleep never ran:\n" + screen();
         press(key);
         type("echo CODE=$? NEXT=$((6*7))");
         if (!wait_for_screen("NEXT=42")) return "no status:\n" + screen();
@@ -249,14 +256,8 @@ TEST_F(TerminalSession, TheProgramsTerminalStartsWithTheCallersSettings) {
 
 TEST_F(TerminalSession, CtrlZStopsTheForegroundJobAndFgResumesIt) {
     start_client();
-    type("sleep " + unique_sleep);
-    std::optional<pid_t> sleeper;
-    ASSERT_TRUE(eventually(
-        [&] {
-            return (sleeper = pid_running({"sleep", unique_sleep})).has_value();
-        },
-        kScreenDeadline))
-        << screen();
+    const std::optional<pid_t> sleeper = start_sleep();
+    ASSERT_TRUE(sleeper.has_value()) << screen();
     press("C-z");
     EXPECT_TRUE(eventually([&] { return process_state(*sleeper) == 'T'; }, kScreenDeadline));
     EXPECT_TRUE(wait_for_screen("Stopped")) << screen();
@@ -286,12 +287,7 @@ TEST_F(TerminalSession, AProgramKilledByASignalKillsTheClientAfterTheTerminalIsR
 
 TEST_F(TerminalSession, AServerKilledMidSessionLeavesTheTerminalRestored) {
     start_client();
-    type("sleep " + unique_sleep);
-    ASSERT_TRUE(eventually(
-        [&] {
-            return pid_running({"sleep", unique_sleep}).has_value();
-        },
-        kScreenDeadline));
+    ASSERT_TRUE(start_sleep().has_value()) << screen();
     kill(server->pid(), SIGKILL);
     EXPECT_EQ(client_status(), "125");
     EXPECT_NE(screen().find("the server closed the connection"), std::string::npos) << screen();
