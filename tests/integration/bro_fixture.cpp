@@ -112,6 +112,19 @@ ProcessResult run_client(const std::string& socket_path, const ClientRun& run) {
     return run_process(options);
 }
 
+ProcessResult run_server(const std::vector<std::string>& args,
+                         const std::vector<std::string>& environment,
+                         const std::vector<std::string>& prefix) {
+    ProcessOptions options;
+    options.argv = prefix;
+    options.argv.push_back(server_binary());
+    options.argv.insert(options.argv.end(), args.begin(), args.end());
+    options.environment = {"PATH=/usr/bin:/bin"};
+    options.environment.insert(options.environment.end(), environment.begin(), environment.end());
+    options.timeout = std::chrono::seconds(10);
+    return run_process(options);
+}
+
 ProcessResult run_client(const BroServer& server, const ClientRun& run) {
     return run_client(server.socket_path(), run);
 }

@@ -69,6 +69,13 @@ struct ClientRun {
 ProcessResult run_client(const std::string& socket_path, const ClientRun& run);
 ProcessResult run_client(const BroServer& server, const ClientRun& run);
 
+// Runs bro-server in the foreground with `args` (environment: PATH plus `environment`), under
+// `prefix` when given (setpriv ... to drop privileges), for at most 10 s: start-up checks,
+// --help, --version.
+ProcessResult run_server(const std::vector<std::string>& args,
+                         const std::vector<std::string>& environment = {},
+                         const std::vector<std::string>& prefix = {});
+
 std::string server_binary();
 std::string client_binary();
 bool connect_succeeds(const std::string& socket_path);

@@ -193,13 +193,9 @@ class LimitFlags : public ::testing::Test {
   protected:
     TempDir dir;
     ProcessResult server(std::vector<std::string> args) {
-        ProcessOptions options;
-        options.argv = {server_binary(), "--executable", "/bin/true", "--socket-path",
-                        dir.path() + "/s"};
-        options.argv.insert(options.argv.end(), args.begin(), args.end());
-        options.environment = {"PATH=/usr/bin:/bin"};
-        options.timeout = std::chrono::seconds(10);
-        return run_process(options);
+        args.insert(args.begin(),
+                    {"--executable", "/bin/true", "--socket-path", dir.path() + "/s"});
+        return run_server(args);
     }
 };
 

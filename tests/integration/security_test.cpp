@@ -169,15 +169,10 @@ INSTANTIATE_TEST_SUITE_P(BothModes, Security, ::testing::Values("content", "fd")
 class SecurityStartup : public ::testing::Test {
   protected:
     TempDir dir;
-    ProcessResult server(std::vector<std::string> args, bool as_nobody = false) const {
-        ProcessOptions options;
-        if (as_nobody)
-            options.argv = {kSetpriv, "--reuid=nobody", "--regid=nogroup", "--clear-groups"};
-        options.argv.push_back(server_binary());
-        options.argv.insert(options.argv.end(), args.begin(), args.end());
-        options.environment = {"PATH=/usr/bin:/bin"};
-        options.timeout = std::chrono::seconds(10);
-        return run_process(options);
+    ProcessResult server(const std::vector<std::string>& args, bool as_nobody = false) const {
+        if (!as_nobody) return run_server(args);
+        return run_server(args, {},
+                          {kSetpriv, "--reuid=nobody", "--regid=nogroup", "--clear-groups"});
     }
     std::vector<std::string> base() const {
         return {"--executable", "/bin/true", "--socket-path", dir.path() + "/s.sock"};
@@ -286,12 +281,7 @@ TEST_F(SecurityStartup, UnknownNameInAnAllowListIsAStartUpError) {
 }
 
 TEST_F(SecurityStartup, FlagsAlsoComeFromTheEnvironment) {
-    ProcessOptions options;
-    options.argv = {server_binary(), "--executable", "/bin/true", "--socket-path",
-                    dir.path() + "/s.sock"};
-    options.environment = {"PATH=/usr/bin:/bin", "BRO_SERVER_ALLOW_UID=no-such-user-bro"};
-    options.timeout = std::chrono::seconds(10);
-    const auto result = run_process(options);
+    const auto result = run_server(base(), {"BRO_SERVER_ALLOW_UID=no-such-user-bro"});
     EXPECT_EQ(result.exit_code(), 2);
     EXPECT_NE(result.err.find("--allow-uid no-such-user-bro"), std::string::npos) << result.err;
 }

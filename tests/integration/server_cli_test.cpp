@@ -16,14 +16,7 @@ namespace {
 class ServerCli : public ::testing::Test {
   protected:
     TempDir dir;
-    ProcessResult server(std::vector<std::string> args) {
-        ProcessOptions options;
-        options.argv = {server_binary()};
-        options.argv.insert(options.argv.end(), args.begin(), args.end());
-        options.environment = {"PATH=/usr/bin:/bin"};
-        options.timeout = std::chrono::seconds(10);
-        return run_process(options);
-    }
+    static ProcessResult server(const std::vector<std::string>& args) { return run_server(args); }
 };
 
 TEST_F(ServerCli, HelpListsEveryFlagWithItsEnvironmentVariable) {

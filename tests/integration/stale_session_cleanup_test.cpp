@@ -107,12 +107,8 @@ class TmpdirValidation : public ::testing::Test {
   protected:
     TempDir dir;
     ProcessResult server(const std::string& tmpdir) {
-        ProcessOptions options;
-        options.argv = {server_binary(),   "--executable", "/bin/true", "--socket-path",
-                        dir.path() + "/s", "--tmpdir",     tmpdir};
-        options.environment = {"PATH=/usr/bin:/bin"};
-        options.timeout = std::chrono::seconds(10);
-        return run_process(options);
+        return run_server(
+            {"--executable", "/bin/true", "--socket-path", dir.path() + "/s", "--tmpdir", tmpdir});
     }
 };
 
