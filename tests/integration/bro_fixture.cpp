@@ -101,7 +101,8 @@ std::string BroServer::log() const {
 
 ProcessResult run_client(const std::string& socket_path, const ClientRun& run) {
     ProcessOptions options;
-    options.argv = {client_binary()};
+    options.argv = run.prefix;
+    options.argv.push_back(client_binary());
     options.argv.insert(options.argv.end(), run.args.begin(), run.args.end());
     options.environment = {"BRO_SOCKET_PATH=" + socket_path, "PATH=/usr/bin:/bin"};
     options.environment.insert(options.environment.end(), run.environment.begin(),

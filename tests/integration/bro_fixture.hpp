@@ -63,7 +63,8 @@ struct ClientRun {
     std::vector<std::string> environment = {};  // added to BRO_SOCKET_PATH and PATH
     std::optional<std::string> stdin_data = {};
     std::optional<std::string> stdin_file = {};
-    std::chrono::seconds timeout{60};  // then the client is killed and the run reported
+    std::chrono::seconds timeout{60};      // then the client is killed and the run reported
+    std::vector<std::string> prefix = {};  // runs the client under it (setpriv ... as nobody)
 };
 
 ProcessResult run_client(const std::string& socket_path, const ClientRun& run);

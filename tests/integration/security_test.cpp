@@ -59,16 +59,9 @@ std::string status_line(const char* name, unsigned id) {
 }
 
 // Runs bro-client as nobody (no supplementary groups) through setpriv.
-ProcessResult run_client_as_nobody(const std::string& socket_path, const ClientRun& run) {
-    ProcessOptions options;
-    options.argv = {kSetpriv, "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-                    client_binary()};
-    options.argv.insert(options.argv.end(), run.args.begin(), run.args.end());
-    options.environment = {"BRO_SOCKET_PATH=" + socket_path, "PATH=/usr/bin:/bin"};
-    options.environment.insert(options.environment.end(), run.environment.begin(),
-                               run.environment.end());
-    options.timeout = run.timeout;
-    return run_process(options);
+ProcessResult run_client_as_nobody(const std::string& socket_path, ClientRun run) {
+    run.prefix = {kSetpriv, "--reuid=nobody", "--regid=nogroup", "--clear-groups"};
+    return run_client(socket_path, run);
 }
 
 // Waits (at most 10 s) until the server's log holds `count` lines containing `text`.
