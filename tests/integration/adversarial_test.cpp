@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "bro_fixture.hpp"
+#include "core/unique_fd.hpp"
 #include "raw_connection.hpp"
 
 namespace bro::test {
@@ -69,6 +70,18 @@ class Adversarial : public ::testing::Test {
     }
 
     // No child left and the descriptors back at `baseline`, each within a bounded wait.
+    // /dev/null, closed on every way out of the test, failed ASSERTs included.
+    static UniqueFd open_null() { return UniqueFd(open("/dev/null", O_RDWR | O_CLOEXEC)); }
+
+    // One fd-mode call that must succeed (exit 0) before a baseline is taken, so the server
+    // has set up whatever it keeps.
+    static void warm_up_fd_mode(const BroServer& server, const Bytes& frame,
+                                std::span<const int> fds) {
+        RawConnection warm(server.socket_path());
+        ASSERT_TRUE(warm.send_with_fds(frame, fds));
+        ASSERT_EQ(warm.read_reply().exit_code(), std::optional<int>(0));
+    }
+
     static void expect_back_to_baseline(const BroServer& server, int baseline) {
         EXPECT_TRUE(eventually([&] { return child_count(server.pid()) == 0; }, 15s))
             << child_count(server.pid()) << " children left\n"
@@ -112,13 +125,9 @@ TEST_F(Adversarial, AnExchangeCutAtEveryByteLeavesTheServerServingAndNothingBehi
 TEST_F(Adversarial, AnFdModeRequestCutAtEveryByteLeavesNothingBehind) {
     BroServer server(dir, "/bin/true", {"--fd-passing"});
     const Bytes full = request({"quick"}, false, {}, protocol::TransferMode::kFdPassing);
-    const int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-    const int standard[] = {null, null, null};
-    {
-        RawConnection warm(server.socket_path());
-        ASSERT_TRUE(warm.send_with_fds(full, standard));
-        ASSERT_EQ(warm.read_reply().exit_code(), std::optional<int>(0));
-    }
+    const UniqueFd null = open_null();
+    const int standard[] = {null.get(), null.get(), null.get()};
+    ASSERT_NO_FATAL_FAILURE(warm_up_fd_mode(server, full, standard));
     const int baseline = settled_fd_count(server.pid());
     for (std::size_t cut = 1; cut < full.size(); ++cut) {
         RawConnection connection(server.socket_path());
@@ -127,7 +136,6 @@ TEST_F(Adversarial, AnFdModeRequestCutAtEveryByteLeavesNothingBehind) {
     RawConnection whole(server.socket_path());
     ASSERT_TRUE(whole.send_with_fds(full, standard));
     EXPECT_EQ(whole.read_reply().exit_code(), std::optional<int>(0));
-    close(null);
     expect_back_to_baseline(server, baseline);
 }
 
@@ -251,8 +259,9 @@ TEST_F(Adversarial, DescriptorsSentToAContentServerAreClosedWhereverTheyArrive) 
     ASSERT_EQ(send_and_read_reply(server.socket_path(), request({}, false)).exit_code(),
               std::optional<int>(0));
     const int baseline = settled_fd_count(server.pid());
+    std::vector<UniqueFd> nulls;
     std::vector<int> fds;
-    for (int i = 0; i < 5; ++i) fds.push_back(open("/dev/null", O_RDONLY | O_CLOEXEC));
+    for (int i = 0; i < 5; ++i) fds.push_back(nulls.emplace_back(open_null()).get());
     for (int round = 0; round < 20; ++round) {
         // With the request: refused, every descriptor closed.
         RawConnection refused(server.socket_path());
@@ -274,21 +283,17 @@ TEST_F(Adversarial, DescriptorsSentToAContentServerAreClosedWhereverTheyArrive) 
         EXPECT_EQ(reply.out(), "abc");
         EXPECT_EQ(reply.exit_code(), std::optional<int>(0)) << reply.error();
     }
-    for (const int fd : fds) close(fd);
     expect_back_to_baseline(server, baseline);
 }
 
 TEST_F(Adversarial, TooManyDescriptorsAreRefusedAndEveryOneClosed) {
     BroServer server(dir, "/bin/true", {"--fd-passing"});
     const Bytes valid = request({"quick"}, false, {}, protocol::TransferMode::kFdPassing);
-    const int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-    const std::vector<int> three(3, null);
-    const std::vector<int> most(kMaxFdsPerMessage, null);  // SCM_MAX_FD: all one sendmsg takes
-    {
-        RawConnection warm(server.socket_path());
-        ASSERT_TRUE(warm.send_with_fds(valid, three));
-        ASSERT_EQ(warm.read_reply().exit_code(), std::optional<int>(0));
-    }
+    const UniqueFd null = open_null();
+    const std::vector<int> three(3, null.get());
+    // SCM_MAX_FD: all one sendmsg takes
+    const std::vector<int> most(kMaxFdsPerMessage, null.get());
+    ASSERT_NO_FATAL_FAILURE(warm_up_fd_mode(server, valid, three));
     const int baseline = settled_fd_count(server.pid());
     for (int round = 0; round < 5; ++round) {
         RawConnection one_message(server.socket_path());
@@ -304,7 +309,6 @@ TEST_F(Adversarial, TooManyDescriptorsAreRefusedAndEveryOneClosed) {
         EXPECT_NE(two_messages.read_reply().error().find("more than 253 descriptors"),
                   std::string::npos);
     }
-    close(null);
     expect_back_to_baseline(server, baseline);
     RawConnection after(server.socket_path());
     ASSERT_TRUE(after.send_with_fds(valid, three));
@@ -361,14 +365,10 @@ TEST_F(Disconnect, AtEveryStepOfAContentExchangeTheChildIsKilledAndReaped) {
 
 TEST_F(Disconnect, WhileAnFdModeProgramRunsTheChildIsKilledAndReaped) {
     BroServer server(dir, program(), {"--fd-passing"});
-    const int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-    const int standard[] = {null, null, null};
+    const UniqueFd null = open_null();
+    const int standard[] = {null.get(), null.get(), null.get()};
     const Bytes quick = request({}, false, {}, protocol::TransferMode::kFdPassing);
-    {
-        RawConnection warm(server.socket_path());
-        ASSERT_TRUE(warm.send_with_fds(quick, standard));
-        ASSERT_EQ(warm.read_reply().exit_code(), std::optional<int>(0));
-    }
+    ASSERT_NO_FATAL_FAILURE(warm_up_fd_mode(server, quick, standard));
     const int baseline = settled_fd_count(server.pid());
     {
         RawConnection connection(server.socket_path());
@@ -376,7 +376,6 @@ TEST_F(Disconnect, WhileAnFdModeProgramRunsTheChildIsKilledAndReaped) {
             request({"run"}, false, {}, protocol::TransferMode::kFdPassing), standard));
         ASSERT_TRUE(eventually([&] { return child_count(server.pid()) == 1; }, 10s));
     }
-    close(null);
     expect_back_to_baseline(server, baseline);
 }
 
