@@ -49,7 +49,8 @@ std::vector<gid_t> resolve_groups(const std::string& list) {
 ChildIdentity identity_for_user(const RunAsFlags& flags) {
     const std::string& user = *flags.user;
     const auto account = find_account(user);
-    if (!account && !parse_numeric_id(user)) {
+    const auto number = parse_numeric_id(user);
+    if (!account && !number) {
         throw RunAsError("--user " + user + ": no such user (give a name or a number)");
     }
     if (!account && !flags.group) {
@@ -58,7 +59,7 @@ ChildIdentity identity_for_user(const RunAsFlags& flags) {
                          "--group too");
     }
     ChildIdentity identity;
-    identity.uid = account ? account->uid : static_cast<uid_t>(*parse_numeric_id(user));
+    identity.uid = account ? account->uid : static_cast<uid_t>(*number);
     identity.gid = flags.group ? resolve_group("--group", *flags.group) : account->gid;
     if (flags.groups) {
         identity.groups = resolve_groups(*flags.groups);
@@ -88,6 +89,11 @@ bool can_change_identity() {
     return (data[0].effective & needed) == needed;
 }
 
+std::string why_identities_cannot_change() {
+    return "this server cannot change identities (it runs as uid " + std::to_string(geteuid()) +
+           " without CAP_SETUID and CAP_SETGID)";
+}
+
 std::optional<ChildIdentity> resolve_run_as(const RunAsFlags& flags) {
     if (!flags.user && !flags.group && !flags.groups) return std::nullopt;
     ChildIdentity identity;
@@ -101,10 +107,8 @@ std::optional<ChildIdentity> resolve_run_as(const RunAsFlags& flags) {
     if (is_current_identity(identity)) return std::nullopt;  // nothing to change
     if (!can_change_identity()) {
         throw RunAsError(describe_flags(flags) +
-                         ": the child would run under another identity, but this server "
-                         "cannot change identities (it runs as uid " +
-                         std::to_string(geteuid()) +
-                         " without CAP_SETUID and CAP_SETGID); start it as root or drop the flag");
+                         ": the child would run under another identity, but " +
+                         why_identities_cannot_change() + "; start it as root or drop the flag");
     }
     return identity;
 }

@@ -33,6 +33,9 @@ std::optional<ChildIdentity> resolve_run_as(const RunAsFlags& flags);
 
 // Whether setgroups/setresgid/setresuid to other ids can succeed here.
 bool can_change_identity();
+// "this server cannot change identities (it runs as uid N without CAP_SETUID and CAP_SETGID)",
+// for the start-up errors of the flags that need it.
+std::string why_identities_cannot_change();
 
 // --as-peer: the child gets exactly the caller's uid, gid and supplementary groups as the
 // kernel recorded them at connect() (never more than the caller had: a sandbox that cleared

@@ -388,10 +388,9 @@ std::string read_run_as(const po::variables_map& vm, ServerConfig& c) {
         return "--as-peer excludes --user, --group and --groups; give one or the other";
     }
     if (c.run_as_peer && !can_change_identity()) {
-        return "--as-peer: this server cannot change identities (it runs as uid " +
-               std::to_string(geteuid()) +
-               " without CAP_SETUID and CAP_SETGID), and its children already run as uid " +
-               std::to_string(geteuid()) + "; start it as root or drop the flag";
+        return "--as-peer: " + why_identities_cannot_change() +
+               ", and its children already run as uid " + std::to_string(geteuid()) +
+               "; start it as root or drop the flag";
     }
     try {
         c.run_as = resolve_run_as(flags);
