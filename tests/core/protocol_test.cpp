@@ -62,6 +62,13 @@ Bytes payload_of(const Bytes& frame, FrameType expected_type) {
     return Bytes(frame.begin() + kFrameHeaderBytes, frame.end());
 }
 
+// Encodes `view` as a Request frame and decodes its payload, as the server would.
+std::variant<Request, DecodeError> encode_and_decode(const RequestView& view) {
+    Bytes frame;
+    encode_request(view, frame);
+    return decode_request(std::span(frame).subspan(kFrameHeaderBytes), ProtocolLimits{});
+}
+
 // An owning description of a request; the views passed to the encoder point into it.
 struct RequestParts {
     TransferMode mode = TransferMode::kContent;
@@ -698,9 +705,7 @@ std::variant<Request, DecodeError> decode_with_forwarded(TransferMode mode,
     view.cwd = "/";
     view.arguments = args;
     view.forwarded_fds = targets;
-    Bytes frame;
-    encode_request(view, frame);
-    return decode_request(std::span(frame).subspan(kFrameHeaderBytes), ProtocolLimits{});
+    return encode_and_decode(view);
 }
 
 TEST(Protocol, ForwardedFdTargetsRoundTripInFdMode) {
@@ -775,9 +780,7 @@ std::variant<Request, DecodeError> decode_with_flags(TransferMode mode, std::uin
     view.mode = mode;
     view.cwd = "/work";
     view.flags = flags;
-    Bytes frame;
-    encode_request(view, frame);
-    return decode_request(std::span(frame).subspan(kFrameHeaderBytes), ProtocolLimits{});
+    return encode_and_decode(view);
 }
 
 TEST(Protocol, TheWorkingDirectoryDescriptorFlagRoundTripsInFdMode) {
@@ -810,9 +813,7 @@ std::variant<Request, DecodeError> decode_with_same_as(std::uint32_t second_same
     view.cwd = "/";
     view.arguments = args;
     view.files = files;
-    Bytes frame;
-    encode_request(view, frame);
-    return decode_request(std::span(frame).subspan(kFrameHeaderBytes), ProtocolLimits{});
+    return encode_and_decode(view);
 }
 
 TEST(Protocol, AFileNamedTwiceRefersToTheEarlierArgument) {
@@ -850,11 +851,7 @@ TEST(Protocol, AStdinReportNeedsContentModeWithStreamedStdin) {
     RequestView view;
     view.cwd = "/";
     view.flags = kRequestReportsStdin;
-    const auto decode = [&] {
-        Bytes frame;
-        encode_request(view, frame);
-        return decode_request(std::span(frame).subspan(kFrameHeaderBytes), ProtocolLimits{});
-    };
+    const auto decode = [&] { return encode_and_decode(view); };
     view.stdin_mode = StdinMode::kStreamed;
     const auto streamed = decode();
     ASSERT_TRUE(std::holds_alternative<Request>(streamed));
@@ -873,12 +870,6 @@ RequestView terminal_request(const WindowSize& size) {
     view.stdin_mode = StdinMode::kStreamed;
     view.terminal = size;
     return view;
-}
-
-std::variant<Request, DecodeError> encode_and_decode(const RequestView& view) {
-    Bytes frame;
-    encode_request(view, frame);
-    return decode_request(std::span(frame).subspan(kFrameHeaderBytes), ProtocolLimits{});
 }
 
 TEST(Protocol, ATerminalRequestCarriesTheWindowSizeAfterEverythingElse) {
