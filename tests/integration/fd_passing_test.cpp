@@ -1,18 +1,17 @@
 // fd-passing mode: the caller's descriptors go to the child; the server relays no data.
 
 #include <fcntl.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include <csignal>
 
-#include <cstring>
 #include <future>
 
 #include "bro_fixture.hpp"
+#include "core/unique_fd.hpp"
+#include "raw_connection.hpp"
 
 namespace bro::test {
 namespace {
@@ -211,38 +210,17 @@ TEST_F(FdPassing, DescriptorsSentWithAContentRequestAreRefusedAndClosed) {
     BroServer server(dir, "/bin/echo");
     ASSERT_EQ(run_client(server, {.args = {"warm"}}).exit_code(), 0);
     const int baseline = settled_fd_count(server.pid());
-    const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_un address{};
-    address.sun_family = AF_UNIX;
-    std::strncpy(address.sun_path, server.socket_path().c_str(), sizeof address.sun_path - 1);
-    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
     // A minimal valid content-mode request: magic, version, mode 0, stdin none, umask, no
     // flags, cwd "/", no arguments, environment, files or forwarded fds.
-    const unsigned char request[] = {0x01, 0, 0, 0, 30, 'B', 'R', 'O', 1, 0, 0, 0,
-                                     0x12, 0, 0, 0, 0,  1,   '/', 0,   0, 0, 0, 0,
-                                     0,    0, 0, 0, 0,  0,   0,   0,   0, 0, 0};
-    int passed = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    iovec io{const_cast<unsigned char*>(request), sizeof request};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-    msghdr message{};
-    message.msg_iov = &io;
-    message.msg_iovlen = 1;
-    message.msg_control = control;
-    message.msg_controllen = sizeof control;
-    cmsghdr* c = CMSG_FIRSTHDR(&message);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(c), &passed, sizeof passed);
-    ASSERT_EQ(sendmsg(fd, &message, 0), static_cast<ssize_t>(sizeof request));
-    close(passed);
-    unsigned char reply[512];
-    const ssize_t n = read(fd, reply, sizeof reply);
-    close(fd);
-    ASSERT_GT(n, 5);
-    EXPECT_EQ(reply[0], 0x84) << "expected an Error frame";
-    EXPECT_NE(std::string(reinterpret_cast<char*>(reply) + 9, n - 9).find("descriptors"),
-              std::string::npos);
+    const std::uint8_t request[] = {0x01, 0, 0, 0, 30, 'B', 'R', 'O', 1, 0, 0, 0,
+                                    0x12, 0, 0, 0, 0,  1,   '/', 0,   0, 0, 0, 0,
+                                    0,    0, 0, 0, 0,  0,   0,   0,   0, 0, 0};
+    const UniqueFd passed(open("/dev/null", O_RDONLY | O_CLOEXEC));
+    const int fds[] = {passed.get()};
+    RawConnection connection(server.socket_path());
+    ASSERT_TRUE(connection.send_with_fds(request, fds));
+    const Reply reply = connection.read_reply();
+    EXPECT_NE(reply.error().find("descriptors"), std::string::npos) << "expected an Error frame";
     EXPECT_EQ(run_client(server, {.args = {"still"}}).out, "still\n");
     EXPECT_TRUE(fd_count_returns_to(server.pid(), baseline));
 }
