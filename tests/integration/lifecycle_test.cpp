@@ -3,8 +3,6 @@
 // --kill-grace, and a program killed by a signal kills bro-client by the same signal.
 
 #include <signal.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -17,6 +15,7 @@
 #include <utility>
 
 #include "bro_fixture.hpp"
+#include "raw_connection.hpp"
 
 namespace bro::test {
 namespace {
@@ -207,15 +206,11 @@ TEST(RequestTimeout, AConnectionThatSendsNoRequestIsClosed) {
     TempDir dir;
     BroServer server(dir, "/bin/echo", {"--request-timeout", "0.3"});
     const auto started = std::chrono::steady_clock::now();  // the server's clock starts at accept
-    const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_un address{};
-    address.sun_family = AF_UNIX;
-    std::strncpy(address.sun_path, server.socket_path().c_str(), sizeof address.sun_path - 1);
-    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    RawConnection connection(server.socket_path());
+    ASSERT_TRUE(connection.connected());
     char byte = 0;
-    const ssize_t n = read(fd, &byte, 1);  // blocks until the server gives up on us
+    const ssize_t n = read(connection.fd(), &byte, 1);  // blocks until the server gives up on us
     const auto took = std::chrono::steady_clock::now() - started;
-    close(fd);
     EXPECT_LE(n, 0);
     EXPECT_GE(took, 250ms);
     EXPECT_LT(took, 5s);
