@@ -21,6 +21,7 @@ bool EnvPolicy::allows_forwarded(std::string_view name) const {
 
 std::string EnvPolicy::why_refused(std::string_view name) const {
     if (!contains(allowed_, name)) return "not in --allowed-env";
+    if (is_server_set_env(name)) return "only the server sets BRO_PEER_* variables";
     if (contains(dangerous_allowed_, name)) return {};
     const DangerousEnvName* dangerous = find_dangerous_env(name);
     if (dangerous == nullptr) return {};
@@ -44,7 +45,7 @@ std::vector<std::string> EnvPolicy::build_child_environment(
     for (auto it = server_environment; it && *it; ++it) {
         const std::string_view assignment = *it;
         const auto name = name_of(assignment);
-        if (!contains(inherited_, name)) continue;
+        if (!contains(inherited_, name) || is_server_set_env(name)) continue;
         const bool overridden = std::any_of(result.begin(), result.end(),
                                             [&](const auto& s) { return name_of(s) == name; });
         if (!overridden) result.emplace_back(assignment);

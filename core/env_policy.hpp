@@ -1,6 +1,7 @@
 #pragma once
 // Which variables reach the child: the server's own ones named by --inherit-env, then the
-// client-forwarded ones named by --allowed-env (deny by default). Nothing else. A forwarded
+// client-forwarded ones named by --allowed-env (deny by default). Nothing else, and never a
+// BRO_PEER_* variable, which only the server sets. A forwarded
 // name on the dangerous list (dangerous_env.hpp) also needs --allow-dangerous-env; inherited
 // ones do not, since the administrator set them.
 
@@ -14,6 +15,13 @@
 #include "core/protocol.hpp"
 
 namespace bro {
+
+// BRO_PEER_UID, _GID, _PID: the caller's identity, which only the server sets. No forwarded or
+// inherited variable of this prefix passes, whatever --allowed-env and --inherit-env say.
+inline constexpr std::string_view kServerSetEnvPrefix = "BRO_PEER_";
+inline bool is_server_set_env(std::string_view name) {
+    return name.starts_with(kServerSetEnvPrefix);
+}
 
 class EnvPolicy {
   public:

@@ -1,8 +1,10 @@
 #include "server/environment_warnings.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "core/dangerous_env.hpp"
+#include "core/env_policy.hpp"
 
 namespace bro::server {
 namespace {
@@ -21,6 +23,15 @@ std::vector<std::string> environment_warnings(const ServerConfig& config) {
         warnings.push_back("--allowed-env names " + name + ", which is dangerous (" +
                            std::string(dangerous->why) + "): a forwarded " + name +
                            " is dropped; add --allow-dangerous-env " + name + " to let it pass");
+    }
+    const std::pair<const char*, const std::vector<std::string>*> lists[] = {
+        {"--allowed-env", &config.allowed_env}, {"--inherit-env", &config.inherit_env}};
+    for (const auto& [flag, names] : lists) {
+        for (const auto& name : *names) {
+            if (!is_server_set_env(name)) continue;
+            warnings.push_back(std::string(flag) + " names " + name +
+                               ", which only the server sets (the caller's identity): ignored");
+        }
     }
     for (const auto& name : config.allow_dangerous_env) {
         const auto* dangerous = find_dangerous_env(name);

@@ -43,14 +43,6 @@ Pipe make_pipe() {
     return {UniqueFd(fds[0]), UniqueFd(fds[1])};
 }
 
-// Only the server may set these: a forwarded or inherited variable of this prefix is dropped
-// even when --allowed-env or --inherit-env names it.
-constexpr std::string_view kPeerPrefix = "BRO_PEER_";
-
-bool is_peer_variable(std::string_view name) {
-    return name.substr(0, kPeerPrefix.size()) == kPeerPrefix;
-}
-
 const char* frame_name(FrameType type) {
     switch (type) {
         case FrameType::kRequest:
@@ -337,11 +329,7 @@ std::vector<std::string> Session::child_environment(const protocol::Request& req
     };
     auto environment =
         context_.env_policy.build_child_environment(request.environment, environ, on_refused);
-    // Forwarded or inherited, whatever --allowed-env and --inherit-env say: only the server
-    // sets these.
-    if (std::erase_if(environment, is_peer_variable) > 0) {
-        spdlog::info("session {}: dropped BRO_PEER_* variables (only the server sets them)", id_);
-    }
+    // The policy let no BRO_PEER_* variable through: these are the only ones.
     environment.push_back("BRO_PEER_UID=" + std::to_string(peer_.uid));
     environment.push_back("BRO_PEER_GID=" + std::to_string(peer_.gid));
     environment.push_back("BRO_PEER_PID=" + std::to_string(peer_.pid));

@@ -36,6 +36,18 @@ TEST(EnvPolicy, RefusedForwardedNamesAreReportedInOrder) {
     EXPECT_EQ(refused, (Strings{"LD_PRELOAD", "PATH"}));
 }
 
+TEST(EnvPolicy, BroPeerVariablesNeverPassEvenWhenNamed) {
+    const char* const server_environment[] = {"BRO_PEER_PID=1", "HOME=/h", nullptr};
+    const EnvPolicy policy({"BRO_PEER_UID", "TERM"}, {"BRO_PEER_PID", "HOME"});
+    Strings refused;
+    const Strings child = policy.build_child_environment(
+        std::vector<EnvironmentEntry>{{"BRO_PEER_UID", "0"}, {"TERM", "t"}}, server_environment,
+        [&](std::string_view name) { refused.emplace_back(name); });
+    EXPECT_EQ(child, (Strings{"TERM=t", "HOME=/h"}));
+    EXPECT_EQ(refused, (Strings{"BRO_PEER_UID"}));
+    EXPECT_EQ(policy.why_refused("BRO_PEER_UID"), "only the server sets BRO_PEER_* variables");
+}
+
 TEST(EnvPolicy, NothingIsForwardedByDefault) {
     const EnvPolicy policy({}, {});
     EXPECT_FALSE(policy.allows_forwarded("HOME"));

@@ -36,6 +36,15 @@ TEST(EnvironmentWarnings, OneLinePerNameLetThrough) {
     EXPECT_TRUE(has_line(lines, "--allow-dangerous-env PATH: callers can set PATH"));
 }
 
+TEST(EnvironmentWarnings, BroPeerNamesInEitherListAreIgnoredAndSaidSo) {
+    ServerConfig config = config_with({"BRO_PEER_UID", "TERM"}, {});
+    config.inherit_env = {"BRO_PEER_PID"};
+    const auto lines = environment_warnings(config);
+    ASSERT_EQ(lines.size(), 2u);
+    EXPECT_TRUE(has_line(lines, "--allowed-env names BRO_PEER_UID, which only the server sets"));
+    EXPECT_TRUE(has_line(lines, "--inherit-env names BRO_PEER_PID, which only the server sets"));
+}
+
 TEST(EnvironmentWarnings, UselessAllowDangerousEnvIsPointedOut) {
     const auto lines = environment_warnings(config_with({"TERM"}, {"TERM", "PYTHONPATH"}));
     EXPECT_TRUE(has_line(lines, "--allow-dangerous-env TERM: not on the dangerous list"));
