@@ -359,7 +359,9 @@ std::optional<ChildIdentity> Session::child_identity() const {
 }
 
 void Session::create_directory() {
-    directory_.emplace(context_.config.tmpdir, id_, child_identity());
+    std::optional<FileOwner> owner;
+    if (const auto identity = child_identity()) owner = FileOwner{identity->uid, identity->gid};
+    directory_.emplace(context_.config.tmpdir, id_, owner);
 }
 
 void Session::check_arguments_allowed(const protocol::Request& request) const {

@@ -23,8 +23,8 @@ namespace {
 }  // namespace
 
 SessionDirectory::SessionDirectory(const std::string& tmpdir, std::uint64_t session_id,
-                                   std::optional<ChildIdentity> owner)
-    : owner_(std::move(owner)) {
+                                   std::optional<FileOwner> owner)
+    : tmpdir_(tmpdir), owner_(owner) {
     std::string pattern =
         tmpdir + "/bro-" + std::to_string(getpid()) + "-" + std::to_string(session_id) + "-XXXXXX";
     std::vector<char> buffer(pattern.begin(), pattern.end());
@@ -51,14 +51,12 @@ void SessionDirectory::open_to_child(const std::string& directory) const {
 SessionDirectory::~SessionDirectory() {
     // The tool (or a process it left behind) may have put anything in there, and may still be
     // changing it: the walk goes by descriptors and never follows a symlink.
-    const auto slash = path_.rfind('/');
-    const std::string parent_path = slash == 0 ? "/" : path_.substr(0, slash);
     std::vector<std::string> errors;
-    UniqueFd parent(open(parent_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    UniqueFd parent(open(tmpdir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!parent) {
-        errors.push_back("open " + parent_path + ": " + std::strerror(errno));
+        errors.push_back("open " + tmpdir_ + ": " + std::strerror(errno));
     } else {
-        remove_directory_tree(parent.get(), path_.substr(slash + 1), path_, errors);
+        remove_directory_tree(parent.get(), path_.substr(tmpdir_.size() + 1), path_, errors);
     }
     for (const auto& error : errors) {
         spdlog::warn("session directory {} not fully removed: {}", path_, error);

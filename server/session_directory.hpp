@@ -12,17 +12,24 @@
 #include <string>
 #include <string_view>
 
+#include <sys/types.h>
+
 #include "core/unique_fd.hpp"
-#include "server/child_identity.hpp"
 
 namespace bro::server {
+
+// Who gets the copies when the child runs as another user.
+struct FileOwner {
+    uid_t uid = 0;
+    gid_t gid = 0;
+};
 
 class SessionDirectory {
   public:
     // Throws std::system_error naming the path when the directory cannot be created.
-    // `owner`: the identity of the child that will use the files, when it is not the server's.
+    // `owner`: the ids of the child that will use the files, when they are not the server's.
     SessionDirectory(const std::string& tmpdir, std::uint64_t session_id,
-                     std::optional<ChildIdentity> owner = std::nullopt);
+                     std::optional<FileOwner> owner = std::nullopt);
     SessionDirectory(const SessionDirectory&) = delete;
     SessionDirectory& operator=(const SessionDirectory&) = delete;
     ~SessionDirectory();
@@ -35,8 +42,9 @@ class SessionDirectory {
     // Makes a directory of ours enterable by the child's group (no-op without an owner).
     void open_to_child(const std::string& directory) const;
 
-    std::string path_;
-    std::optional<ChildIdentity> owner_;
+    std::string tmpdir_;
+    std::string path_;  // tmpdir_ + "/" + the name mkdtemp chose
+    std::optional<FileOwner> owner_;
 };
 
 }  // namespace bro::server
