@@ -128,6 +128,14 @@ class TerminalSession : public ::testing::Test {
         ASSERT_TRUE(wait_for_screen("inner> ")) << screen() << server->log();
     }
 
+    // Types a bro-client call with `settings` and `arguments` against `socket_path` into the
+    // outer shell, which then reports its exit status for client_status().
+    void call_client(const std::string& settings, const std::string& socket_path,
+                     const std::string& arguments) {
+        type(settings + " BRO_SOCKET_PATH=" + socket_path + " " + client_binary() + " " +
+             arguments + "; echo STATUS=$?; echo DONE=$((40+2))");
+    }
+
     // Waits for the outer shell to report the client's exit status, and returns it.
     std::string client_status() {
         EXPECT_TRUE(wait_for_screen("DONE=42")) << screen() << server->log();
@@ -323,8 +331,7 @@ TEST_F(TerminalSession, SigtstpStopsTheClientWithTheTerminalRestoredAndFgResumes
 }
 
 TEST_F(TerminalSession, BroTtyWithFdPassingPinnedIsRefused) {
-    type("BRO_TTY=1 BRO_TRANSFER_MODE=fd BRO_SOCKET_PATH=" + server->socket_path() + " " +
-         client_binary() + " -c true; echo STATUS=$?; echo DONE=$((40+2))");
+    call_client("BRO_TTY=1 BRO_TRANSFER_MODE=fd", server->socket_path(), "-c true");
     EXPECT_EQ(client_status(), "125");
     EXPECT_NE(screen().find("needs content mode"), std::string::npos) << screen();
 }
@@ -334,8 +341,7 @@ TEST_F(TerminalSession, BroTtyWithFdPassingPinnedIsRefused) {
 TEST_F(TerminalSession, EveryLineWrittenBeforeTheExitReachesTheCaller) {
     const std::string log = dir.path() + "/pane.log";
     tmux({"pipe-pane", "-t", "bro", "-o", "cat > '" + log + "'"});
-    type("BRO_TTY=1 BRO_SOCKET_PATH=" + server->socket_path() + " " + client_binary() +
-         " -c 'seq 1 100000; exit 4'; echo STATUS=$?; echo DONE=$((40+2))");
+    call_client("BRO_TTY=1", server->socket_path(), "-c 'seq 1 100000; exit 4'");
     EXPECT_EQ(client_status(), "4");
     // tmux drops what it has not yet handed to the pipe when the pipe is turned off.
     EXPECT_TRUE(eventually([&] { return read_file(log).find("DONE=42") != std::string::npos; },
@@ -379,8 +385,7 @@ TEST_F(TerminalSession, CaptureTtyStdinAsksForATerminalUnlessBroTtyIsZero) {
 
 TEST_F(TerminalSession, AServerTakingOnlyFdPassingSaysATerminalNeedsContentMode) {
     BroServer fd_only(dir, "/bin/bash", {"--fd-passing"});
-    type("BRO_TTY=1 BRO_SOCKET_PATH=" + fd_only.socket_path() + " " + client_binary() +
-         " -c true; echo STATUS=$?; echo DONE=$((40+2))");
+    call_client("BRO_TTY=1", fd_only.socket_path(), "-c true");
     EXPECT_EQ(client_status(), "125");
     EXPECT_NE(screen().find("set BRO_TTY=0 to run it without one"), std::string::npos) << screen();
 }
