@@ -1,14 +1,36 @@
 #pragma once
 // A FIFO mutex for coroutines on one Ring: the way two producers (a child's stdout and
-// stderr) take turns writing whole frames to one socket. Ownership passes directly to the
-// next waiter, which the Ring resumes on its next iteration (never nested in unlock()).
+// stderr) take turns writing whole frames to one socket. `co_await mutex.lock()` hands out an
+// AsyncLock that holds the mutex until it is destroyed, so no path can forget to unlock.
+// Ownership passes directly to the next waiter, which the Ring resumes on its next iteration
+// (never nested in the releasing coroutine's stack).
 
 #include <coroutine>
 #include <deque>
+#include <utility>
 
 #include "ring/ring.hpp"
 
 namespace bro::ring {
+
+class AsyncMutex;
+
+// Holds an AsyncMutex from AsyncMutex::lock() until destroyed (or released). Move-only.
+class [[nodiscard]] AsyncLock {
+  public:
+    AsyncLock(AsyncLock&& other) noexcept : mutex_(std::exchange(other.mutex_, nullptr)) {}
+    AsyncLock& operator=(AsyncLock&&) = delete;
+    AsyncLock(const AsyncLock&) = delete;
+    ~AsyncLock() { release(); }
+
+    // Unlocks now instead of at the end of the scope.
+    void release();
+
+  private:
+    friend class AsyncMutex;
+    explicit AsyncLock(AsyncMutex& mutex) : mutex_(&mutex) {}
+    AsyncMutex* mutex_;
+};
 
 class AsyncMutex {
   public:
@@ -25,11 +47,15 @@ class AsyncMutex {
                 return true;
             }
             void await_suspend(std::coroutine_handle<> h) { mutex.waiters_.push_back(h); }
-            void await_resume() noexcept {}
+            AsyncLock await_resume() noexcept { return AsyncLock(mutex); }
         };
         return Awaiter{*this};
     }
 
+    bool locked() const { return locked_; }
+
+  private:
+    friend class AsyncLock;
     void unlock() {
         if (waiters_.empty()) {
             locked_ = false;
@@ -40,24 +66,13 @@ class AsyncMutex {
         ring_.post(next);  // stays locked: ownership moves to `next`
     }
 
-    bool locked() const { return locked_; }
-
-  private:
     Ring& ring_;
     bool locked_ = false;
     std::deque<std::coroutine_handle<>> waiters_;
 };
 
-// Unlocks on scope exit.
-class [[nodiscard]] AsyncLockGuard {
-  public:
-    explicit AsyncLockGuard(AsyncMutex& mutex) : mutex_(mutex) {}
-    ~AsyncLockGuard() { mutex_.unlock(); }
-    AsyncLockGuard(const AsyncLockGuard&) = delete;
-    AsyncLockGuard& operator=(const AsyncLockGuard&) = delete;
-
-  private:
-    AsyncMutex& mutex_;
-};
+inline void AsyncLock::release() {
+    if (mutex_ != nullptr) std::exchange(mutex_, nullptr)->unlock();
+}
 
 }  // namespace bro::ring

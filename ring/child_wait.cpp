@@ -10,19 +10,17 @@ namespace bro::ring {
 Task<std::variant<siginfo_t, std::error_code>> wait_for_child(Ring& ring, int pidfd) {
     siginfo_t info{};
     if (ring.features().waitid) {
-        for (;;) {
-            const IoResult result = co_await WaitId(ring, pidfd, &info);
-            if (result) co_return info;
-            if (result.raw() != -EINTR) co_return result.error();
-        }
+        const IoResult result = co_await WaitId(ring, pidfd, &info);
+        if (!result) co_return result.error();
+        co_return info;
     }
     for (;;) {
         const IoResult ready = co_await Poll(ring, pidfd, POLLIN);
-        if (!ready && ready.raw() != -EINTR) co_return ready.error();
+        if (!ready) co_return ready.error();
         info = {};
+        // WNOHANG: never blocks, so no signal can interrupt it.
         if (waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd), &info,
                    WEXITED | WNOHANG) != 0) {
-            if (errno == EINTR) continue;
             co_return std::error_code(errno, std::system_category());
         }
         if (info.si_pid != 0) co_return info;  // si_pid stays 0 while the child still runs

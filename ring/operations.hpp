@@ -9,6 +9,7 @@
 #include <linux/time_types.h>
 #include <sys/socket.h>
 
+#include <cerrno>
 #include <chrono>
 #include <coroutine>
 #include <cstdint>
@@ -16,35 +17,69 @@
 
 #include "ring/io_result.hpp"
 #include "ring/ring.hpp"
+#include "ring/stop_token.hpp"
 
 namespace bro::ring {
 
-// Shared plumbing: suspend, submit, resume with the raw result.
+// Shared plumbing: suspend, submit, resume with the result.
+//
+// EINTR is handled here, once for every operation: an io-wq worker interrupted by a signal
+// did nothing, so the operation is submitted again (unless stop was requested meanwhile), and
+// no caller ever sees EINTR.
+//
+// stop_on(token): when the token's source is stopped while the operation is in flight, the
+// operation cancels its own SQE and completes with cancelled(); stopped before it starts, it
+// completes with cancelled() without reaching the kernel.
 template <typename Derived>
-class SingleShot : public Operation {
+class SingleShot : public Operation, private StopCallback {
   public:
     explicit SingleShot(Ring& ring, int fd = -1) : ring_(ring), fd_(fd) {}
 
+    // `co_await Read(...).stop_on(token)`. Returns a small awaiter that refers to this
+    // operation: GCC 12 copies an awaitable given to co_await as an lvalue, and operations
+    // must not move.
+    auto stop_on(StopToken token) {
+        stop_ = token;
+        struct Awaiter {
+            SingleShot& operation;
+            bool await_ready() const noexcept { return false; }
+            bool await_suspend(std::coroutine_handle<> h) { return operation.await_suspend(h); }
+            IoResult await_resume() const noexcept { return operation.await_resume(); }
+        };
+        return Awaiter{*this};
+    }
+
     bool await_ready() const noexcept { return false; }
-    void await_suspend(std::coroutine_handle<> h) {
+    bool await_suspend(std::coroutine_handle<> h) {
         waiter_ = h;
+        if (!stop_.register_callback(*this)) {
+            res_ = -ECANCELED;
+            return false;  // resume at once
+        }
         ring_.submit(*this);
+        return true;
     }
     IoResult await_resume() const noexcept { return IoResult(res_); }
 
     void complete(int res, bool /*more*/) override {
+        if (res == -EINTR && !stop_.stop_requested()) {
+            ring_.submit(*this);
+            return;
+        }
+        StopToken::unregister(*this);
         res_ = res;
         waiter_.resume();
     }
     int fd() const override { return fd_; }
-    // Lets a coroutine other than the awaiting one cancel this operation.
-    void cancel() { ring_.cancel(*this); }
 
   protected:
     Ring& ring_;
     int fd_;
 
   private:
+    void on_stop() override { ring_.cancel(*this); }
+
+    StopToken stop_;
     std::coroutine_handle<> waiter_;
     int res_ = 0;
 };

@@ -2,6 +2,7 @@
 
 #include <sys/utsname.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <system_error>
@@ -119,12 +120,11 @@ void Ring::drain_backlog() {
 }
 
 void Ring::cancel(Operation& op) {
-    for (auto it = backlog_.begin(); it != backlog_.end(); ++it) {
-        if (*it == &op) {
-            backlog_.erase(it);
-            op.complete(-ECANCELED, false);
-            return;
-        }
+    const auto queued = std::find(backlog_.begin(), backlog_.end(), &op);
+    if (queued != backlog_.end()) {
+        backlog_.erase(queued);
+        cancelled_backlog_.push_back(&op);
+        return;
     }
     io_uring_sqe& sqe = next_sqe();
     io_uring_prep_cancel(&sqe, &op, 0);
@@ -132,19 +132,28 @@ void Ring::cancel(Operation& op) {
 }
 
 void Ring::cancel_fd(int fd) {
-    std::vector<Operation*> queued;
     std::erase_if(backlog_, [&](Operation* op) {
         if (op->fd() != fd) return false;
-        queued.push_back(op);
+        cancelled_backlog_.push_back(op);
         return true;
     });
-    for (Operation* op : queued) op->complete(-ECANCELED, false);
     io_uring_sqe& sqe = next_sqe();
     io_uring_prep_cancel_fd(&sqe, fd, IORING_ASYNC_CANCEL_ALL);
     io_uring_sqe_set_data64(&sqe, kIgnoredUserData);
 }
 
+void Ring::complete_cancelled_backlog() {
+    // Swapped out first: a completion may cancel more.
+    std::vector<Operation*> cancelled;
+    cancelled.swap(cancelled_backlog_);
+    for (Operation* op : cancelled) op->complete(-ECANCELED, false);
+}
+
 void Ring::run_once(bool wait) {
+    if (!cancelled_backlog_.empty()) {
+        complete_cancelled_backlog();
+        wait = false;
+    }
     if (!ready_.empty()) {
         auto ready = std::move(ready_);
         ready_.clear();
@@ -189,7 +198,9 @@ void Ring::run_once(bool wait) {
 
 bool Ring::run_until(const std::function<bool()>& done) {
     while (!done()) {
-        if (in_flight_ == 0 && ready_.empty() && backlog_.empty()) return false;
+        if (in_flight_ == 0 && ready_.empty() && backlog_.empty() && cancelled_backlog_.empty()) {
+            return false;
+        }
         run_once(true);
     }
     return true;

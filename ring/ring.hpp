@@ -60,9 +60,11 @@ class Ring {
     // Queues `op` for submission (or in the backlog when the completion queue is full).
     void submit(Operation& op);
     // Requests cancellation of `op`; its completion arrives with -ECANCELED unless it already
-    // finished. An operation still in the backlog completes with -ECANCELED at once.
+    // finished. An operation still in the backlog never reaches the kernel: it completes with
+    // -ECANCELED on the next loop iteration, never inside the caller's stack.
     void cancel(Operation& op);
-    // Cancels every in-flight operation on `fd` (IORING_ASYNC_CANCEL_FD, kernel 5.19).
+    // Cancels every in-flight operation on `fd` (IORING_ASYNC_CANCEL_FD, kernel 5.19), and
+    // the backlogged ones as cancel() does.
     void cancel_fd(int fd);
 
     // Resumes `h` on the next loop iteration instead of nesting it in the caller's stack.
@@ -91,12 +93,15 @@ class Ring {
     io_uring_sqe& next_sqe();
     void start(Operation& op);
     void drain_backlog();
+    // Completes (with -ECANCELED) the operations cancel() took out of the backlog.
+    void complete_cancelled_backlog();
 
     io_uring ring_{};
     RingFeatures features_;
     std::size_t capacity_ = 0;
     std::size_t in_flight_ = 0;
     std::deque<Operation*> backlog_;
+    std::vector<Operation*> cancelled_backlog_;
     std::vector<std::coroutine_handle<>> ready_;
     std::size_t detached_ = 0;
 };

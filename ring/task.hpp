@@ -6,6 +6,7 @@
 #include <coroutine>
 #include <exception>
 #include <optional>
+#include <stdexcept>
 #include <utility>
 
 namespace bro::ring {
@@ -92,7 +93,13 @@ class [[nodiscard]] Task {
                 handle.promise().continuation = awaiting;
                 return handle;
             }
-            T await_resume() { return handle.promise().take(); }
+            T await_resume() {
+                if (!handle) {
+                    throw std::logic_error(
+                        "co_await on an empty Task (default-constructed or moved from)");
+                }
+                return handle.promise().take();
+            }
         };
         return Awaiter{handle_};
     }

@@ -90,4 +90,14 @@ inline Task<void> when_all(std::vector<Task<void>> tasks) {
     co_await detail::WhenAllAwaiter(std::move(tasks));
 }
 
+// when_all(a(), b(), c()): the same for a fixed set of tasks.
+template <typename... Tasks>
+Task<void> when_all(Task<void> first, Tasks... rest) {
+    std::vector<Task<void>> tasks;
+    tasks.reserve(1 + sizeof...(rest));
+    tasks.push_back(std::move(first));
+    (tasks.push_back(std::move(rest)), ...);
+    return when_all(std::move(tasks));
+}
+
 }  // namespace bro::ring

@@ -5,8 +5,7 @@
 namespace bro::server {
 
 ring::Task<bool> FrameWriter::send(std::span<const std::uint8_t> frame) {
-    co_await mutex_.lock();
-    ring::AsyncLockGuard guard(mutex_);
+    const ring::AsyncLock lock = co_await mutex_.lock();
     while (!frame.empty() && !broken_) {
         const ring::IoResult sent = co_await ring::Send(ring_, fd_, frame);
         if (!sent) {

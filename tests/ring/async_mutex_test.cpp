@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,8 +15,7 @@ class AsyncMutexTest : public ::testing::Test {
   protected:
     // Takes the lock, stays inside for a few ring iterations, logs entry and exit.
     Task<void> hold_for_a_while(std::string name) {
-        co_await mutex_.lock();
-        AsyncLockGuard guard(mutex_);
+        const AsyncLock lock = co_await mutex_.lock();
         ++inside_;
         max_inside_ = std::max(max_inside_, inside_);
         entries_.push_back(name);
@@ -46,26 +46,44 @@ TEST_F(AsyncMutexTest, NeverAdmitsTwoCoroutinesAtOnce) {
     EXPECT_EQ(max_inside_, 1) << "two coroutines held the mutex at the same time";
 }
 
-TEST_F(AsyncMutexTest, UnlockWithoutWaitersReleasesTheMutex) {
-    run_within(ring_, [&]() -> Task<void> { co_await mutex_.lock(); }());
+TEST_F(AsyncMutexTest, ReleasingTheLastLockFreesTheMutex) {
+    std::optional<AsyncLock> lock = run_within(
+        ring_, [&]() -> Task<std::optional<AsyncLock>> { co_return co_await mutex_.lock(); }());
     ASSERT_TRUE(mutex_.locked());
-    mutex_.unlock();
+    lock.reset();
     EXPECT_FALSE(mutex_.locked());
 }
 
-TEST_F(AsyncMutexTest, UnlockKeepsTheMutexLockedForTheNextWaiter) {
-    run_within(ring_, [&]() -> Task<void> { co_await mutex_.lock(); }());
+TEST_F(AsyncMutexTest, ReleasingKeepsTheMutexLockedForTheNextWaiter) {
+    std::optional<AsyncLock> lock = run_within(
+        ring_, [&]() -> Task<std::optional<AsyncLock>> { co_return co_await mutex_.lock(); }());
     bool waiter_inside = false;
     auto waiter = [&]() -> Task<void> {
-        co_await mutex_.lock();
+        const AsyncLock inner = co_await mutex_.lock();
         waiter_inside = true;
-        mutex_.unlock();
     };
     ring_.spawn(waiter());
-    mutex_.unlock();
+    lock->release();
     EXPECT_TRUE(mutex_.locked()) << "a newcomer could barge in ahead of the waiter";
-    EXPECT_FALSE(waiter_inside) << "unlock() resumed the waiter inside its own stack";
+    EXPECT_FALSE(waiter_inside) << "releasing resumed the waiter inside its own stack";
     ASSERT_TRUE(run_until_within(ring_, [&] { return waiter_inside; }));
+    EXPECT_FALSE(mutex_.locked());
+}
+
+TEST_F(AsyncMutexTest, AMovedFromLockDoesNotUnlockTheNextOwnersMutex) {
+    std::optional<bool> locked_while_waiter_inside;
+    auto waiter = [&]() -> Task<void> {
+        const AsyncLock inner = co_await mutex_.lock();
+        locked_while_waiter_inside = mutex_.locked();
+    };
+    auto holder = [&]() -> Task<void> {
+        AsyncLock first = co_await mutex_.lock();
+        ring_.spawn(waiter());                          // queues behind `first`
+        { const AsyncLock second = std::move(first); }  // hands the mutex to the waiter
+    };  // `first`, moved from, is destroyed here and must not unlock again
+    run_within(ring_, holder());
+    ASSERT_TRUE(run_until_within(ring_, [&] { return locked_while_waiter_inside.has_value(); }));
+    EXPECT_TRUE(*locked_while_waiter_inside) << "the moved-from lock unlocked a second time";
     EXPECT_FALSE(mutex_.locked());
 }
 

@@ -42,6 +42,44 @@ class OperationsTest : public ::testing::Test {
                            : result.error().message());
 }
 
+// ---- EINTR ---------------------------------------------------------------------------------
+
+// A NOP whose first `interruptions` submissions complete with `injected` (the kernel's
+// IORING_NOP_INJECT_RESULT: nop_flags bit 0, the result in len); later ones with 0.
+class InjectedNop final : public SingleShot<InjectedNop> {
+  public:
+    InjectedNop(Ring& ring, int interruptions, int injected = -EINTR)
+        : SingleShot(ring), left_(interruptions), injected_(injected) {}
+    void prepare(io_uring_sqe& sqe) override {
+        io_uring_prep_nop(&sqe);
+        ++submissions;
+        if (left_ == 0) return;
+        --left_;
+        sqe.rw_flags = 1;  // nop_flags shares the union: IORING_NOP_INJECT_RESULT
+        sqe.len = static_cast<unsigned>(injected_);
+    }
+    int submissions = 0;
+
+  private:
+    int left_;
+    int injected_;
+};
+
+TEST_F(OperationsTest, AnInterruptedOperationIsSubmittedAgainAndNeverReportsEintr) {
+    const IoResult probe =
+        run([&]() -> Task<IoResult> { co_return co_await InjectedNop(ring_, 1, -EPERM); }());
+    if (probe.raw() != -EPERM) GTEST_SKIP() << "the kernel cannot inject a NOP result";
+    int submissions = 0;
+    const IoResult result = run([&]() -> Task<IoResult> {
+        InjectedNop nop(ring_, 2);
+        const IoResult got = co_await nop;
+        submissions = nop.submissions;
+        co_return got;
+    }());
+    EXPECT_EQ(result.raw(), 0) << "got " << result.raw();
+    EXPECT_EQ(submissions, 3) << "two interruptions, then the real completion";
+}
+
 // ---- Read ----------------------------------------------------------------------------------
 
 TEST_F(OperationsTest, ReadReturnsTheBytesWrittenToAPipe) {
@@ -505,7 +543,7 @@ TEST_F(OperationsTest, CancelledTimeoutCompletesCancelled) {
     ring_.spawn(wait_for_timeout());
     ASSERT_NE(pending, nullptr);
     ring_.run_once(false);
-    pending->cancel();
+    ring_.cancel(*pending);
     ASSERT_TRUE(run_until_within(ring_, [&] { return result.has_value(); }));
     EXPECT_TRUE(result->cancelled()) << "got " << result->raw();
 }

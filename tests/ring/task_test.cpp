@@ -113,6 +113,20 @@ TEST(Task, MoveAssignmentDestroysTheTaskItReplaces) {
     EXPECT_EQ(destroyed, 1) << "the replaced frame leaked";
 }
 
+TEST(Task, AwaitingAnEmptyTaskThrowsALogicError) {
+    std::string caught;
+    auto outer = [&]() -> Task<void> {
+        Task<void> empty;
+        try {
+            co_await std::move(empty);
+        } catch (const std::logic_error& e) {
+            caught = e.what();
+        }
+    };
+    run_synchronously(outer());
+    EXPECT_NE(caught.find("empty Task"), std::string::npos) << "caught: " << caught;
+}
+
 Task<bool> yes() {
     co_return true;
 }

@@ -21,7 +21,6 @@ constexpr int kBlockingLimitMs = 5000;
 
 }  // namespace
 
-
 Pipe make_pipe() {
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) throw_errno("pipe2");

@@ -126,6 +126,21 @@ TEST_F(WhenAllTest, RethrowsTheFirstExceptionWhenSeveralTasksFail) {
     EXPECT_EQ(caught, "first");
 }
 
+TEST_F(WhenAllTest, TakesTasksDirectly) {
+    std::array<Pipe, 2> pipes{make_pipe(), make_pipe()};
+    auto parent = [&]() -> Task<void> {
+        co_await when_all(read_then_log(pipes[0].read_end.get(), "first"),
+                          read_then_log(pipes[1].read_end.get(), "second"));
+        log_.push_back("parent");
+    };
+    ring_.spawn(parent());
+    write_all(pipes[1].write_end.get(), "x");
+    write_all(pipes[0].write_end.get(), "x");
+    ASSERT_TRUE(run_until_within(ring_, [&] { return ring_.detached_tasks() == 0; }));
+    ASSERT_EQ(log_.size(), 3u);
+    EXPECT_EQ(log_.back(), "parent");
+}
+
 TEST_F(WhenAllTest, EmptyVectorCompletesAtOnce) {
     Task<void> all = when_all({});
     all.handle().resume();
