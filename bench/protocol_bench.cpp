@@ -1,4 +1,4 @@
-// Micro-benchmarks of the wire protocol (core/protocol.hpp): encoding and decoding a request,
+// Micro-benchmarks of the wire protocol (core/request_*.hpp, core/reply_*.hpp): encoding and decoding a request,
 // frame headers and exit frames. These run once per invocation (requests, exit frames) or once
 // per data chunk (headers), so they only need to stay far below the ~0.5 ms a process start
 // costs; the numbers here show by how much.
@@ -14,7 +14,10 @@
 
 #include "core/exit_status.hpp"
 #include "core/limits.hpp"
-#include "core/protocol.hpp"
+#include "core/reply_decoding.hpp"
+#include "core/reply_encoding.hpp"
+#include "core/request_decoding.hpp"
+#include "core/request_encoding.hpp"
 
 namespace {
 

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "core/dangerous_env.hpp"
-#include "core/protocol.hpp"
+#include "core/request_decoding.hpp"
 
 namespace bro {
 

@@ -44,11 +44,19 @@ struct ProtocolLimits {
 inline constexpr std::size_t kDataChunkBytes = 128 << 10;
 inline constexpr std::size_t kMaxDataFrameBytes = 1 << 20;
 
-// Descriptors an fd-mode Request may carry: stdin, stdout, stderr, one per file argument, one
-// per forwarded fd and the working directory, and never more than max_fds (itself at most
-// what one message holds). The receiver sizes its control buffer for exactly this many.
+// Descriptors an fd-mode Request carries: stdin, stdout, stderr, one per distinct file
+// argument, one per forwarded fd, and the working directory's when it carries one.
+constexpr std::size_t request_fd_count(std::size_t distinct_files, std::size_t forwarded_fds,
+                                       bool carries_cwd) {
+    return 3 + distinct_files + forwarded_fds + (carries_cwd ? 1 : 0);
+}
+
+// The most descriptors an fd-mode Request may carry under `limits`, and never more than
+// max_fds (itself at most what one message holds). The receiver sizes its control buffer for
+// exactly this many.
 inline std::size_t max_request_fds(const ProtocolLimits& limits) {
-    const std::size_t wanted = 4 + limits.max_file_arguments + limits.max_forwarded_fds;
+    const std::size_t wanted =
+        request_fd_count(limits.max_file_arguments, limits.max_forwarded_fds, true);
     const std::size_t cap = limits.max_fds < kMaxFdsPerMessage ? limits.max_fds : kMaxFdsPerMessage;
     return wanted < cap ? wanted : cap;
 }

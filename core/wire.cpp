@@ -7,26 +7,47 @@
 namespace bro::protocol {
 namespace {
 
-bool is_known(std::uint8_t type) {
+// nullptr for a type this protocol version does not define.
+const char* known_name(std::uint8_t type) {
     switch (static_cast<FrameType>(type)) {
         case FrameType::kRequest:
+            return "Request";
         case FrameType::kFileData:
+            return "FileData";
         case FrameType::kFileEnd:
+            return "FileEnd";
         case FrameType::kStdinData:
+            return "StdinData";
         case FrameType::kStdinEnd:
+            return "StdinEnd";
         case FrameType::kSignal:
+            return "Signal";
         case FrameType::kWindowSize:
+            return "WindowSize";
         case FrameType::kStdout:
+            return "Stdout";
         case FrameType::kStderr:
+            return "Stderr";
         case FrameType::kExit:
+            return "Exit";
         case FrameType::kError:
+            return "Error";
         case FrameType::kModeRejected:
-            return true;
+            return "ModeRejected";
     }
-    return false;
+    return nullptr;
+}
+
+bool is_known(std::uint8_t type) {
+    return known_name(type) != nullptr;
 }
 
 }  // namespace
+
+const char* frame_name(FrameType type) {
+    const char* name = known_name(static_cast<std::uint8_t>(type));
+    return name != nullptr ? name : "unknown";
+}
 
 bool is_forwardable_signal(int signal) {
     switch (signal) {

@@ -38,6 +38,9 @@ enum class FrameType : std::uint8_t {
     kModeRejected = 0x85,  // the server does not accept the request's transfer mode
 };
 
+// The frame type's name as docs/PROTOCOL.md spells it ("StdinData"), for messages.
+const char* frame_name(FrameType type);
+
 enum class TransferMode : std::uint8_t { kContent = 0, kFdPassing = 1 };
 
 // Bits of a ModeRejected frame's payload: the modes the server does accept.

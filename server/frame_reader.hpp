@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "core/limits.hpp"
-#include "core/protocol.hpp"
+#include "core/request_decoding.hpp"
 #include "core/unique_fd.hpp"
 #include "ring/io_result.hpp"
 #include "ring/ring.hpp"

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <system_error>
 
+#include "core/reply_encoding.hpp"
 #include "ring/acceptor.hpp"
 #include "ring/operations.hpp"
 #include "ring/when_all.hpp"

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <system_error>
 
+#include "core/reply_encoding.hpp"
 #include "ring/child_wait.hpp"
 #include "ring/operations.hpp"
 #include "ring/when_all.hpp"
@@ -41,27 +42,6 @@ Pipe make_pipe() {
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0) throw std::system_error(errno, std::system_category(), "pipe2");
     return {UniqueFd(fds[0]), UniqueFd(fds[1])};
-}
-
-const char* frame_name(FrameType type) {
-    switch (type) {
-        case FrameType::kRequest:
-            return "Request";
-        case FrameType::kFileData:
-            return "FileData";
-        case FrameType::kFileEnd:
-            return "FileEnd";
-        case FrameType::kStdinData:
-            return "StdinData";
-        case FrameType::kStdinEnd:
-            return "StdinEnd";
-        case FrameType::kSignal:
-            return "Signal";
-        case FrameType::kWindowSize:
-            return "WindowSize";
-        default:
-            return "server-to-client";
-    }
 }
 
 long long milliseconds(std::chrono::nanoseconds duration) {
@@ -143,7 +123,7 @@ ring::Task<void> Session::receive_request_in_time(std::optional<protocol::Reques
         Session& session;
         ~StopDeadline() {
             session.request_done_ = true;
-            if (session.request_timer_ != nullptr) session.request_timer_->cancel();
+            if (session.request_timer_ != nullptr) session.context_.ring.cancel(*session.request_timer_);
         }
     } stop{*this};
     request = co_await receive_request();
@@ -169,7 +149,7 @@ ring::Task<std::optional<protocol::Request>> Session::receive_request() {
     }
     if (header->type != FrameType::kRequest) {
         throw ProtocolViolation(std::string("expected a Request frame first, got ") +
-                                frame_name(header->type));
+                                protocol::frame_name(header->type));
     }
     auto payload = co_await reader_.whole_payload(header->length);
     if (!payload) co_return std::nullopt;
@@ -226,7 +206,7 @@ ring::Task<bool> Session::receive_files(const protocol::Request& request) {
             if (header->type == FrameType::kFileEnd) break;
             if (header->type != FrameType::kFileData) {
                 throw ProtocolViolation(std::string("expected FileData or FileEnd, got ") +
-                                        frame_name(header->type));
+                                        protocol::frame_name(header->type));
             }
             uploaded += header->length;
             check_upload_size(uploaded, index);
@@ -543,7 +523,8 @@ ring::Task<void> Session::pump_client_frames() {
                 if (!payload) break;
                 resize_terminal(*payload);
             } else {
-                throw ProtocolViolation(std::string("unexpected ") + frame_name(header->type) +
+                throw ProtocolViolation(std::string("unexpected ") +
+                                        protocol::frame_name(header->type) +
                                         " frame while the command runs");
             }
         }
@@ -669,7 +650,7 @@ ring::Task<void> Session::finish_run() {
     parts.push_back(enforce_run_timeout());
     co_await ring::when_all(std::move(parts));
     run_finished_ = true;
-    if (grace_timer_ != nullptr) grace_timer_->cancel();
+    if (grace_timer_ != nullptr) context_.ring.cancel(*grace_timer_);
     spdlog::info("session {}: pid {} {}", id_, child_->pid(), describe_status(status_));
     // The private copies go before the caller hears of the exit, so a caller that looks right
     // after the call never finds them.
@@ -706,7 +687,7 @@ ring::Task<void> Session::pump_output(UniqueFd& pipe, FrameType type) {
         Session& session;
         ~Finished() {
             if (--session.pumps_running_ == 0 && session.drain_timer_ != nullptr) {
-                session.drain_timer_->cancel();
+                session.context_.ring.cancel(*session.drain_timer_);
             }
         }
     } finished{*this};
@@ -781,7 +762,7 @@ ring::Task<void> Session::wait_child() {
     }
     const auto& info = std::get<siginfo_t>(result);
     child_->mark_reaped();
-    if (run_timer_ != nullptr) run_timer_->cancel();
+    if (run_timer_ != nullptr) context_.ring.cancel(*run_timer_);
     status_ = exit_status_from_waitid(info.si_code, info.si_status);
     status_.timed_out = timed_out_;
     co_await enforce_drain_deadline();

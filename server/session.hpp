@@ -18,7 +18,7 @@
 
 #include "core/env_policy.hpp"
 #include "core/exit_status.hpp"
-#include "core/protocol.hpp"
+#include "core/request_decoding.hpp"
 #include "core/unique_fd.hpp"
 #include "ring/operations.hpp"
 #include "ring/ring.hpp"

@@ -1,4 +1,7 @@
-#include "core/protocol.hpp"
+#include "core/reply_decoding.hpp"
+#include "core/reply_encoding.hpp"
+#include "core/request_decoding.hpp"
+#include "core/request_encoding.hpp"
 
 #include <gtest/gtest.h>
 

@@ -6,7 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "core/protocol.hpp"
+#include "core/request_decoding.hpp"
+#include "core/request_encoding.hpp"
 
 namespace bro::protocol {
 namespace {

@@ -15,7 +15,8 @@
 #include <vector>
 
 #include "core/frame_encoding.hpp"
-#include "core/protocol.hpp"
+#include "core/reply_encoding.hpp"
+#include "core/request_encoding.hpp"
 
 namespace {
 

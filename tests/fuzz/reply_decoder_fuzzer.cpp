@@ -13,7 +13,8 @@
 #include <span>
 #include <vector>
 
-#include "core/protocol.hpp"
+#include "core/reply_decoding.hpp"
+#include "core/reply_encoding.hpp"
 
 namespace {
 

@@ -1,5 +1,5 @@
 // libFuzzer target: the server's first contact with untrusted bytes, a frame header and a
-// Request payload (core/wire.cpp decode_frame_header, core/protocol.cpp decode_request).
+// Request payload (core/wire.cpp decode_frame_header, core/request_decoding.cpp decode_request).
 //
 // Input: a whole frame as a client sends it, header included (the seeds are real encoder
 // output). The header is decoded as the server does; the rest is decoded as a Request under
@@ -15,7 +15,8 @@
 #include <string_view>
 #include <vector>
 
-#include "core/protocol.hpp"
+#include "core/request_decoding.hpp"
+#include "core/request_encoding.hpp"
 
 namespace {
 

@@ -37,7 +37,7 @@
 #include <vector>
 
 #include "core/env_policy.hpp"
-#include "core/protocol.hpp"
+#include "core/reply_decoding.hpp"
 #include "ring/operations.hpp"
 #include "ring/ring.hpp"
 #include "server/admission.hpp"

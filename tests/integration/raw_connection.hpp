@@ -12,7 +12,9 @@
 #include <string_view>
 #include <vector>
 
-#include "core/protocol.hpp"
+#include "core/reply_decoding.hpp"
+#include "core/request_decoding.hpp"
+#include "core/request_encoding.hpp"
 
 namespace bro::test {
 

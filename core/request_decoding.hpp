@@ -1,7 +1,8 @@
 #pragma once
-// bro wire protocol, version 1: the server's side. docs/PROTOCOL.md is the specification;
-// wire.hpp (frames), request_encoding.hpp and reply_decoding.hpp (the client's halves) and this
-// header are its single implementation.
+// The server's side of a Request: decoding and checking what a client sent. The protocol
+// (docs/PROTOCOL.md) has one implementation in four mirrored halves: request_encoding (client)
+// and request_decoding (server), reply_encoding (server) and reply_decoding (client), over
+// wire.hpp's frames.
 //
 // A connection carries one invocation: Request, then (content mode) the file contents and
 // stdin, while the server streams Stdout/Stderr back and ends with exactly one Exit, Error or
@@ -15,10 +16,7 @@
 #include <variant>
 #include <vector>
 
-#include "core/exit_status.hpp"
 #include "core/limits.hpp"
-#include "core/reply_decoding.hpp"
-#include "core/request_encoding.hpp"
 #include "core/wire.hpp"
 
 namespace bro::protocol {
@@ -75,19 +73,5 @@ struct DecodeError {
 // name distinct, existing arguments with an offset inside them.
 std::variant<Request, DecodeError> decode_request(std::span<const std::uint8_t> payload,
                                                   const ProtocolLimits& limits);
-
-// Exit frame: the one way a run ends once the request was accepted. `detail` says more about a
-// run that never started ("execve /usr/bin/tool"); it is cut to max_message_bytes.
-// `stdin_consumed`: the stdin bytes the program read, for a request with kRequestReportsStdin.
-void encode_exit(const ExitStatus& status, std::string_view detail, std::vector<std::uint8_t>& out,
-                 std::uint64_t stdin_consumed = kStdinConsumedUnknown);
-
-// ModeRejected frame: one byte, the kAccepts* bits of the modes the server takes. A client
-// that sent fd-passing may retry on a new connection in content mode (nothing was consumed).
-void encode_mode_rejected(std::uint8_t accepted_modes, std::vector<std::uint8_t>& out);
-
-// Error frame: the server refused the request (policy, limits, malformed input). The run
-// never started.
-void encode_error(std::string_view message, std::vector<std::uint8_t>& out);
 
 }  // namespace bro::protocol
