@@ -17,8 +17,6 @@ const char* describe(SpawnStep step) {
             return "start a new session";
         case SpawnStep::kExecute:
             return "execute the program";
-        case SpawnStep::kPrepare:
-            return "prepare the run";
         case SpawnStep::kSetGroups:
             return "set the supplementary groups";
         case SpawnStep::kSetGroup:
@@ -29,6 +27,10 @@ const char* describe(SpawnStep step) {
             return "verify the identity change";
     }
     return "unknown step";
+}
+
+bool is_spawn_step(std::uint8_t value) {
+    return value <= static_cast<std::uint8_t>(SpawnStep::kVerifyIdentity) && value != 5;
 }
 
 int ExitStatus::shell_code() const {

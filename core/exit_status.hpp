@@ -13,7 +13,7 @@ enum class SpawnStep : std::uint8_t {
     kChangeDirectory = 2,
     kCreateSession = 3,
     kExecute = 4,
-    kPrepare = 5,         // server-side preparation before the child existed (pipes, temp files)
+    // 5 is unused: it named a server-side preparation step that no server ever reported.
     kSetGroups = 6,       // --user/--as-peer: setgroups
     kSetGroup = 7,        // setresgid
     kSetUser = 8,         // setresuid
@@ -21,6 +21,8 @@ enum class SpawnStep : std::uint8_t {
 };
 
 const char* describe(SpawnStep step);
+// Whether `value` names a SpawnStep (a decoder's check on what a peer sent).
+bool is_spawn_step(std::uint8_t value);
 
 struct ExitStatus {
     enum class Kind : std::uint8_t { kExited = 0, kSignaled = 1, kNotStarted = 2 };

@@ -19,7 +19,7 @@ std::variant<ExitReport, MalformedReply> decode_exit(std::span<const std::uint8_
     report.stdin_consumed = r.u64();
     const std::uint8_t timed_out = r.u8();
     if (!r.at_end() || kind > static_cast<std::uint8_t>(ExitStatus::Kind::kNotStarted) ||
-        core > 1 || step > static_cast<std::uint8_t>(SpawnStep::kVerifyIdentity) || timed_out > 1) {
+        core > 1 || !is_spawn_step(step) || timed_out > 1) {
         return MalformedReply{"malformed exit report"};
     }
     status.kind = static_cast<ExitStatus::Kind>(kind);

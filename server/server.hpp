@@ -11,7 +11,7 @@
 #include "ring/ring.hpp"
 #include "ring/task.hpp"
 #include "server/admission.hpp"
-#include "server/child_process.hpp"
+#include "server/spawner.hpp"
 #include "server/listener.hpp"
 #include "server/server_config.hpp"
 #include "server/session.hpp"

@@ -24,7 +24,7 @@
 #include "ring/ring.hpp"
 #include "ring/task.hpp"
 #include "server/admission.hpp"
-#include "server/child_process.hpp"
+#include "server/spawner.hpp"
 #include "server/frame_reader.hpp"
 #include "server/frame_writer.hpp"
 #include "server/peer_credentials.hpp"

@@ -31,7 +31,14 @@ TEST(ExitStatus, ShellCodeIs126WhenTheProgramCouldNotBeExecuted) {
 TEST(ExitStatus, ShellCodeIs126WhenAStepBeforeExecFailedEvenWithEnoent) {
     // ENOENT from chdir means a missing directory, not a missing program.
     EXPECT_EQ(ExitStatus::not_started(SpawnStep::kChangeDirectory, ENOENT).shell_code(), 126);
-    EXPECT_EQ(ExitStatus::not_started(SpawnStep::kPrepare, EMFILE).shell_code(), 126);
+    EXPECT_EQ(ExitStatus::not_started(SpawnStep::kCreateProcess, EAGAIN).shell_code(), 126);
+}
+
+TEST(ExitStatus, OnlyTheDefinedStepsAreSteps) {
+    for (int value = 0; value <= 255; ++value) {
+        const bool defined = value <= 9 && value != 5;
+        EXPECT_EQ(is_spawn_step(static_cast<std::uint8_t>(value)), defined) << value;
+    }
 }
 
 TEST(ExitStatus, WaitidExitedGivesAnExitWithTheStatus) {
@@ -56,7 +63,8 @@ TEST(ExitStatus, WaitidDumpedGivesASignalWithCore) {
 TEST(ExitStatus, EveryStepHasADescription) {
     for (auto step :
          {SpawnStep::kCreateProcess, SpawnStep::kRedirectStdio, SpawnStep::kChangeDirectory,
-          SpawnStep::kCreateSession, SpawnStep::kExecute, SpawnStep::kPrepare}) {
+          SpawnStep::kCreateSession, SpawnStep::kExecute, SpawnStep::kSetGroups,
+          SpawnStep::kSetGroup, SpawnStep::kSetUser, SpawnStep::kVerifyIdentity}) {
         EXPECT_STRNE(describe(step), "unknown step") << static_cast<int>(step);
     }
 }

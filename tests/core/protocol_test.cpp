@@ -616,7 +616,7 @@ TEST(Protocol, ExitFrameRejectsSignalOutside0To127) {
 TEST(Protocol, ExitFrameRejectsUnknownKindCoreFlagOrStep) {
     constexpr std::size_t kKind = 0, kCore = 5, kStep = 6;
     for (const auto& [offset, value] :
-         {std::pair{kKind, 3}, std::pair{kCore, 2}, std::pair{kStep, 10}}) {
+         {std::pair{kKind, 3}, std::pair{kCore, 2}, std::pair{kStep, 5}, std::pair{kStep, 10}}) {
         Bytes payload = exit_payload(ExitStatus::exited(0));
         payload[offset] = static_cast<std::uint8_t>(value);
         EXPECT_TRUE(refused(decode_exit(payload, ProtocolLimits{})))
@@ -640,7 +640,7 @@ TEST(Protocol, ExitFrameTruncatedAtAnyByteIsRejected) {
 
 TEST(Protocol, ExitFrameCutsAnOverlongDetailToMaxMessageBytes) {
     const std::size_t max = ProtocolLimits{}.max_message_bytes;
-    const auto decoded = exit_round_trip(ExitStatus::not_started(SpawnStep::kPrepare, EMFILE),
+    const auto decoded = exit_round_trip(ExitStatus::not_started(SpawnStep::kCreateProcess, EAGAIN),
                                          std::string(max * 2, 'm'));
     ASSERT_TRUE(decoded.status);
     EXPECT_EQ(decoded.detail, std::string(max, 'm'));

@@ -41,7 +41,7 @@
 #include "ring/operations.hpp"
 #include "ring/ring.hpp"
 #include "server/admission.hpp"
-#include "server/child_process.hpp"
+#include "server/spawner.hpp"
 #include "server/peer_credentials.hpp"
 #include "server/server_config.hpp"
 #include "server/session.hpp"

@@ -1,6 +1,6 @@
 // Spawner: descriptors reach the child at the numbers asked for, failures name their step.
 
-#include "server/child_process.hpp"
+#include "server/spawner.hpp"
 
 #include <fcntl.h>
 #include <grp.h>
