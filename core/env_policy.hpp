@@ -43,9 +43,6 @@ class EnvPolicy {
         const char* const* server_environment,
         const std::function<void(std::string_view name)>& on_refused) const;
 
-    const std::vector<std::string>& allowed() const { return allowed_; }
-    const std::vector<std::string>& inherited() const { return inherited_; }
-
   private:
     std::vector<std::string> allowed_;
     std::vector<std::string> inherited_;

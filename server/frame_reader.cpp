@@ -15,7 +15,8 @@ constexpr std::size_t kGrowthFloor = 64 << 10;
 constexpr std::size_t kStreamingBuffer = kDataChunkBytes + protocol::kFrameHeaderBytes;
 }  // namespace
 
-ring::Task<ring::IoResult> FrameReader::receive_with_fds(std::span<std::uint8_t> space) {
+ring::Task<ring::IoResult> FrameReader::receive_with_fds(std::span<std::uint8_t> space,
+                                                         ring::StopToken stop) {
     const std::size_t max_fds = max_request_fds(limits_);
     std::vector<std::uint8_t> control(CMSG_SPACE(max_fds * sizeof(int)));
     iovec io{space.data(), space.size()};
@@ -25,7 +26,7 @@ ring::Task<ring::IoResult> FrameReader::receive_with_fds(std::span<std::uint8_t>
     message.msg_control = control.data();
     message.msg_controllen = control.size();
     const ring::IoResult result =
-        co_await ring::ReceiveMessage(ring_, fd_, &message, MSG_CMSG_CLOEXEC);
+        co_await ring::ReceiveMessage(ring_, fd_, &message, MSG_CMSG_CLOEXEC).stop_on(stop);
     if (!result) co_return result;
     for (cmsghdr* c = CMSG_FIRSTHDR(&message); c; c = CMSG_NXTHDR(&message, c)) {
         if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
@@ -49,7 +50,7 @@ void FrameReader::prepare_for_streaming() {
     if (buffer_.size() < kStreamingBuffer) buffer_.resize(kStreamingBuffer);
 }
 
-ring::Task<bool> FrameReader::fill(std::size_t count, bool greedy) {
+ring::Task<bool> FrameReader::fill(std::size_t count, ring::StopToken stop, bool greedy) {
     while (end_ - begin_ < count) {
         if (begin_ > 0) {  // compact so the free space is at the end
             std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
@@ -64,20 +65,22 @@ ring::Task<bool> FrameReader::fill(std::size_t count, bool greedy) {
         if (buffer_.size() < wanted) buffer_.resize(wanted);
         auto space = std::span(buffer_).subspan(end_);
         if (!greedy) space = space.first(std::min(space.size(), count - (end_ - begin_)));
+        // Not a ?: of two co_awaits: GCC 12 miscompiles co_await inside conditions.
+        ring::IoResult received(0);
         if (accepting_fds_) {
-            last_ = co_await receive_with_fds(space);
+            received = co_await receive_with_fds(space, stop);
         } else {
-            last_ = co_await ring::Receive(ring_, fd_, space);
+            received = co_await ring::Receive(ring_, fd_, space).stop_on(stop);
         }
-        if (!last_ || last_.value() == 0) co_return false;
-        end_ += static_cast<std::size_t>(last_.value());
+        if (!received || received.value() == 0) co_return false;
+        end_ += static_cast<std::size_t>(received.value());
     }
     co_return true;
 }
 
 ring::Task<std::optional<protocol::FrameHeader>> FrameReader::next_header(
-    bool leave_payload_in_socket) {
-    const bool filled = co_await fill(protocol::kFrameHeaderBytes, !leave_payload_in_socket);
+    ring::StopToken stop, bool leave_payload_in_socket) {
+    const bool filled = co_await fill(protocol::kFrameHeaderBytes, stop, !leave_payload_in_socket);
     if (!filled) co_return std::nullopt;
     auto decoded = protocol::decode_frame_header(
         std::span(buffer_).subspan(begin_, protocol::kFrameHeaderBytes), limits_);
@@ -95,16 +98,16 @@ ring::Task<std::optional<protocol::FrameHeader>> FrameReader::next_header(
 }
 
 ring::Task<std::optional<std::span<const std::uint8_t>>> FrameReader::whole_payload(
-    std::uint32_t length) {
-    const bool filled = co_await fill(length);
+    std::uint32_t length, ring::StopToken stop) {
+    const bool filled = co_await fill(length, stop);
     if (!filled) co_return std::nullopt;
     co_return take_buffered(length);
 }
 
 ring::Task<std::optional<std::span<const std::uint8_t>>> FrameReader::payload_piece(
-    std::size_t max) {
+    std::size_t max, ring::StopToken stop) {
     if (buffered() == 0) {
-        const bool filled = co_await fill(1);
+        const bool filled = co_await fill(1, stop);
         if (!filled) co_return std::nullopt;
     }
     co_return take_buffered(max);

@@ -16,7 +16,9 @@
 #include "core/unique_fd.hpp"
 #include "ring/io_result.hpp"
 #include "ring/ring.hpp"
+#include "ring/stop_token.hpp"
 #include "ring/task.hpp"
+#include "server/session_errors.hpp"
 
 namespace bro::server {
 
@@ -25,22 +27,24 @@ class FrameReader {
     FrameReader(ring::Ring& ring, int fd, const ProtocolLimits& limits)
         : ring_(ring), fd_(fd), limits_(limits) {}
 
-    // The next frame's header. Empty on end of stream, a receive error or cancellation
-    // (see last_result()); throws ProtocolViolation on a malformed header. With
-    // `leave_payload_in_socket`, receives no byte beyond the header, so the caller can splice
-    // the payload straight from the socket.
+    // Every read takes the StopToken of the phase it serves: once stop is requested, the
+    // pending receive is cancelled and the read returns empty, as at end of stream.
+
+    // The next frame's header. Empty on end of stream, a receive error or stop; throws
+    // ProtocolViolation on a malformed header. With `leave_payload_in_socket`, receives no
+    // byte beyond the header, so the caller can splice the payload straight from the socket.
     ring::Task<std::optional<protocol::FrameHeader>> next_header(
-        bool leave_payload_in_socket = false);
+        ring::StopToken stop, bool leave_payload_in_socket = false);
     // The whole payload of the current frame, in the buffer (valid until the next call).
-    ring::Task<std::optional<std::span<const std::uint8_t>>> whole_payload(std::uint32_t length);
+    ring::Task<std::optional<std::span<const std::uint8_t>>> whole_payload(std::uint32_t length,
+                                                                           ring::StopToken stop);
     // Up to `max` bytes of the current frame's payload: the buffered ones first, else one
-    // receive. Empty on end of stream or error.
-    ring::Task<std::optional<std::span<const std::uint8_t>>> payload_piece(std::size_t max);
+    // receive. Empty on end of stream, error or stop.
+    ring::Task<std::optional<std::span<const std::uint8_t>>> payload_piece(std::size_t max,
+                                                                           ring::StopToken stop);
     // Bytes already buffered, which a caller splicing the payload must take first.
     std::size_t buffered() const { return end_ - begin_; }
     std::span<const std::uint8_t> take_buffered(std::size_t max);
-
-    ring::IoResult last_result() const { return last_; }
 
     // Until stop_accepting_fds(), receives use recvmsg and keep SCM_RIGHTS descriptors (at
     // most max_request_fds(limits), received close-on-exec). Afterwards plain receives let
@@ -54,8 +58,9 @@ class FrameReader {
   private:
     // Ensures at least `count` bytes are buffered, receiving more only when `greedy`; false on
     // end of stream or error.
-    ring::Task<bool> fill(std::size_t count, bool greedy = true);
-    ring::Task<ring::IoResult> receive_with_fds(std::span<std::uint8_t> space);
+    ring::Task<bool> fill(std::size_t count, ring::StopToken stop, bool greedy = true);
+    ring::Task<ring::IoResult> receive_with_fds(std::span<std::uint8_t> space,
+                                                ring::StopToken stop);
 
     ring::Ring& ring_;
     int fd_;
@@ -63,21 +68,8 @@ class FrameReader {
     std::vector<std::uint8_t> buffer_;
     std::size_t begin_ = 0;
     std::size_t end_ = 0;
-    ring::IoResult last_{0};
     bool accepting_fds_ = true;
     std::vector<UniqueFd> received_fds_;
-};
-
-struct ProtocolViolation : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
-
-// A well-formed request beyond a configured limit (--max-*): refused naming the limit. Still
-// a protocol violation wherever no limit hint applies (a frame arriving while the command runs).
-struct LimitExceeded : ProtocolViolation {
-    LimitExceeded(Limit exceeded, const std::string& message)
-        : ProtocolViolation(message), limit(exceeded) {}
-    Limit limit;
 };
 
 }  // namespace bro::server

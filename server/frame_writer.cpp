@@ -9,7 +9,6 @@ ring::Task<bool> FrameWriter::send(std::span<const std::uint8_t> frame) {
     while (!frame.empty() && !broken_) {
         const ring::IoResult sent = co_await ring::Send(ring_, fd_, frame);
         if (!sent) {
-            if (sent.raw() == -EINTR) continue;
             broken_ = true;
             break;
         }

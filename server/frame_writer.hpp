@@ -19,7 +19,6 @@ class FrameWriter {
     // Sends `frame` (header included) completely. False once the client is gone (EPIPE,
     // ECONNRESET, cancellation); every later call then fails at once.
     ring::Task<bool> send(std::span<const std::uint8_t> frame);
-    bool broken() const { return broken_; }
 
   private:
     ring::Ring& ring_;

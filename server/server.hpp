@@ -11,10 +11,10 @@
 #include "ring/ring.hpp"
 #include "ring/task.hpp"
 #include "server/admission.hpp"
-#include "server/spawner.hpp"
 #include "server/listener.hpp"
 #include "server/server_config.hpp"
 #include "server/session.hpp"
+#include "server/spawner.hpp"
 
 namespace bro::server {
 
