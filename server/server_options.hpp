@@ -1,0 +1,27 @@
+#pragma once
+// bro-server's command line as a table: every option with its value name and help text, the
+// --help page, and the BRO_SERVER_<NAME> environment variable that stands for each option.
+// Reading the values into a ServerConfig and checking them is server_config.cpp's job.
+
+#include <boost/program_options.hpp>
+#include <ostream>
+#include <string>
+
+#include "server/server_config.hpp"
+
+namespace bro::server {
+
+// The option table. Options stored straight into the config (--executable, --tmpdir, ...)
+// point at `config`'s members; the others are read by parse_command_line().
+boost::program_options::options_description describe_options(ServerConfig& config);
+
+// The --help page: usage, what the server does, the options, their environment names.
+void print_help(std::ostream& out, const boost::program_options::options_description& options);
+
+// BRO_SERVER_SOCKET_PATH -> "socket-path"; empty for variables that name no option.
+std::string option_for_variable(const std::string& variable,
+                                const boost::program_options::options_description& options);
+// "socket-path" -> BRO_SERVER_SOCKET_PATH.
+std::string variable_for_option(const std::string& option);
+
+}  // namespace bro::server
