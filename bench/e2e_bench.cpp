@@ -830,34 +830,26 @@ double time_pipeline(const Argv& argv, const Environment& env, std::uint64_t byt
     return elapsed;
 }
 
-// Throughput arms; each repeat is one interleaved triple, in a rotating order.
-enum class PipeArm { kDirect, kContent, kFd };
-constexpr std::size_t kPipeArms = 3;
-constexpr std::array<PipeArm, kPipeArms> kAllPipeArms = {PipeArm::kDirect, PipeArm::kContent,
-                                                         PipeArm::kFd};
+// Throughput arms, in the order of the report; each repeat is one interleaved triple, in a
+// rotating order. "direct" first: the other arms' ratios are to it.
+struct ThroughputArm {
+    const char* key = "";
+    const char* label = "";
+    Route route = Route::kNone;  // kNone: /bin/cat itself
+};
 
-const char* pipe_arm_label(PipeArm arm) {
-    switch (arm) {
-        case PipeArm::kDirect:
-            return "`cat` direct";
-        case PipeArm::kContent:
-            return "bro content mode";
-        case PipeArm::kFd:
-            return "bro fd mode";
-    }
-    return "?";
-}
+constexpr auto kThroughputArms = std::to_array<ThroughputArm>({
+    {"direct", "`cat` direct", Route::kNone},
+    {"content", "bro content mode", Route::kContent},
+    {"fd", "bro fd mode", Route::kFd},
+});
+constexpr std::size_t kThroughputArmCount = kThroughputArms.size();
+constexpr std::size_t kDirectThroughputArm = 0;
 
-const char* pipe_arm_key(PipeArm arm) {
-    switch (arm) {
-        case PipeArm::kDirect:
-            return "direct";
-        case PipeArm::kContent:
-            return "content";
-        case PipeArm::kFd:
-            return "fd";
-    }
-    return "?";
+// `cat` for a throughput arm: /bin/cat itself, or bro-client with the route's settings.
+Invocation make_pipe_invocation(const ThroughputArm& arm, const Endpoints& e) {
+    if (arm.route == Route::kNone) return {Argv({"/bin/cat"}), Environment({}), 0};
+    return {Argv({e.client}), Environment(route_settings(arm.route, e)), 0};
 }
 
 struct ArmThroughput {
@@ -872,40 +864,38 @@ struct ThroughputResult {
     Sink sink;
     std::size_t chunk;
     std::uint64_t bytes;
-    std::array<ArmThroughput, kPipeArms> arms;
+    std::array<ArmThroughput, kThroughputArmCount> arms;
 };
 
 ThroughputResult measure_throughput(const Options& options, const Server& content_server,
                                     const Server& fd_server, Sink sink, std::size_t chunk) {
-    const Argv direct_argv({"/bin/cat"});
-    const Argv client_argv({options.client});
-    const std::array<Environment, kPipeArms> envs = {
-        Environment({}),
-        Environment(
-            {"BRO_SOCKET_PATH=" + content_server.socket_path(), "BRO_TRANSFER_MODE=content"}),
-        Environment({"BRO_SOCKET_PATH=" + fd_server.socket_path(), "BRO_TRANSFER_MODE=fd"}),
-    };
+    // The client as given (not made absolute): no #! line names it here.
+    const Endpoints endpoints{options.client, content_server.socket_path(), fd_server.socket_path(),
+                              ""};
+    std::vector<Invocation> runs;
+    for (const ThroughputArm& arm : kThroughputArms) {
+        runs.push_back(make_pipe_invocation(arm, endpoints));
+    }
     const auto run = [&](std::size_t index, std::uint64_t bytes) {
-        const Argv& argv = kAllPipeArms[index] == PipeArm::kDirect ? direct_argv : client_argv;
-        return time_pipeline(argv, envs[index], bytes, sink, chunk);
+        return time_pipeline(runs[index].argv, runs[index].env, bytes, sink, chunk);
     };
     const double gb = static_cast<double>(options.bytes) / 1e9;
 
     // Warm-up with a small transfer each (page cache, first-touch of the server's buffers).
-    for (std::size_t a = 0; a < kPipeArms; ++a) run(a, 8 << 20);
+    for (std::size_t a = 0; a < kThroughputArmCount; ++a) run(a, 8 << 20);
 
     ThroughputResult result{};
     result.sink = sink;
     result.chunk = chunk;
     result.bytes = options.bytes;
     for (std::size_t i = 0; i < options.repeats; ++i) {
-        std::array<double, kPipeArms> seconds{};
-        for (std::size_t k = 0; k < kPipeArms; ++k) {
-            const std::size_t index = (i + k) % kPipeArms;
+        std::array<double, kThroughputArmCount> seconds{};
+        for (std::size_t k = 0; k < kThroughputArmCount; ++k) {
+            const std::size_t index = (i + k) % kThroughputArmCount;
             seconds[index] = run(index, options.bytes);
         }
-        const double direct = seconds[static_cast<std::size_t>(PipeArm::kDirect)];
-        for (std::size_t a = 0; a < kPipeArms; ++a) {
+        const double direct = seconds[kDirectThroughputArm];
+        for (std::size_t a = 0; a < kThroughputArmCount; ++a) {
             result.arms[a].gbps.push_back(gb / seconds[a]);
             result.arms[a].ratios.push_back(direct / seconds[a]);
         }
@@ -915,8 +905,7 @@ ThroughputResult measure_throughput(const Options& options, const Server& conten
                      sink_name(sink), chunk >> 10, i + 1, options.repeats, gb / seconds[0],
                      gb / seconds[1], gb / seconds[2]);
     }
-    const double direct_median =
-        median(result.arms[static_cast<std::size_t>(PipeArm::kDirect)].gbps);
+    const double direct_median = median(result.arms[kDirectThroughputArm].gbps);
     for (auto& arm : result.arms) {
         arm.median = median(arm.gbps);
         arm.ratio = arm.median / direct_median;
@@ -1035,15 +1024,16 @@ void print_throughput(const ThroughputResult& t) {
         fixed(static_cast<double>(t.bytes) / (1 << 20), 0).c_str(), t.chunk >> 10,
         t.sink == Sink::kPipe ? "pipe read by a thread" : "/dev/null", t.arms.front().gbps.size());
     std::printf("| run | median | min | max |\n|---|---|---|---|\n");
-    for (PipeArm arm : kAllPipeArms) {
-        const ArmThroughput& a = t.arms[static_cast<std::size_t>(arm)];
-        std::printf("%s", gbps_row(pipe_arm_label(arm), a.median, a.gbps).c_str());
+    for (std::size_t arm = 0; arm < kThroughputArmCount; ++arm) {
+        const ArmThroughput& a = t.arms[arm];
+        std::printf("%s", gbps_row(kThroughputArms[arm].label, a.median, a.gbps).c_str());
     }
-    for (PipeArm arm : {PipeArm::kContent, PipeArm::kFd}) {
-        const ArmThroughput& a = t.arms[static_cast<std::size_t>(arm)];
-        std::printf("| **ratio %s/direct** | **%sx** (triples %sx-%sx) | | |\n", pipe_arm_key(arm),
-                    fixed(a.ratio, 2).c_str(), fixed(a.ratio_min, 2).c_str(),
-                    fixed(a.ratio_max, 2).c_str());
+    for (std::size_t arm = 0; arm < kThroughputArmCount; ++arm) {
+        if (arm == kDirectThroughputArm) continue;
+        const ArmThroughput& a = t.arms[arm];
+        std::printf("| **ratio %s/direct** | **%sx** (triples %sx-%sx) | | |\n",
+                    kThroughputArms[arm].key, fixed(a.ratio, 2).c_str(),
+                    fixed(a.ratio_min, 2).c_str(), fixed(a.ratio_max, 2).c_str());
     }
 }
 
@@ -1268,9 +1258,10 @@ void write_throughput_json(std::ostringstream& j,
         j << "    {\n      \"sink\": \"" << sink_name(t.sink) << "\",\n";
         j << "      \"bytes\": " << t.bytes << ",\n";
         j << "      \"producer_write_bytes\": " << t.chunk;
-        for (PipeArm arm : kAllPipeArms) {
-            const ArmThroughput& a = t.arms[static_cast<std::size_t>(arm)];
-            j << ",\n      \"" << pipe_arm_key(arm) << "\": {\"gbps\": " << json_array(a.gbps, 3)
+        for (std::size_t arm = 0; arm < kThroughputArmCount; ++arm) {
+            const ArmThroughput& a = t.arms[arm];
+            j << ",\n      \"" << kThroughputArms[arm].key
+              << "\": {\"gbps\": " << json_array(a.gbps, 3)
               << ", \"median_gbps\": " << fixed(a.median, 3) << ", \"ratio\": " << fixed(a.ratio, 3)
               << ", \"ratio_triple_min\": " << fixed(a.ratio_min, 3)
               << ", \"ratio_triple_max\": " << fixed(a.ratio_max, 3)
