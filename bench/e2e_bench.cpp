@@ -84,26 +84,22 @@
 #include <thread>
 #include <vector>
 
-extern char** environ;
+#include "bench/e2e/clock.hpp"
+#include "bench/e2e/failure.hpp"
+#include "bench/e2e/pipeline.hpp"
+#include "bench/e2e/process_setup.hpp"
+#include "bench/e2e/server_process.hpp"
+#include "bench/e2e/sink.hpp"
+#include "bench/e2e/spawn.hpp"
+#include "bench/e2e/temp_dir.hpp"
+#include "bench/e2e/unix_socket.hpp"
+#include "bench/e2e/wrapper_files.hpp"
 
+namespace bro::e2e {
 namespace {
 
 // ---------------------------------------------------------------------------------------------
 // Small utilities
-
-[[noreturn]] void fail(const std::string& message) {
-    throw std::runtime_error(message);
-}
-
-std::string errno_text(const std::string& what, int error = errno) {
-    return what + ": " + std::strerror(error);
-}
-
-double now_seconds() {
-    timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
 
 double percentile(std::vector<double> values, double p) {
     if (values.empty()) return 0;
@@ -126,240 +122,8 @@ std::string fixed(double value, int digits) {
     return text;
 }
 
-// Whether an environment block starts from ours (without BRO_* variables) or from nothing.
-enum class Inherit { kCallers, kNothing };
-
-// An environment block: the inherited part plus `extra`. Not copyable: pointers_ point into
-// strings_ (a move keeps them valid, since the strings' buffers move with the vector's).
-class Environment {
-  public:
-    explicit Environment(const std::vector<std::string>& extra,
-                         Inherit inherit = Inherit::kCallers) {
-        for (char** e = environ; inherit == Inherit::kCallers && *e; ++e) {
-            if (std::strncmp(*e, "BRO_", 4) == 0) continue;
-            strings_.emplace_back(*e);
-        }
-        strings_.insert(strings_.end(), extra.begin(), extra.end());
-        for (auto& s : strings_) pointers_.push_back(s.data());
-        pointers_.push_back(nullptr);
-    }
-    Environment(Environment&&) noexcept = default;
-    Environment(const Environment&) = delete;
-    Environment& operator=(const Environment&) = delete;
-    char* const* get() const { return pointers_.data(); }
-
-  private:
-    std::vector<std::string> strings_;
-    std::vector<char*> pointers_;
-};
-
-// Not copyable, for the same reason as Environment.
-class Argv {
-  public:
-    explicit Argv(std::vector<std::string> args) : strings_(std::move(args)) {
-        for (auto& s : strings_) pointers_.push_back(s.data());
-        pointers_.push_back(nullptr);
-    }
-    Argv(Argv&&) noexcept = default;
-    Argv(const Argv&) = delete;
-    Argv& operator=(const Argv&) = delete;
-    char* const* get() const { return pointers_.data(); }
-    const char* program() const { return strings_.front().c_str(); }
-
-  private:
-    std::vector<std::string> strings_;
-    std::vector<char*> pointers_;
-};
-
-// The child's stdin/stdout; stderr is inherited so failures stay visible, unless quiet.
-struct Stdio {
-    int in = -1;   // -1: /dev/null
-    int out = -1;  // -1: /dev/null
-    bool quiet_stderr = false;
-};
-
-pid_t spawn(const Argv& argv, const Environment& env, Stdio stdio) {
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    if (stdio.in >= 0) {
-        posix_spawn_file_actions_adddup2(&actions, stdio.in, 0);
-    } else {
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    }
-    if (stdio.out >= 0) {
-        posix_spawn_file_actions_adddup2(&actions, stdio.out, 1);
-    } else {
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-    }
-    if (stdio.quiet_stderr) {
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-    }
-    pid_t pid = -1;
-    const int error = posix_spawn(&pid, argv.program(), &actions, nullptr, argv.get(), env.get());
-    posix_spawn_file_actions_destroy(&actions);
-    if (error != 0) fail(errno_text(std::string("posix_spawn ") + argv.program(), error));
-    return pid;
-}
-
-int wait_for(pid_t pid) {
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0) {
-        if (errno != EINTR) fail(errno_text("waitpid"));
-    }
-    return status;
-}
-
-void expect_success(int status, const char* what, int expected = 0) {
-    if (WIFEXITED(status) && WEXITSTATUS(status) == expected) return;
-    if (WIFEXITED(status))
-        fail(std::string(what) + " exited with " + std::to_string(WEXITSTATUS(status)));
-    fail(std::string(what) + " was killed by signal " + std::to_string(WTERMSIG(status)));
-}
-
-// bro-server keeps a few descriptors per session (socket, pidfd, and in fd mode the caller's
-// three). At a few hundred concurrent callers a soft limit of 1024 would make its accepts fail
-// with EMFILE, measuring the limit instead of bro; the servers inherit ours.
-void raise_descriptor_limit() {
-    rlimit limit{};
-    if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == limit.rlim_max) return;
-    limit.rlim_cur = limit.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &limit);  // best effort: the bench still runs without it
-}
-
-// ---------------------------------------------------------------------------------------------
-// Servers and files
-
-// bro-server's argv. fd_passing: the server accepts only fd-passing requests (--fd-passing);
-// otherwise only content mode (the server's default).
-std::vector<std::string> bro_server_argv(const std::string& server_path,
-                                         const std::string& executable,
-                                         const std::string& socket_path, bool fd_passing) {
-    std::vector<std::string> args = {server_path, "--executable", executable, "--socket-path",
-                                     socket_path, "--log-level",  "warn"};
-    // Every caller here is the bench's own uid, and the footprint holds 1000 idle connections:
-    // above the default --max-sessions-per-uid (512).
-    for (const char* flag : {"--max-sessions", "--max-sessions-per-uid"}) {
-        args.insert(args.end(), {flag, "2048"});
-    }
-    if (fd_passing) args.emplace_back("--fd-passing");
-    return args;
-}
-
-// The peer the issue compares with: s6-ipcserver accepting on the socket, s6-sudod running the
-// command per connection, s6-sudo as the client (Debian's s6 package; tools/setup installs it).
-constexpr const char* kS6Sudo = "/usr/bin/s6-sudo";
-std::vector<std::string> s6_server_argv(const std::string& executable,
-                                        const std::string& socket_path) {
-    for (const char* program : {"/usr/bin/s6-ipcserver", "/usr/bin/s6-sudod", kS6Sudo}) {
-        if (access(program, X_OK) != 0) {
-            fail(std::string(program) + " is missing: install Debian's s6 package (tools/setup)");
-        }
-    }
-    return {"/usr/bin/s6-ipcserver", socket_path, "/usr/bin/s6-sudod", executable};
-}
-
-// A server process listening on a UNIX socket, stopped with SIGTERM.
-class Server {
-  public:
-    Server(std::vector<std::string> args, std::string socket_path)
-        : socket_path_(std::move(socket_path)) {
-        const Argv argv(std::move(args));
-        const Environment env({});
-        pid_ = spawn(argv, env, {});
-        try {
-            wait_until_listening();
-        } catch (...) {
-            stop();
-            throw;
-        }
-    }
-    ~Server() { stop(); }
-    Server(const Server&) = delete;
-    Server& operator=(const Server&) = delete;
-    const std::string& socket_path() const { return socket_path_; }
-    pid_t pid() const { return pid_; }
-
-  private:
-    void stop() {
-        if (pid_ > 0) {
-            kill(pid_, SIGTERM);
-            int status = 0;
-            waitpid(pid_, &status, 0);
-            pid_ = -1;
-        }
-        unlink(socket_path_.c_str());
-    }
-
-    void wait_until_listening() {
-        const double deadline = now_seconds() + 10;
-        while (now_seconds() < deadline) {
-            int status = 0;
-            if (waitpid(pid_, &status, WNOHANG) == pid_) {
-                pid_ = -1;
-                fail("the server for " + socket_path_ + " exited during start-up");
-            }
-            const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-            sockaddr_un address{};
-            address.sun_family = AF_UNIX;
-            std::snprintf(address.sun_path, sizeof address.sun_path, "%s", socket_path_.c_str());
-            const int rc = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-            close(fd);  // the server sees a connection that sends nothing and closes: harmless
-            if (rc == 0) return;
-            usleep(10'000);
-        }
-        fail("bro-server did not start listening on " + socket_path_);
-    }
-
-    std::string socket_path_;
-    pid_t pid_ = -1;
-};
-
-// The private temp dir, and the executable files written into it (removed with it; the
-// servers' sockets are removed by the servers, which are destroyed first).
-class TempDir {
-  public:
-    TempDir() {
-        const char* base = std::getenv("TMPDIR");
-        std::string pattern = std::string(base && *base ? base : "/tmp") + "/bro-e2e-XXXXXX";
-        if (!mkdtemp(pattern.data())) fail(errno_text("mkdtemp"));
-        path_ = pattern;
-    }
-    ~TempDir() {
-        for (const auto& file : files_) unlink(file.c_str());
-        rmdir(path_.c_str());
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const std::string& path() const { return path_; }
-
-    // Writes `text` to a new executable file `name`; returns its path. It is closed before
-    // anything runs it (an exec of a file open for writing fails with ETXTBSY).
-    std::string add_executable(const std::string& name, const std::string& text) {
-        const std::string path = path_ + "/" + name;
-        const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
-        if (fd < 0) fail(errno_text("create " + path));
-        files_.push_back(path);
-        const bool written = write(fd, text.data(), text.size()) == std::ssize(text);
-        close(fd);
-        if (!written) fail("cannot write " + path);
-        return path;
-    }
-
-  private:
-    std::string path_;
-    std::vector<std::string> files_;
-};
-
 // ---------------------------------------------------------------------------------------------
 // Options
-
-// Where the pipeline's output goes: a pipe read (and discarded) by a thread of ours, or
-// /dev/null opened as the child's stdout (DESIGN §5's `head | cat >/dev/null`).
-enum class Sink { kPipe, kNull };
-
-const char* sink_name(Sink sink) {
-    return sink == Sink::kPipe ? "pipe" : "null";
-}
 
 struct Options {
     std::string server;
@@ -504,20 +268,6 @@ std::vector<std::string> route_settings(Route route, const Endpoints& e) {
     return settings;
 }
 
-// The seed's wrapper script, as the original bro documents it.
-std::string wrapper_script(const std::vector<std::string>& settings, const std::string& client) {
-    std::string text = "#!/bin/bash\n";
-    for (const auto& setting : settings) text += "export " + setting + "\n";
-    return text + "exec " + client + " \"$@\"\n";
-}
-
-// A wrapper file (client/wrapper_file.hpp): the kernel runs `client FILE`, no shell.
-std::string wrapper_file(const std::vector<std::string>& settings, const std::string& client) {
-    std::string text = "#!" + client + "\n";
-    for (const auto& setting : settings) text += setting + "\n";
-    return text;
-}
-
 Invocation make_invocation(const LatencyArm& arm, const Endpoints& e, TempDir& dir) {
     const auto settings = route_settings(arm.route, e);
     switch (arm.via) {
@@ -542,17 +292,6 @@ std::vector<Invocation> make_latency_invocations(const Endpoints& e, TempDir& di
     std::vector<Invocation> invocations;
     for (const LatencyArm& arm : kLatencyArms) invocations.push_back(make_invocation(arm, e, dir));
     return invocations;
-}
-
-// bro-client's absolute path: a #! line is not resolved against PATH, and a relative one would
-// depend on the cwd. Linux reads at most 256 bytes of the #! line.
-std::string absolute_client(const std::string& client) {
-    char* resolved = realpath(client.c_str(), nullptr);
-    if (!resolved) fail(errno_text("realpath " + client));
-    std::string path = resolved;
-    std::free(resolved);
-    if (path.size() > 200) fail("bro-client's path is too long for a #! line: " + path);
-    return path;
 }
 
 double time_run(const Invocation& run) {
@@ -780,56 +519,6 @@ std::vector<ConcurrencyLevel> measure_concurrency(const Options& options,
 // ---------------------------------------------------------------------------------------------
 // Throughput
 
-// One pipeline run: producer thread -> child stdin; child stdout -> reader thread (or
-// /dev/null). Returns seconds from spawn to the child's exit with all output read.
-double time_pipeline(const Argv& argv, const Environment& env, std::uint64_t bytes, Sink sink,
-                     std::size_t chunk) {
-    int in[2], out[2] = {-1, -1};
-    if (pipe2(in, O_CLOEXEC) != 0) fail(errno_text("pipe2"));
-    if (sink == Sink::kPipe && pipe2(out, O_CLOEXEC) != 0) fail(errno_text("pipe2"));
-    const double start = now_seconds();
-    const pid_t pid = spawn(argv, env, {in[0], out[1]});
-    close(in[0]);
-    if (out[1] >= 0) close(out[1]);
-
-    std::thread producer([fd = in[1], bytes, chunk] {
-        std::vector<char> buffer(chunk, 'x');
-        for (std::size_t i = 0; i < buffer.size(); i += 64) buffer[i] = '\n';
-        std::uint64_t left = bytes;
-        while (left > 0) {
-            const std::size_t want =
-                static_cast<std::size_t>(std::min<std::uint64_t>(left, buffer.size()));
-            const ssize_t n = write(fd, buffer.data(), want);
-            if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) break;
-            left -= static_cast<std::uint64_t>(n);
-        }
-        close(fd);
-    });
-    std::uint64_t received = sink == Sink::kPipe ? 0 : bytes;  // /dev/null cannot be counted
-    std::thread reader([fd = out[0], &received] {
-        if (fd < 0) return;
-        std::vector<char> buffer(128 << 10);
-        for (;;) {
-            const ssize_t n = read(fd, buffer.data(), buffer.size());
-            if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) break;
-            received += static_cast<std::uint64_t>(n);
-        }
-        close(fd);
-    });
-    producer.join();
-    reader.join();
-    const int status = wait_for(pid);
-    const double elapsed = now_seconds() - start;
-    expect_success(status, argv.program());
-    if (received != bytes) {
-        fail(std::string(argv.program()) + " passed " + std::to_string(received) + " of " +
-             std::to_string(bytes) + " bytes");
-    }
-    return elapsed;
-}
-
 // Throughput arms, in the order of the report; each repeat is one interleaved triple, in a
 // rotating order. "direct" first: the other arms' ratios are to it.
 struct ThroughputArm {
@@ -867,8 +556,8 @@ struct ThroughputResult {
     std::array<ArmThroughput, kThroughputArmCount> arms;
 };
 
-ThroughputResult measure_throughput(const Options& options, const Server& content_server,
-                                    const Server& fd_server, Sink sink, std::size_t chunk) {
+ThroughputResult measure_throughput(const Options& options, const ServerProcess& content_server,
+                                    const ServerProcess& fd_server, Sink sink, std::size_t chunk) {
     // The client as given (not made absolute): no #! line names it here.
     const Endpoints endpoints{options.client, content_server.socket_path(), fd_server.socket_path(),
                               ""};
@@ -1112,7 +801,7 @@ struct Footprint {
 
 // Opens `count` connections that send nothing, waits until the server accepted them all (its
 // fd count rose by `count`), and reads its RSS.
-void measure_idle_connections(const Server& server, std::size_t count, Footprint& f) {
+void measure_idle_connections(const ServerProcess& server, std::size_t count, Footprint& f) {
     rlimit limit{};
     getrlimit(RLIMIT_NOFILE, &limit);
     if (limit.rlim_cur < count + 64)
@@ -1122,12 +811,8 @@ void measure_idle_connections(const Server& server, std::size_t count, Footprint
     f.rss_idle_kib = status_kib(server.pid(), "VmRSS");
     std::vector<int> fds;
     for (std::size_t i = 0; i < count; ++i) {
-        const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_un address{};
-        address.sun_family = AF_UNIX;
-        std::snprintf(address.sun_path, sizeof address.sun_path, "%s",
-                      server.socket_path().c_str());
-        if (fd < 0 || connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+        const int fd = connect_unix_socket(server.socket_path());
+        if (fd < 0) {
             fail(errno_text("connect " + server.socket_path() + " #" + std::to_string(i)));
         }
         fds.push_back(fd);
@@ -1404,24 +1089,16 @@ Options parse_options(int argc, char** argv) {
 
 // ---------------------------------------------------------------------------------------------
 
-void pin_to_cpu(int cpu) {
-    // Before any thread or child exists: all of them inherit the mask.
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    if (sched_setaffinity(0, sizeof set, &set) != 0) fail(errno_text("sched_setaffinity"));
-}
-
 // Latency and concurrency, against the /bin/true servers.
 void measure_true(const Options& options, TempDir& dir, Results& results) {
-    const Server content(
+    const ServerProcess content(
         bro_server_argv(options.server, "/bin/true", dir.path() + "/true.sock", false),
         dir.path() + "/true.sock");
-    const Server fd(
+    const ServerProcess fd(
         bro_server_argv(options.server, "/bin/true", dir.path() + "/true-fd.sock", true),
         dir.path() + "/true-fd.sock");
-    const Server s6(s6_server_argv("/bin/true", dir.path() + "/true-s6.sock"),
-                    dir.path() + "/true-s6.sock");
+    const ServerProcess s6(s6_server_argv("/bin/true", dir.path() + "/true-s6.sock"),
+                           dir.path() + "/true-s6.sock");
     const Endpoints endpoints{absolute_client(options.client), content.socket_path(),
                               fd.socket_path(), s6.socket_path()};
     const std::vector<Invocation> runs = make_latency_invocations(endpoints, dir);
@@ -1450,11 +1127,12 @@ void measure_true(const Options& options, TempDir& dir, Results& results) {
 }
 
 void measure_cat(const Options& options, const TempDir& dir, Results& results) {
-    const Server content(
+    const ServerProcess content(
         bro_server_argv(options.server, "/bin/cat", dir.path() + "/cat.sock", false),
         dir.path() + "/cat.sock");
-    const Server fd(bro_server_argv(options.server, "/bin/cat", dir.path() + "/cat-fd.sock", true),
-                    dir.path() + "/cat-fd.sock");
+    const ServerProcess fd(
+        bro_server_argv(options.server, "/bin/cat", dir.path() + "/cat-fd.sock", true),
+        dir.path() + "/cat-fd.sock");
     std::fprintf(stderr,
                  "throughput: %llu bytes x %zu interleaved triples per sink and write size...\n",
                  static_cast<unsigned long long>(options.bytes), options.repeats);
@@ -1468,8 +1146,10 @@ void measure_cat(const Options& options, const TempDir& dir, Results& results) {
 }
 
 }  // namespace
+}  // namespace bro::e2e
 
 int main(int argc, char** argv) {
+    using namespace bro::e2e;
     signal(SIGPIPE, SIG_IGN);  // a child that dies early must show up as an error, not kill us
     try {
         const Options options = parse_options(argc, argv);
