@@ -10,10 +10,11 @@
 #include "bench/e2e/unix_socket.hpp"
 
 namespace bro::e2e {
+namespace {
 
 std::vector<std::string> bro_server_argv(const std::string& server_path,
                                          const std::string& executable,
-                                         const std::string& socket_path, bool fd_passing) {
+                                         const std::string& socket_path, ServerMode mode) {
     std::vector<std::string> args = {server_path, "--executable", executable, "--socket-path",
                                      socket_path, "--log-level",  "warn"};
     // Every caller here is the bench's own uid, and the footprint holds 1000 idle connections:
@@ -21,7 +22,7 @@ std::vector<std::string> bro_server_argv(const std::string& server_path,
     for (const char* flag : {"--max-sessions", "--max-sessions-per-uid"}) {
         args.insert(args.end(), {flag, "2048"});
     }
-    if (fd_passing) args.emplace_back("--fd-passing");
+    if (mode == ServerMode::kFdPassing) args.emplace_back("--fd-passing");
     return args;
 }
 
@@ -34,6 +35,8 @@ std::vector<std::string> s6_server_argv(const std::string& executable,
     }
     return {"/usr/bin/s6-ipcserver", socket_path, "/usr/bin/s6-sudod", executable};
 }
+
+}  // namespace
 
 ServerProcess::ServerProcess(std::vector<std::string> args, std::string socket_path)
     : socket_path_(std::move(socket_path)) {
@@ -74,6 +77,15 @@ void ServerProcess::wait_until_listening() {
         usleep(10'000);
     }
     fail("bro-server did not start listening on " + socket_path_);
+}
+
+ServerProcess start_bro_server(const std::string& server_path, const std::string& executable,
+                               const std::string& socket_path, ServerMode mode) {
+    return ServerProcess(bro_server_argv(server_path, executable, socket_path, mode), socket_path);
+}
+
+ServerProcess start_s6_server(const std::string& executable, const std::string& socket_path) {
+    return ServerProcess(s6_server_argv(executable, socket_path), socket_path);
 }
 
 }  // namespace bro::e2e

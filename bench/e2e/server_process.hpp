@@ -9,18 +9,6 @@
 
 namespace bro::e2e {
 
-// bro-server's argv. fd_passing: the server accepts only fd-passing requests (--fd-passing);
-// otherwise only content mode (the server's default).
-std::vector<std::string> bro_server_argv(const std::string& server_path,
-                                         const std::string& executable,
-                                         const std::string& socket_path, bool fd_passing);
-
-// The peer the issue compares with: s6-ipcserver accepting on the socket, s6-sudod running the
-// command per connection, s6-sudo as the client (Debian's s6 package; tools/setup installs it).
-inline constexpr const char* kS6Sudo = "/usr/bin/s6-sudo";
-std::vector<std::string> s6_server_argv(const std::string& executable,
-                                        const std::string& socket_path);
-
 // A server process listening on a UNIX socket, stopped with SIGTERM. The constructor returns
 // once the socket accepts connections.
 class ServerProcess {
@@ -39,5 +27,18 @@ class ServerProcess {
     std::string socket_path_;
     pid_t pid_ = -1;
 };
+
+// Which requests a bro-server accepts: content mode only (the server's default), or
+// fd-passing only (--fd-passing).
+enum class ServerMode { kContent, kFdPassing };
+
+// bro-server (`server_path`) running `executable` for callers of `socket_path`.
+ServerProcess start_bro_server(const std::string& server_path, const std::string& executable,
+                               const std::string& socket_path, ServerMode mode);
+
+// The peer the issue compares with: s6-ipcserver accepting on the socket, s6-sudod running the
+// command per connection, s6-sudo as the client (Debian's s6 package; tools/setup installs it).
+inline constexpr const char* kS6Sudo = "/usr/bin/s6-sudo";
+ServerProcess start_s6_server(const std::string& executable, const std::string& socket_path);
 
 }  // namespace bro::e2e
