@@ -52,45 +52,59 @@ std::vector<Sink> parse_sinks(const char* text) {
     fail("--sink wants pipe, null or both");
 }
 
+// The flag as typed, for error messages.
+using FlagName = const std::string&;
+
 struct Flag {
     const char* name = "";
     bool takes_value = true;
-    void (*apply)(Options&, const std::string& flag, const char* value) = nullptr;
+    void (*apply)(Options&, FlagName flag, const char* value) = nullptr;
 };
 
-// The flag as typed, for error messages.
-using FlagName = const std::string&;
+// A flag's apply function for each kind of option: text, a positive number, a list of them, and
+// a switch that takes no value.
+template <auto kMember>
+void set_text(Options& o, FlagName, const char* value) {
+    o.*kMember = value;
+}
+
+template <auto kMember>
+void set_number(Options& o, FlagName flag, const char* value) {
+    o.*kMember = parse_number(flag, value);
+}
+
+template <auto kMember>
+void set_list(Options& o, FlagName flag, const char* value) {
+    o.*kMember = parse_list(flag, value);
+}
+
+template <auto kMember>
+void set_switch(Options& o, FlagName, const char*) {
+    o.*kMember = true;
+}
+
 const auto kFlags = std::to_array<Flag>({
-    {"--server", true, [](Options& o, FlagName, const char* v) { o.server = v; }},
-    {"--client", true, [](Options& o, FlagName, const char* v) { o.client = v; }},
-    {"--rounds", true,
-     [](Options& o, FlagName f, const char* v) { o.rounds = parse_number(f, v); }},
-    {"--warmup", true,
-     [](Options& o, FlagName f, const char* v) { o.warmup = parse_number(f, v); }},
-    {"--blocks", true,
-     [](Options& o, FlagName f, const char* v) { o.blocks = parse_number(f, v); }},
-    {"--concurrency", true,
-     [](Options& o, FlagName f, const char* v) { o.concurrency = parse_list(f, v); }},
-    {"--concurrency-calls", true,
-     [](Options& o, FlagName f, const char* v) { o.concurrency_calls = parse_number(f, v); }},
-    {"--concurrency-repeats", true,
-     [](Options& o, FlagName f, const char* v) { o.concurrency_repeats = parse_number(f, v); }},
-    {"--bytes", true, [](Options& o, FlagName f, const char* v) { o.bytes = parse_number(f, v); }},
-    {"--repeats", true,
-     [](Options& o, FlagName f, const char* v) { o.repeats = parse_number(f, v); }},
-    {"--chunks", true, [](Options& o, FlagName f, const char* v) { o.chunks = parse_list(f, v); }},
+    {"--server", true, set_text<&Options::server>},
+    {"--client", true, set_text<&Options::client>},
+    {"--rounds", true, set_number<&Options::rounds>},
+    {"--warmup", true, set_number<&Options::warmup>},
+    {"--blocks", true, set_number<&Options::blocks>},
+    {"--concurrency", true, set_list<&Options::concurrency>},
+    {"--concurrency-calls", true, set_number<&Options::concurrency_calls>},
+    {"--concurrency-repeats", true, set_number<&Options::concurrency_repeats>},
+    {"--bytes", true, set_number<&Options::bytes>},
+    {"--repeats", true, set_number<&Options::repeats>},
+    {"--chunks", true, set_list<&Options::chunks>},
     {"--sink", true, [](Options& o, FlagName, const char* v) { o.sinks = parse_sinks(v); }},
-    {"--json", true, [](Options& o, FlagName, const char* v) { o.json = v; }},
+    {"--json", true, set_text<&Options::json>},
     {"--pin", true,
-     [](Options& o, FlagName f,
-        const char* v) { o.pin_cpu = static_cast<int>(parse_number(f, v, true)); }},
-    {"--idle-connections", true,
-     [](Options& o, FlagName f, const char* v) { o.idle_connections = parse_number(f, v); }},
-    {"--skip-latency", false, [](Options& o, FlagName, const char*) { o.skip_latency = true; }},
-    {"--skip-concurrency", false,
-     [](Options& o, FlagName, const char*) { o.skip_concurrency = true; }},
-    {"--skip-throughput", false,
-     [](Options& o, FlagName, const char*) { o.skip_throughput = true; }},
+     [](Options& o, FlagName f, const char* v) {
+         o.pin_cpu = static_cast<int>(parse_number(f, v, true));
+     }},
+    {"--idle-connections", true, set_number<&Options::idle_connections>},
+    {"--skip-latency", false, set_switch<&Options::skip_latency>},
+    {"--skip-concurrency", false, set_switch<&Options::skip_concurrency>},
+    {"--skip-throughput", false, set_switch<&Options::skip_throughput>},
 });
 
 const Flag& find_flag(const std::string& name) {
