@@ -28,7 +28,10 @@
 #include <vector>
 
 #include "bench/e2e/clock.hpp"
+#include "bench/e2e/concurrency.hpp"
+#include "bench/e2e/footprint.hpp"
 #include "bench/e2e/json_report.hpp"
+#include "bench/e2e/latency.hpp"
 #include "bench/e2e/latency_arms.hpp"
 #include "bench/e2e/options.hpp"
 #include "bench/e2e/process_setup.hpp"
@@ -38,6 +41,7 @@
 #include "bench/e2e/server_process.hpp"
 #include "bench/e2e/temp_dir.hpp"
 #include "bench/e2e/text_report.hpp"
+#include "bench/e2e/throughput.hpp"
 #include "bench/e2e/wrapper_files.hpp"
 
 namespace bro::e2e {

@@ -4,6 +4,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <utility>
+
 #include "bench/e2e/clock.hpp"
 #include "bench/e2e/failure.hpp"
 #include "bench/e2e/spawn.hpp"

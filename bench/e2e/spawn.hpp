@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace bro::e2e {
@@ -26,6 +27,8 @@ class ExecStrings {
     std::vector<char*> pointers_;
 };
 
+// A program's argv. argv[0] is the path that is executed: posix_spawn, not posix_spawnp, so no
+// PATH search.
 class Argv {
   public:
     explicit Argv(std::vector<std::string> args) : strings_(std::move(args)) {}
@@ -39,7 +42,8 @@ class Argv {
 // Whether an environment block starts from ours (without BRO_* variables) or from nothing.
 enum class Inherit { kCallers, kNothing };
 
-// An environment block: the inherited part plus `extra`.
+// An environment block: the inherited part plus `extra`. Both Argv and Environment are
+// move-only, as ExecStrings is.
 class Environment {
   public:
     explicit Environment(const std::vector<std::string>& extra,
