@@ -1,20 +1,21 @@
 #pragma once
 // The bench's private temp dir: the servers' sockets and the wrapper files live there.
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <iterator>
 #include <string>
-#include <vector>
 
 #include "bench/e2e/failure.hpp"
 
 namespace bro::e2e {
 
-// The private temp dir, and the executable files written into it (removed with it; the
-// servers' sockets are removed by the servers, which are destroyed first).
+// The private temp dir, removed with everything in it: the wrapper files written here, and
+// whatever the servers leave (s6-ipcserver keeps a NAME.lock beside its socket). It holds no
+// subdirectories.
 class TempDir {
   public:
     TempDir() {
@@ -24,7 +25,13 @@ class TempDir {
         path_ = pattern;
     }
     ~TempDir() {
-        for (const auto& file : files_) unlink(file.c_str());
+        if (DIR* dir = opendir(path_.c_str())) {
+            while (const dirent* entry = readdir(dir)) {
+                const std::string name = entry->d_name;
+                if (name != "." && name != "..") unlink((path_ + "/" + name).c_str());
+            }
+            closedir(dir);
+        }
         rmdir(path_.c_str());
     }
     TempDir(const TempDir&) = delete;
@@ -37,7 +44,6 @@ class TempDir {
         const std::string path = path_ + "/" + name;
         const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
         if (fd < 0) fail(errno_text("create " + path));
-        files_.push_back(path);
         const bool written = write(fd, text.data(), text.size()) == std::ssize(text);
         close(fd);
         if (!written) fail("cannot write " + path);
@@ -46,7 +52,6 @@ class TempDir {
 
   private:
     std::string path_;
-    std::vector<std::string> files_;
 };
 
 }  // namespace bro::e2e
