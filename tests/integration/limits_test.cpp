@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "bro_fixture.hpp"
@@ -148,30 +149,34 @@ LimitCase request_bytes(const TempDir& dir) {
             .refusal = "request is " + std::to_string(frame_bytes - 4) + " bytes, limit " + limit};
 }
 
+using Files = std::vector<std::pair<std::string, std::string>>;  // name, content
+
+// cat of file arguments (BRO_FILE_ARGS=1): the call at the limit names `at_limit`, the one
+// beyond it `beyond`; the files are written into `dir`.
+LimitCase cat_of_files(const TempDir& dir, const std::string& flag, const std::string& value,
+                       const Files& at_limit, const Files& beyond, const std::string& refusal) {
+    LimitCase limit{.executable = "/bin/cat", .flag = flag, .value = value, .refusal = refusal};
+    for (const auto& [name, content] : at_limit) {
+        limit.at_limit.args.push_back(dir.write_file(name, content));
+        limit.at_limit_out += content;
+    }
+    for (const auto& [name, content] : beyond) {
+        limit.beyond.args.push_back(dir.write_file(name, content));
+    }
+    limit.at_limit.environment = limit.beyond.environment = {"BRO_FILE_ARGS=1"};
+    return limit;
+}
+
 LimitCase file_argument_count(const TempDir& dir) {
-    const auto a = dir.write_file("a", "A");
-    const auto b = dir.write_file("b", "B");
-    const auto c = dir.write_file("c", "C");
-    return {.executable = "/bin/cat",
-            .flag = "max-file-args",
-            .value = "2",
-            .at_limit = {.args = {a, b}, .environment = {"BRO_FILE_ARGS=1"}},
-            .at_limit_out = "AB",
-            .beyond = {.args = {a, b, c}, .environment = {"BRO_FILE_ARGS=1"}},
-            .refusal = "too many file arguments: 3, limit 2"};
+    return cat_of_files(dir, "max-file-args", "2", {{"a", "A"}, {"b", "B"}},
+                        {{"a", "A"}, {"b", "B"}, {"c", "C"}},
+                        "too many file arguments: 3, limit 2");
 }
 
 LimitCase file_bytes(const TempDir& dir) {
-    const auto six = dir.write_file("six", "123456");
-    const auto four = dir.write_file("four", "abcd");
-    const auto five = dir.write_file("five", "abcde");
-    return {.executable = "/bin/cat",
-            .flag = "max-file-bytes",
-            .value = "10",
-            .at_limit = {.args = {six, four}, .environment = {"BRO_FILE_ARGS=1"}},
-            .at_limit_out = "123456abcd",
-            .beyond = {.args = {six, five}, .environment = {"BRO_FILE_ARGS=1"}},
-            .refusal = "file arguments hold more than 10 bytes"};
+    return cat_of_files(dir, "max-file-bytes", "10", {{"six", "123456"}, {"four", "abcd"}},
+                        {{"six", "123456"}, {"five", "abcde"}},
+                        "file arguments hold more than 10 bytes");
 }
 
 // stdin, stdout, stderr and the working directory: 4; a file argument makes 5.
