@@ -502,11 +502,11 @@ TEST_F(OperationsTest, CancelOfAnOperationThatAlreadyCompletedFailsWithEnoent) {
 
 // ---- Every operation on a closed fd -------------------------------------------------------
 
-// An operation on a descriptor that is closed; its own resources come first, so closed_fd()
-// cannot name one of them.
+// An operation on a descriptor that is closed, given a buffer for its data. What else it needs
+// it makes before it asks for closed_fd(), so that number cannot name one of its own.
 struct ClosedFdCase {
     std::string name;  // the row's name, the last part of the test's name
-    std::function<Task<IoResult>(Ring&)> operation;
+    std::function<Task<IoResult>(Ring&, std::span<std::uint8_t> buffer)> operation;
     bool needs_waitid = false;
 };
 
@@ -514,37 +514,38 @@ void PrintTo(const ClosedFdCase& row, std::ostream* out) {
     *out << row.name;
 }
 
+using Buffer = std::span<std::uint8_t>;
+
 std::vector<ClosedFdCase> closed_fd_cases() {
     return {
         {"Read",
-         [](Ring& ring) -> Task<IoResult> {
-             std::array<std::uint8_t, 16> buffer{};
-             co_return co_await Read(ring, closed_fd(), buffer);
+         [](Ring& ring, Buffer b) -> Task<IoResult> {
+             co_return co_await Read(ring, closed_fd(), b);
          }},
         {"Write",
-         [](Ring& ring) -> Task<IoResult> {
-             const std::vector<std::uint8_t> data = bytes_of("x");
-             co_return co_await Write(ring, closed_fd(), data);
+         [](Ring& ring, Buffer b) -> Task<IoResult> {
+             co_return co_await Write(ring, closed_fd(), b);
          }},
         {"Receive",
-         [](Ring& ring) -> Task<IoResult> {
-             std::array<std::uint8_t, 8> buffer{};
-             co_return co_await Receive(ring, closed_fd(), buffer);
+         [](Ring& ring, Buffer b) -> Task<IoResult> {
+             co_return co_await Receive(ring, closed_fd(), b);
          }},
         {"ReceiveMessage",
-         [](Ring& ring) -> Task<IoResult> {
+         [](Ring& ring, Buffer) -> Task<IoResult> {
              FdMessage incoming(1);
              co_return co_await ReceiveMessage(ring, closed_fd(), incoming.header());
          }},
         {"Splice",
-         [](Ring& ring) -> Task<IoResult> {
+         [](Ring& ring, Buffer) -> Task<IoResult> {
              Pipe pipe = make_pipe();
              co_return co_await Splice(ring, closed_fd(), pipe.write_end.get(), 16);
          }},
         {"Poll",
-         [](Ring& ring) -> Task<IoResult> { co_return co_await Poll(ring, closed_fd(), POLLIN); }},
+         [](Ring& ring, Buffer) -> Task<IoResult> {
+             co_return co_await Poll(ring, closed_fd(), POLLIN);
+         }},
         {"WaitId",
-         [](Ring& ring) -> Task<IoResult> {
+         [](Ring& ring, Buffer) -> Task<IoResult> {
              siginfo_t info{};
              co_return co_await WaitId(ring, closed_fd(), &info);
          },
@@ -555,13 +556,14 @@ std::vector<ClosedFdCase> closed_fd_cases() {
 class AnOperationOnAClosedFd : public ::testing::TestWithParam<ClosedFdCase> {
   protected:
     Ring ring_;
+    std::array<std::uint8_t, 16> buffer_{};
 };
 
 TEST_P(AnOperationOnAClosedFd, FailsWithEbadf) {
     if (GetParam().needs_waitid && !ring_.features().waitid) {
         GTEST_SKIP() << "IORING_OP_WAITID needs kernel 6.7";
     }
-    EXPECT_TRUE(failed_with(run_within(ring_, GetParam().operation(ring_)), EBADF));
+    EXPECT_TRUE(failed_with(run_within(ring_, GetParam().operation(ring_, buffer_)), EBADF));
 }
 
 INSTANTIATE_TEST_SUITE_P(Operations, AnOperationOnAClosedFd, ::testing::ValuesIn(closed_fd_cases()),
