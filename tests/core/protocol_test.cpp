@@ -9,8 +9,10 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
+#include <functional>
 #include <new>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -337,175 +339,122 @@ TEST(Protocol, RequestTruncatedAtAnyByteIsRejected) {
     }
 }
 
-TEST(Protocol, RequestWithTrailingBytesIsRejected) {
-    Bytes payload = RequestParts{}.payload();
-    payload.push_back(0);
-    EXPECT_TRUE(rejected(payload, "trailing"));
+// A malformed request and what its refusal must say.
+struct MalformedRequestCase {
+    std::string name;  // the row's name, the last part of the test's name
+    std::function<Bytes()> payload;
+    std::string says;
+};
+
+void PrintTo(const MalformedRequestCase& row, std::ostream* out) {
+    *out << row.name;
 }
 
-TEST(Protocol, RequestWithWrongMagicIsRejected) {
-    for (std::size_t i = 0; i < kMagic.size(); ++i) {
+// The default request's payload with one byte replaced.
+std::function<Bytes()> with_byte(std::size_t offset, std::uint8_t value) {
+    return [=] {
         Bytes payload = RequestParts{}.payload();
-        payload[i] ^= 0x20;
-        EXPECT_TRUE(rejected(payload, "magic")) << "byte " << i;
-    }
+        payload[offset] = value;
+        return payload;
+    };
 }
 
-TEST(Protocol, RequestWithWrongVersionIsRejectedNamingTheVersion) {
-    Bytes payload = RequestParts{}.payload();
-    payload[kVersionOffset] = 2;
-    EXPECT_TRUE(rejected(payload, "version 2"));
-}
-
-TEST(Protocol, RequestLargerThanMaxRequestBytesIsRejected) {
-    const Bytes payload = RequestParts{}.payload();
-    ProtocolLimits limits;
-    limits.max_request_bytes = payload.size() - 1;
-    EXPECT_TRUE(rejected(payload, "limit", limits));
-}
-
-TEST(Protocol, RequestWithUnknownTransferModeIsRejected) {
-    Bytes payload = RequestParts{}.payload();
-    payload[kModeOffset] = 2;
-    EXPECT_TRUE(rejected(payload, "transfer mode 2"));
-}
-
-TEST(Protocol, RequestWithUnknownStdinModeIsRejected) {
-    Bytes payload = RequestParts{}.payload();
-    payload[kStdinModeOffset] = 2;
-    EXPECT_TRUE(rejected(payload, "stdin mode 2"));
-}
-
-TEST(Protocol, RequestWithUmaskAbove0777IsRejected) {
-    RequestParts parts;
-    parts.umask = 01000;
-    EXPECT_TRUE(rejected(parts.payload(), "umask"));
-    parts.umask = 0xFFFF;
-    EXPECT_TRUE(rejected(parts.payload(), "umask"));
-}
-
-TEST(Protocol, RequestWithNulInWorkingDirectoryIsRejected) {
-    RequestParts parts;
-    parts.cwd = std::string("/tmp\0/etc", 9);
-    EXPECT_TRUE(rejected(parts.payload(), "working directory"));
-}
-
-TEST(Protocol, RequestWithWorkingDirectoryAboveMaxPathBytesIsRejected) {
-    RequestParts parts;
-    parts.cwd = "/" + std::string(ProtocolLimits{}.max_path_bytes, 'd');
-    EXPECT_TRUE(rejected(parts.payload(), "working directory"));
-}
-
-TEST(Protocol, RequestWithMoreArgumentsThanTheLimitIsRejected) {
-    RequestParts parts;
-    parts.files.clear();
-    parts.arguments = {"a", "b", "c"};
-    ProtocolLimits limits;
-    limits.max_arguments = 3;
-    EXPECT_TRUE(std::holds_alternative<Request>(decode(parts.payload(), limits)));
-    limits.max_arguments = 2;
-    EXPECT_TRUE(rejected(parts.payload(), "too many arguments", limits));
-}
-
-TEST(Protocol, RequestWithArgumentLongerThanTheLimitIsRejected) {
-    RequestParts parts;
-    parts.files.clear();
-    parts.arguments = {std::string(100, 'x')};
-    ProtocolLimits limits;
-    limits.max_argument_bytes = 100;
-    EXPECT_TRUE(std::holds_alternative<Request>(decode(parts.payload(), limits)));
-    limits.max_argument_bytes = 99;
-    EXPECT_TRUE(rejected(parts.payload(), "argument", limits));
-}
-
-TEST(Protocol, RequestWithNulInsideAnArgumentIsRejected) {
-    RequestParts parts;
-    parts.arguments.push_back(std::string("evil\0hidden", 11));
-    EXPECT_TRUE(rejected(parts.payload(), "argument 4 contains a NUL"));
-}
-
-TEST(Protocol, RequestWithMoreEnvironmentVariablesThanTheLimitIsRejected) {
-    RequestParts parts;
-    ProtocolLimits limits;
-    limits.max_environment = 2;
-    EXPECT_TRUE(std::holds_alternative<Request>(decode(parts.payload(), limits)));
-    limits.max_environment = 1;
-    EXPECT_TRUE(rejected(parts.payload(), "too many environment variables", limits));
-}
-
-TEST(Protocol, RequestWithEnvironmentAboveTheByteLimitIsRejected) {
-    RequestParts parts;
-    parts.environment = {{"AB", "cd"}, {"EF", "gh"}};  // 8 bytes of names and values
-    ProtocolLimits limits;
-    limits.max_environment_bytes = 8;
-    EXPECT_TRUE(std::holds_alternative<Request>(decode(parts.payload(), limits)));
-    limits.max_environment_bytes = 7;
-    EXPECT_TRUE(rejected(parts.payload(), "environment", limits));
-}
-
-TEST(Protocol, RequestWithEnvironmentNameContainingEqualsIsRejected) {
-    RequestParts parts;
-    parts.environment = {{"A=B", "c"}};
-    EXPECT_TRUE(rejected(parts.payload(), "invalid environment variable"));
-}
-
-TEST(Protocol, RequestWithEmptyEnvironmentNameIsRejected) {
-    RequestParts parts;
-    parts.environment = {{"", "value"}};
-    EXPECT_TRUE(rejected(parts.payload(), "invalid environment variable"));
-}
-
-TEST(Protocol, RequestWithNulInEnvironmentNameOrValueIsRejected) {
-    RequestParts parts;
-    parts.environment = {{std::string("A\0B", 3), "v"}};
-    EXPECT_TRUE(rejected(parts.payload(), "invalid environment variable"));
-    parts.environment = {{"A", std::string("v\0w", 3)}};
-    EXPECT_TRUE(rejected(parts.payload(), "invalid environment variable"));
-}
-
-TEST(Protocol, RequestWithMoreFileArgumentsThanTheLimitIsRejected) {
-    RequestParts parts;
-    ProtocolLimits limits;
-    limits.max_file_arguments = 2;
-    EXPECT_TRUE(std::holds_alternative<Request>(decode(parts.payload(), limits)));
-    limits.max_file_arguments = 1;
-    EXPECT_TRUE(rejected(parts.payload(), "too many file arguments", limits));
-}
-
-TEST(Protocol, RequestWithFileArgumentIndexOutOfRangeIsRejected) {
-    RequestParts parts;
-    parts.files = {{static_cast<std::uint32_t>(parts.arguments.size()), 0, "x"}};
-    EXPECT_TRUE(rejected(parts.payload(), "does not name a distinct argument"));
-    parts.files = {{0xFFFFFFFF, 0, "x"}};
-    EXPECT_TRUE(rejected(parts.payload(), "does not name a distinct argument"));
-}
-
-TEST(Protocol, RequestWithTwoFileArgumentsForTheSameArgumentIsRejected) {
-    RequestParts parts;
-    parts.files = {{1, 0, "input.txt"}, {1, 0, "input.txt"}};
-    EXPECT_TRUE(rejected(parts.payload(), "file argument 1 does not name a distinct argument"));
-}
-
-TEST(Protocol, RequestWithFileOffsetBeyondItsArgumentIsRejected) {
-    RequestParts parts;
-    const auto size = static_cast<std::uint32_t>(parts.arguments[1].size());
-    parts.files = {{1, size + 1, "input.txt"}};
-    EXPECT_TRUE(rejected(parts.payload(), "does not name a distinct argument"));
-}
-
-TEST(Protocol, RequestWithFileBasenameThatIsNotASingleComponentIsRejected) {
-    for (const char* name : {"dir/x", "/", "..", ".", ""}) {
+// The payload of the default request with `change` made to its parts.
+std::function<Bytes()> with_parts(std::function<void(RequestParts&)> change) {
+    return [=] {
         RequestParts parts;
-        parts.files = {{1, 0, name}};
-        EXPECT_TRUE(rejected(parts.payload(), "invalid name")) << '"' << name << '"';
-    }
+        change(parts);
+        return parts.payload();
+    };
 }
 
-TEST(Protocol, RequestWithFileBasenameAboveMaxPathBytesIsRejected) {
-    RequestParts parts;
-    parts.files = {{1, 0, std::string(ProtocolLimits{}.max_path_bytes + 1, 'n')}};
-    EXPECT_TRUE(rejected(parts.payload(), "malformed file argument list"));
+std::function<Bytes()> with_basename(const std::string& name) {
+    return with_parts([=](RequestParts& parts) { parts.files = {{1, 0, name}}; });
 }
+
+std::vector<MalformedRequestCase> malformed_requests() {
+    return {
+        {"WithTrailingBytes",
+         [] {
+             Bytes payload = RequestParts{}.payload();
+             payload.push_back(0);
+             return payload;
+         },
+         "trailing"},
+        {"WithWrongMagicInByte0", with_byte(0, kMagic[0] ^ 0x20), "magic"},
+        {"WithWrongMagicInByte1", with_byte(1, kMagic[1] ^ 0x20), "magic"},
+        {"WithWrongMagicInByte2", with_byte(2, kMagic[2] ^ 0x20), "magic"},
+        {"WithWrongVersion", with_byte(kVersionOffset, 2), "version 2"},
+        {"WithUnknownTransferMode", with_byte(kModeOffset, 2), "transfer mode 2"},
+        {"WithUnknownStdinMode", with_byte(kStdinModeOffset, 2), "stdin mode 2"},
+        {"WithUmask01000", with_parts([](RequestParts& parts) { parts.umask = 01000; }), "umask"},
+        {"WithUmask0xFFFF", with_parts([](RequestParts& parts) { parts.umask = 0xFFFF; }), "umask"},
+        {"WithNulInTheWorkingDirectory",
+         with_parts([](RequestParts& parts) { parts.cwd = std::string("/tmp\0/etc", 9); }),
+         "working directory"},
+        {"WithTheWorkingDirectoryAboveMaxPathBytes", with_parts([](RequestParts& parts) {
+             parts.cwd = "/" + std::string(ProtocolLimits{}.max_path_bytes, 'd');
+         }),
+         "working directory"},
+        {"WithNulInsideAnArgument", with_parts([](RequestParts& parts) {
+             parts.arguments.push_back(std::string("evil\0hidden", 11));
+         }),
+         "argument 4 contains a NUL"},
+        {"WithAnEnvironmentNameContainingEquals", with_parts([](RequestParts& parts) {
+             parts.environment = {{"A=B", "c"}};
+         }),
+         "invalid environment variable"},
+        {"WithAnEmptyEnvironmentName", with_parts([](RequestParts& parts) {
+             parts.environment = {{"", "value"}};
+         }),
+         "invalid environment variable"},
+        {"WithNulInAnEnvironmentName", with_parts([](RequestParts& parts) {
+             parts.environment = {{std::string("A\0B", 3), "v"}};
+         }),
+         "invalid environment variable"},
+        {"WithNulInAnEnvironmentValue", with_parts([](RequestParts& parts) {
+             parts.environment = {{"A", std::string("v\0w", 3)}};
+         }),
+         "invalid environment variable"},
+        {"WithAFileArgumentIndexPastTheArguments", with_parts([](RequestParts& parts) {
+             parts.files = {{static_cast<std::uint32_t>(parts.arguments.size()), 0, "x"}};
+         }),
+         "does not name a distinct argument"},
+        {"WithAFileArgumentIndex0xFFFFFFFF", with_parts([](RequestParts& parts) {
+             parts.files = {{0xFFFFFFFF, 0, "x"}};
+         }),
+         "does not name a distinct argument"},
+        {"WithTwoFileArgumentsForTheSameArgument", with_parts([](RequestParts& parts) {
+             parts.files = {{1, 0, "input.txt"}, {1, 0, "input.txt"}};
+         }),
+         "file argument 1 does not name a distinct argument"},
+        {"WithAFileOffsetBeyondItsArgument", with_parts([](RequestParts& parts) {
+             const auto size = static_cast<std::uint32_t>(parts.arguments[1].size());
+             parts.files = {{1, size + 1, "input.txt"}};
+         }),
+         "does not name a distinct argument"},
+        // A file basename must be a single path component.
+        {"WithAFileBasenameOfTwoComponents", with_basename("dir/x"), "invalid name"},
+        {"WithAFileBasenameThatIsTheRoot", with_basename("/"), "invalid name"},
+        {"WithAFileBasenameThatIsDotDot", with_basename(".."), "invalid name"},
+        {"WithAFileBasenameThatIsDot", with_basename("."), "invalid name"},
+        {"WithAnEmptyFileBasename", with_basename(""), "invalid name"},
+        {"WithAFileBasenameAboveMaxPathBytes",
+         with_basename(std::string(ProtocolLimits{}.max_path_bytes + 1, 'n')),
+         "malformed file argument list"},
+    };
+}
+
+class MalformedRequest : public testing::TestWithParam<MalformedRequestCase> {};
+
+TEST_P(MalformedRequest, IsRejectedSayingWhatIsWrong) {
+    EXPECT_TRUE(rejected(GetParam().payload(), GetParam().says));
+}
+
+INSTANTIATE_TEST_SUITE_P(Protocol, MalformedRequest, testing::ValuesIn(malformed_requests()),
+                         [](const testing::TestParamInfo<MalformedRequestCase>& info) {
+                             return info.param.name;
+                         });
 
 // A count near 2^32 with a handful of bytes behind it must fail by running out of input, not
 // by reserving memory for the declared count. The limits are lifted so the count itself is

@@ -1,8 +1,9 @@
 // Each configurable limit (core/limits.hpp Limit): the decoder accepts a request exactly at
-// it and refuses one just beyond it, saying which limit it was.
+// it and refuses one just beyond it, saying which limit it was, by how much and its value.
 
 #include <gtest/gtest.h>
 
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -50,8 +51,9 @@ testing::AssertionResult accepted(const Shape& shape, const ProtocolLimits& limi
     return testing::AssertionSuccess();
 }
 
-testing::AssertionResult refused_for(const Shape& shape, const ProtocolLimits& limits,
-                                     Limit limit) {
+// Refused for `limit`, with a message containing `refusal` (which gives the limit's value).
+testing::AssertionResult refused_for(const Shape& shape, const ProtocolLimits& limits, Limit limit,
+                                     const std::string& refusal) {
     const auto decoded = decode_request(payload_of(shape), limits);
     const auto* error = std::get_if<DecodeError>(&decoded);
     if (error == nullptr) return testing::AssertionFailure() << "accepted";
@@ -59,8 +61,9 @@ testing::AssertionResult refused_for(const Shape& shape, const ProtocolLimits& l
         return testing::AssertionFailure()
                << "refused without naming the limit: " << error->message;
     }
-    if (error->message.find("limit") == std::string::npos) {
-        return testing::AssertionFailure() << "message does not give the limit: " << error->message;
+    if (error->message.find(refusal) == std::string::npos) {
+        return testing::AssertionFailure() << "expected a message containing \"" << refusal
+                                           << "\", got \"" << error->message << "\"";
     }
     return testing::AssertionSuccess();
 }
@@ -69,63 +72,94 @@ std::vector<std::string> arguments(std::size_t count) {
     return std::vector<std::string>(count, "a");
 }
 
-TEST(RequestLimits, ArgumentCountAtTheLimitPassesAndOneMoreIsRefused) {
-    ProtocolLimits limits;
-    limits.max_arguments = 3;
-    EXPECT_TRUE(accepted({.arguments = arguments(3)}, limits));
-    EXPECT_TRUE(refused_for({.arguments = arguments(4)}, limits, Limit::kArguments));
+// One limit's boundary: `at_limit` is exactly at `value`, `beyond` one unit over it.
+struct LimitCase {
+    std::string name;  // the row's name, the last part of the test's name
+    Limit limit;
+    std::size_t ProtocolLimits::*field;
+    std::size_t value;
+    Shape at_limit;
+    Shape beyond;
+    std::string refusal;  // what the message says: what was exceeded, by how much, the limit
+};
+
+void PrintTo(const LimitCase& row, std::ostream* out) {
+    *out << row.name;
 }
 
-TEST(RequestLimits, ArgumentLengthAtTheLimitPassesAndOneMoreIsRefused) {
-    ProtocolLimits limits;
-    limits.max_argument_bytes = 10;
-    EXPECT_TRUE(accepted({.arguments = {"x", std::string(10, 'a')}}, limits));
-    EXPECT_TRUE(
-        refused_for({.arguments = {"x", std::string(11, 'a')}}, limits, Limit::kArgumentBytes));
+std::string row_name(const testing::TestParamInfo<LimitCase>& info) {
+    return info.param.name;
 }
 
-TEST(RequestLimits, EnvironmentCountAtTheLimitPassesAndOneMoreIsRefused) {
-    ProtocolLimits limits;
-    limits.max_environment = 2;
-    EXPECT_TRUE(accepted({.environment = {{"A", "1"}, {"B", "2"}}}, limits));
-    EXPECT_TRUE(refused_for({.environment = {{"A", "1"}, {"B", "2"}, {"C", "3"}}}, limits,
-                            Limit::kEnvironment));
+std::vector<LimitCase> limit_cases() {
+    const Shape hello{.arguments = {"hello"}};
+    const std::size_t hello_bytes = payload_of(hello).size();
+    return {
+        {"ArgumentCount",
+         Limit::kArguments,
+         &ProtocolLimits::max_arguments,
+         3,
+         {.arguments = arguments(3)},
+         {.arguments = arguments(4)},
+         "too many arguments: 4, limit 3"},
+        {"ArgumentLength",
+         Limit::kArgumentBytes,
+         &ProtocolLimits::max_argument_bytes,
+         10,
+         {.arguments = {"x", std::string(10, 'a')}},
+         {.arguments = {"x", std::string(11, 'a')}},
+         "argument 2 is 11 bytes, limit 10"},
+        {"EnvironmentCount",
+         Limit::kEnvironment,
+         &ProtocolLimits::max_environment,
+         2,
+         {.environment = {{"A", "1"}, {"B", "2"}}},
+         {.environment = {{"A", "1"}, {"B", "2"}, {"C", "3"}}},
+         "too many environment variables: 3, limit 2"},
+        {"EnvironmentBytes",
+         Limit::kEnvironmentBytes,
+         &ProtocolLimits::max_environment_bytes,
+         10,  // names and values
+         {.environment = {{"AB", "123"}, {"C", "4567"}}},
+         {.environment = {{"AB", "123"}, {"C", "45678"}}},
+         "environment variables take at least 11 bytes (names and values), limit 10"},
+        {"FileArgumentCount",
+         Limit::kFileArguments,
+         &ProtocolLimits::max_file_arguments,
+         2,
+         {.arguments = arguments(3), .files = 2},
+         {.arguments = arguments(3), .files = 3},
+         "too many file arguments: 3, limit 2"},
+        {"RequestBytes",
+         Limit::kRequestBytes,
+         &ProtocolLimits::max_request_bytes,
+         hello_bytes,
+         hello,
+         {.arguments = {"hello!"}},
+         "request is " + std::to_string(hello_bytes + 1) + " bytes, limit " +
+             std::to_string(hello_bytes)},
+        // stdin, stdout, stderr and one per file.
+        {"FdCount",
+         Limit::kFds,
+         &ProtocolLimits::max_fds,
+         5,
+         {.mode = TransferMode::kFdPassing, .arguments = arguments(2), .files = 2},
+         {.mode = TransferMode::kFdPassing, .arguments = arguments(3), .files = 3},
+         "the request passes 6 descriptors, limit 5"},
+    };
 }
 
-TEST(RequestLimits, EnvironmentBytesAtTheLimitPassAndOneMoreIsRefused) {
+class RequestLimits : public testing::TestWithParam<LimitCase> {};
+
+TEST_P(RequestLimits, ARequestAtTheLimitPassesAndOneBeyondIsRefused) {
+    const LimitCase& row = GetParam();
     ProtocolLimits limits;
-    limits.max_environment_bytes = 10;  // names and values
-    EXPECT_TRUE(accepted({.environment = {{"AB", "123"}, {"C", "4567"}}}, limits));
-    EXPECT_TRUE(refused_for({.environment = {{"AB", "123"}, {"C", "45678"}}}, limits,
-                            Limit::kEnvironmentBytes));
+    limits.*row.field = row.value;
+    EXPECT_TRUE(accepted(row.at_limit, limits));
+    EXPECT_TRUE(refused_for(row.beyond, limits, row.limit, row.refusal));
 }
 
-TEST(RequestLimits, FileArgumentCountAtTheLimitPassesAndOneMoreIsRefused) {
-    ProtocolLimits limits;
-    limits.max_file_arguments = 2;
-    EXPECT_TRUE(accepted({.arguments = arguments(3), .files = 2}, limits));
-    EXPECT_TRUE(
-        refused_for({.arguments = arguments(3), .files = 3}, limits, Limit::kFileArguments));
-}
-
-TEST(RequestLimits, RequestBytesAtTheLimitPassAndOneMoreIsRefused) {
-    const Shape shape{.arguments = {"hello"}};
-    ProtocolLimits limits;
-    limits.max_request_bytes = payload_of(shape).size();
-    EXPECT_TRUE(accepted(shape, limits));
-    --limits.max_request_bytes;
-    EXPECT_TRUE(refused_for(shape, limits, Limit::kRequestBytes));
-}
-
-TEST(RequestLimits, FdCountAtTheLimitPassesAndOneMoreIsRefused) {
-    // stdin, stdout, stderr and two files.
-    const Shape shape{.mode = TransferMode::kFdPassing, .arguments = arguments(2), .files = 2};
-    ProtocolLimits limits;
-    limits.max_fds = 5;
-    EXPECT_TRUE(accepted(shape, limits));
-    limits.max_fds = 4;
-    EXPECT_TRUE(refused_for(shape, limits, Limit::kFds));
-}
+INSTANTIATE_TEST_SUITE_P(EachLimit, RequestLimits, testing::ValuesIn(limit_cases()), row_name);
 
 TEST(RequestLimits, ReceiveBufferNeverExceedsMaxFds) {
     ProtocolLimits limits;

@@ -181,6 +181,12 @@ int settled_fd_count(pid_t pid) {
     return count;
 }
 
+char process_state(pid_t pid) {
+    const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+    const auto close = stat.rfind(')');  // the command name before it may hold anything
+    return close == std::string::npos || close + 2 >= stat.size() ? '?' : stat[close + 2];
+}
+
 int open_fd_count(pid_t pid) {
     const std::string path = "/proc/" + std::to_string(pid) + "/fd";
     DIR* dir = opendir(path.c_str());

@@ -84,6 +84,8 @@ std::string read_file(const std::string& path);
 std::string random_bytes(std::size_t count, unsigned seed);
 // `env` output without the BRO_PEER_* lines the server adds to every child's environment.
 std::string without_peer_variables(const std::string& env_output);
+// A process's state letter from /proc/PID/stat: 'S' sleeping, 'T' stopped, ...; '?' when gone.
+char process_state(pid_t pid);
 // Number of open fds of a process (from /proc/PID/fd).
 int open_fd_count(pid_t pid);
 // open_fd_count once it has held still for 100 ms (at most 5 s): a server closes a finished

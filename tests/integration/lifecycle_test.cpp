@@ -8,10 +8,13 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdint>
 #include <cstring>
+#include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
-#include <thread>
+#include <system_error>
 #include <utility>
 
 #include "bro_fixture.hpp"
@@ -83,19 +86,22 @@ TEST_P(Lifecycle, EachForwardableSignalReachesAProgramThatTrapsIt) {
         << read_file(dir.path() + "/client.log") << server.log();
 }
 
+// The program notes the SIGTERM and carries on; only the SIGKILL after --kill-grace ends it.
 TEST_P(Lifecycle, AVanishedClientsProgramGetsSigtermThenSigkillAfterTheGrace) {
     const std::string pid_file = dir.path() + "/pid";
-    BroServer server(dir,
-                     dir.write_script("stubborn", "trap '' TERM; echo $$ > '" + pid_file +
-                                                      "'; while :; do sleep 0.02; done"),
-                     {"--transfer-modes", "content,fd", "--kill-grace", "1.5"});
+    const std::string got_term = dir.path() + "/got-term";
+    BroServer server(
+        dir,
+        dir.write_script("stubborn", "trap \"echo TERM > '" + got_term + "'\" TERM; echo $$ > '" +
+                                         pid_file + "'; while :; do sleep 0.02; done"),
+        {"--transfer-modes", "content,fd", "--kill-grace", "1.5"});
     const pid_t client = start_client(server);
     const pid_t child = std::stoi(wait_for_file(pid_file));
     const auto killed_at = std::chrono::steady_clock::now();
     kill(client, SIGKILL);
     wait_with_deadline(client, 5s);
-    std::this_thread::sleep_for(700ms);
-    EXPECT_TRUE(process_alive(child)) << "SIGTERM is ignored: only SIGKILL, after 1.5 s, ends it";
+    EXPECT_EQ(wait_for_file(got_term), "TERM\n") << server.log();
+    EXPECT_TRUE(process_alive(child)) << "SIGTERM does not end it: only SIGKILL, after 1.5 s, does";
     EXPECT_TRUE(eventually([&] { return !process_alive(child); }, 10s));
     EXPECT_GE(std::chrono::steady_clock::now() - killed_at, 1400ms);
     EXPECT_NE(server.log().find("sending SIGKILL"), std::string::npos) << server.log();
@@ -150,20 +156,93 @@ TEST_P(Lifecycle, ARunPastTheTimeoutIsStoppedAndReportedAs124) {
     }
 }
 
+// The session's copy of the file argument in `tmpdir`, once the server has created it.
+std::optional<std::filesystem::path> session_copy(const std::string& tmpdir,
+                                                  const std::string& name) {
+    std::error_code error;  // the directory may go while it is walked
+    for (auto it = std::filesystem::recursive_directory_iterator(tmpdir, error);
+         !error && it != std::filesystem::recursive_directory_iterator(); it.increment(error)) {
+        if (it->path().filename() == name) return it->path();
+    }
+    return std::nullopt;
+}
+
+std::uintmax_t size_of(const std::optional<std::filesystem::path>& path) {
+    std::error_code error;
+    const auto size = path ? std::filesystem::file_size(*path, error) : 0;
+    return error ? 0 : size;
+}
+
+// Stops a process with SIGSTOP (waiting until it is stopped) and lets it go on at the end of
+// the scope, whatever happens in between.
+// (Stopping bro-server itself would not do: a stop interrupts the io-wq worker blocked in the
+// upload's splice, and the session ends as if the client had gone.)
+class StoppedProcess {
+  public:
+    explicit StoppedProcess(pid_t pid) : pid_(pid) {
+        kill(pid_, SIGSTOP);
+        stopped_ = eventually([&] { return process_state(pid_) == 'T'; }, 10s);
+    }
+    ~StoppedProcess() { kill(pid_, SIGCONT); }
+    StoppedProcess(const StoppedProcess&) = delete;
+    StoppedProcess& operator=(const StoppedProcess&) = delete;
+    bool stopped() const { return stopped_; }
+
+  private:
+    pid_t pid_;
+    bool stopped_ = false;
+};
+
+// Whether `pid` has the file `path` open. bro-client closes a file argument once it has read
+// all of it, before the FileEnd frame that completes its upload.
+bool holds_open(pid_t pid, const std::string& path) {
+    std::error_code error;
+    for (auto it =
+             std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", error);
+         !error && it != std::filesystem::directory_iterator(); it.increment(error)) {
+        std::error_code gone;
+        if (std::filesystem::read_symlink(it->path(), gone) == path) return true;
+    }
+    return false;
+}
+
 // A signal that arrives while content mode still uploads a file argument waits until the
 // upload is done (the server reads only file data then), instead of breaking the exchange.
+// The client is held stopped once the server has part of the file and the client has not
+// read all of it, so the signal certainly comes in the middle of the upload.
 TEST(ContentModeSignals, ASignalDuringAFileUploadIsSentAfterIt) {
-    TempDir dir;
+    TempDir dir, tmp;
+    constexpr std::uintmax_t kFileBytes = 1ULL << 30;
     const std::string big = dir.path() + "/big.img";
-    ASSERT_EQ(truncate(dir.write_file("big.img", "").c_str(), 1LL << 30), 0);  // sparse 1 GiB
-    BroServer server(dir, dir.write_script("waiter",
-                                           "trap 'echo got USR1; exit 0' USR1\n"
-                                           "while :; do sleep 0.02; done"));
+    ASSERT_EQ(truncate(dir.write_file("big.img", "").c_str(), kFileBytes), 0);  // sparse
+    BroServer server(dir,
+                     dir.write_script("waiter",
+                                      "trap 'echo got USR1; exit 0' USR1\n"
+                                      "while :; do sleep 0.02; done"),
+                     {"--tmpdir", tmp.path()});
     const pid_t client = start_background(
         {client_binary(), big}, {"BRO_SOCKET_PATH=" + server.socket_path(), "BRO_FILE_ARGS=1"},
         dir.path() + "/log");
-    std::this_thread::sleep_for(100ms);  // well inside the upload
-    kill(client, SIGUSR1);
+    {
+        std::optional<StoppedProcess> held;
+        std::uintmax_t uploaded = 0;
+        bool still_reading = false;
+        // Each look is made with the client stopped, so the upload cannot outrun it.
+        const bool mid_upload = eventually(
+            [&] {
+                held.emplace(client);
+                uploaded = size_of(session_copy(tmp.path(), "big.img"));
+                still_reading = holds_open(client, big);
+                if (held->stopped() && uploaded > 0 && still_reading) return true;
+                held.reset();
+                return false;
+            },
+            30s);
+        EXPECT_TRUE(mid_upload) << "the server holds " << uploaded << " bytes of the copy, the "
+                                << "client has " << (still_reading ? "not " : "")
+                                << "read all of the file";
+        kill(client, SIGUSR1);
+    }  // the client goes on with the upload
     const auto status = wait_with_deadline(client, 60s);
     ASSERT_TRUE(status);
     // The program either had its trap set (exit 0) or not yet (killed by USR1): both mean the
@@ -176,15 +255,16 @@ TEST(ContentModeSignals, ASignalDuringAFileUploadIsSentAfterIt) {
 }
 
 // Content mode relays the program's pipes: output a grandchild writes after the program exited
-// is still relayed while the pipes drain, and a grandchild that keeps them open forever delays
-// the report by --drain-timeout only. (fd mode hands out the caller's own descriptors: nothing
-// to drain.)
+// (and was reaped: the grandchild waits for that) is still relayed while the pipes drain, and a
+// grandchild that keeps them open forever delays the report by --drain-timeout only. (fd mode hands
+// out the caller's own descriptors: nothing to drain.)
 TEST(DrainTimeout, OutputOfAGrandchildIsRelayedUntilThePipesCloseOrTheDeadline) {
     TempDir dir;
     BroServer server(dir,
                      dir.write_script("spawner",
                                       "if [ \"$1\" = late ]; then"
-                                      " (sleep 0.2; echo late words) &"
+                                      " (while kill -0 $$ 2>/dev/null; do sleep 0.01; done;"
+                                      " echo late words) &"
                                       " else (exec sleep 30) & fi; echo parent done"),
                      {"--drain-timeout", "2"});  // room for the late words on a loaded machine
     auto result = run_client(server, {.args = {"late"}});

@@ -68,12 +68,6 @@ std::optional<pid_t> pid_running(const std::vector<std::string>& argv,
     return found;
 }
 
-// A process's state letter from /proc/PID/stat: 'S' sleeping, 'T' stopped, ...
-char process_state(pid_t pid) {
-    const std::string fields = stat_fields(pid);
-    return fields.empty() ? '?' : fields[0];
-}
-
 class TerminalSession : public ::testing::Test {
   protected:
     void SetUp() override {

@@ -7,36 +7,20 @@
 #include <vector>
 
 #include "bounded_run.hpp"
+#include "feature_paths.hpp"
 #include "test_fds.hpp"
 
 namespace bro::ring {
 namespace {
 
-enum class AcceptMode { kMultishot, kSingleShotFallback };
-
-std::string mode_name(const ::testing::TestParamInfo<AcceptMode>& info) {
-    return info.param == AcceptMode::kMultishot ? "Multishot" : "SingleShotFallback";
-}
-
-RingOptions options_for(AcceptMode mode) {
-    RingOptions options;
-    if (mode == AcceptMode::kSingleShotFallback) {
-        options.adjust_features = [](RingFeatures& f) { f.multishot_accept = false; };
-    }
-    return options;
+// acceptor.next() as a task of its own.
+Task<IoResult> next_of(Acceptor& acceptor) {
+    co_return co_await acceptor.next();
 }
 
 // Each test runs once with multishot accept and once with it forced off.
-class AcceptorTest : public ::testing::TestWithParam<AcceptMode> {
+class AcceptorTest : public FeaturePathTest {
   protected:
-    AcceptorTest() : ring_(options_for(GetParam())) {}
-
-    void SetUp() override {
-        if (GetParam() == AcceptMode::kMultishot && !ring_.features().multishot_accept) {
-            GTEST_SKIP() << "multishot accept needs kernel 5.19";
-        }
-    }
-
     // The Acceptor contract: stop() and wait for the kernel to let go before destroying it.
     void stop_and_wait(Acceptor& acceptor) {
         acceptor.stop();
@@ -44,7 +28,6 @@ class AcceptorTest : public ::testing::TestWithParam<AcceptMode> {
             << "the accept request is still held by the kernel after stop()";
     }
 
-    Ring ring_;
     UnixListener listener_;
 };
 
@@ -77,14 +60,11 @@ TEST_P(AcceptorTest, AcceptsSeveralConnectionsInTheOrderTheyArrived) {
 
 TEST_P(AcceptorTest, AcceptsAConnectionThatArrivesWhileNextIsWaiting) {
     Acceptor acceptor(ring_, listener_.fd());
-    std::optional<IoResult> result;
-    auto wait_for_connection = [&]() -> Task<void> { result = co_await acceptor.next(); };
-    ring_.spawn(wait_for_connection());
-    ring_.run_once(false);
-    EXPECT_FALSE(result.has_value()) << "next() completed with no client connecting";
-    OwnedFd client = listener_.connect();
-    ASSERT_TRUE(run_until_within(ring_, [&] { return result.has_value(); }));
+    OwnedFd client;
+    const auto result = result_once_released<IoResult>(
+        ring_, [&] { return next_of(acceptor); }, [&] { client = listener_.connect(); });
     stop_and_wait(acceptor);
+    ASSERT_TRUE(result.has_value());
     ASSERT_TRUE(result->ok()) << result->error().message();
     OwnedFd accepted(result->value());
     write_all(client.get(), "k");
@@ -110,37 +90,34 @@ TEST_P(AcceptorTest, AcceptedFdsAreCloexec) {
 
 TEST_P(AcceptorTest, StopCompletesAWaitingNextWithCancelled) {
     Acceptor acceptor(ring_, listener_.fd());
-    std::optional<IoResult> result;
-    auto wait_for_connection = [&]() -> Task<void> { result = co_await acceptor.next(); };
-    ring_.spawn(wait_for_connection());
-    ring_.run_once(false);
-    ASSERT_FALSE(result.has_value());
-    acceptor.stop();
-    ASSERT_TRUE(run_until_within(ring_, [&] { return result.has_value() && !acceptor.active(); }))
-        << "next() still waiting after stop()";
+    const auto result = result_once_released<IoResult>(
+        ring_, [&] { return next_of(acceptor); }, [&] { acceptor.stop(); });
+    ASSERT_TRUE(run_until_within(ring_, [&] { return !acceptor.active(); }))
+        << "the accept request is still held by the kernel after stop()";
+    ASSERT_TRUE(result.has_value()) << "next() still waiting after stop()";
     EXPECT_TRUE(result->cancelled()) << "got " << result->raw();
 }
 
 TEST_P(AcceptorTest, NextAfterStopReturnsCancelledAtOnce) {
     Acceptor acceptor(ring_, listener_.fd());
     stop_and_wait(acceptor);
-    const IoResult result =
-        run_within(ring_, [&]() -> Task<IoResult> { co_return co_await acceptor.next(); }());
+    const IoResult result = run_within(ring_, next_of(acceptor));
     EXPECT_TRUE(result.cancelled()) << "got " << result.raw();
 }
 
 TEST_P(AcceptorTest, ReportsAnErrorOnASocketThatIsNotListening) {
     SocketPair pair = make_socket_pair();
     Acceptor acceptor(ring_, pair.first.get());
-    const IoResult result =
-        run_within(ring_, [&]() -> Task<IoResult> { co_return co_await acceptor.next(); }());
+    const IoResult result = run_within(ring_, next_of(acceptor));
     stop_and_wait(acceptor);
     EXPECT_EQ(result.raw(), -EINVAL) << "got " << result.raw();
 }
 
 INSTANTIATE_TEST_SUITE_P(AcceptModes, AcceptorTest,
-                         ::testing::Values(AcceptMode::kMultishot, AcceptMode::kSingleShotFallback),
-                         mode_name);
+                         native_and_fallback(&RingFeatures::multishot_accept, "Multishot",
+                                             "SingleShotFallback",
+                                             "multishot accept needs kernel 5.19"),
+                         path_name);
 
 }  // namespace
 }  // namespace bro::ring

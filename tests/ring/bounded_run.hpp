@@ -9,9 +9,12 @@
 
 #include <linux/time_types.h>
 
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <coroutine>
 #include <functional>
+#include <optional>
 #include <stdexcept>
 
 #include "ring/ring.hpp"
@@ -79,6 +82,24 @@ T run_within(Ring& ring, Task<T> task, std::chrono::milliseconds limit = kWaitLi
         throw std::runtime_error("the task did not finish within the test's time limit");
     }
     return handle.promise().take();
+}
+
+// The result of an operation that must wait for something the test does: starts `operation`,
+// checks (a test failure otherwise) that a pass of the ring leaves it waiting, runs `release`
+// and runs the ring until the operation completes. nullopt, after a test failure, when it
+// never did within the limit.
+template <typename T>
+std::optional<T> result_once_released(Ring& ring, const std::function<Task<T>()>& operation,
+                                      const std::function<void()>& release) {
+    std::optional<T> result;
+    auto await_operation = [&]() -> Task<void> { result = co_await operation(); };
+    ring.spawn(await_operation());
+    ring.run_once(false);
+    EXPECT_FALSE(result.has_value()) << "the operation completed before the test released it";
+    release();
+    EXPECT_TRUE(run_until_within(ring, [&] { return result.has_value(); }))
+        << "the operation did not complete once released";
+    return result;
 }
 
 // Suspends the awaiting coroutine until the Ring's next iteration (a cooperative yield).

@@ -16,6 +16,7 @@
 #include <variant>
 
 #include "bounded_run.hpp"
+#include "feature_paths.hpp"
 #include "test_fds.hpp"
 
 namespace bro::ring {
@@ -63,35 +64,10 @@ class ForkedChild {
     OwnedFd pidfd_;
 };
 
-enum class WaitPath { kNativeWaitid, kPollFallback };
-
-std::string path_name(const ::testing::TestParamInfo<WaitPath>& info) {
-    return info.param == WaitPath::kNativeWaitid ? "NativeWaitid" : "PollFallback";
-}
-
-RingOptions options_for(WaitPath path) {
-    RingOptions options;
-    if (path == WaitPath::kPollFallback) {
-        options.adjust_features = [](RingFeatures& f) { f.waitid = false; };
-    }
-    return options;
-}
-
 // Each test runs once with IORING_OP_WAITID and once with the poll + waitid fallback.
-class ChildWaitTest : public ::testing::TestWithParam<WaitPath> {
+class ChildWaitTest : public FeaturePathTest {
   protected:
-    ChildWaitTest() : ring_(options_for(GetParam())) {}
-
-    void SetUp() override {
-        if (GetParam() == WaitPath::kNativeWaitid && !ring_.features().waitid) {
-            GTEST_SKIP() << "IORING_OP_WAITID needs kernel 6.7 (features: "
-                         << ring_.features().describe() << ")";
-        }
-    }
-
     ChildResult wait_for(int pidfd) { return run_within(ring_, wait_for_child(ring_, pidfd)); }
-
-    Ring ring_;
 };
 
 // Expected vs got for a child's end, spelled out.
@@ -151,13 +127,10 @@ TEST_P(ChildWaitTest, WaitsUntilARunningChildExits) {
         return 7;
     });
     gate.read_end.reset();
-    std::optional<ChildResult> result;
-    auto wait = [&]() -> Task<void> { result = co_await wait_for_child(ring_, child.pidfd()); };
-    ring_.spawn(wait());
-    ring_.run_once(false);
-    EXPECT_FALSE(result.has_value()) << "wait_for_child returned while the child was running";
-    gate.write_end.reset();  // let the child go
-    ASSERT_TRUE(run_until_within(ring_, [&] { return result.has_value(); }));
+    const auto result = result_once_released<ChildResult>(
+        ring_, [&] { return wait_for_child(ring_, child.pidfd()); },
+        [&] { gate.write_end.reset(); });  // lets the child go
+    ASSERT_TRUE(result.has_value());
     EXPECT_TRUE(ended_with(*result, CLD_EXITED, 7));
 }
 
@@ -169,7 +142,8 @@ TEST_P(ChildWaitTest, FailsWithEbadfForAClosedPidfd) {
 }
 
 INSTANTIATE_TEST_SUITE_P(WaitPaths, ChildWaitTest,
-                         ::testing::Values(WaitPath::kNativeWaitid, WaitPath::kPollFallback),
+                         native_and_fallback(&RingFeatures::waitid, "NativeWaitid", "PollFallback",
+                                             "IORING_OP_WAITID needs kernel 6.7"),
                          path_name);
 
 }  // namespace

@@ -4,6 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
 namespace bro::server {
 namespace {
 
@@ -34,29 +39,63 @@ TEST(Admission, RootIsNotSpecial) {
     EXPECT_TRUE(admission.admit(peer(0, 0)).has_value());
 }
 
-TEST(Admission, RefusesBeyondMaxSessionsUntilOneIsReleased) {
-    Admission admission(AdmissionRules{.max_sessions = 2, .max_sessions_per_uid = 10});
-    EXPECT_EQ(admission.admit(peer(1, 1)), std::nullopt);
-    EXPECT_EQ(admission.admit(peer(2, 2)), std::nullopt);
-    const auto refused = admission.admit(peer(3, 3));
-    ASSERT_TRUE(refused.has_value());
-    EXPECT_NE(refused->find("--max-sessions"), std::string::npos) << *refused;
-    admission.release(1);
-    EXPECT_EQ(admission.admit(peer(3, 3)), std::nullopt);
-    EXPECT_EQ(admission.active_sessions(), 2u);
+// A session limit's boundary: the `admitted` callers fill it, the next one is refused with a
+// message naming the flag, a caller the limit does not concern still gets in, and once one
+// of `released`'s sessions ends the refused caller gets in too. Callers' gid equals their uid.
+struct SessionLimitCase {
+    std::string name;  // the row's name, the last part of the test's name
+    AdmissionRules rules;
+    std::vector<uid_t> admitted;
+    uid_t refused;
+    std::string refusal;  // what the refusal says, with the flag that sets the limit
+    std::optional<uid_t> unconcerned;
+    uid_t released;
+};
+
+void PrintTo(const SessionLimitCase& row, std::ostream* out) {
+    *out << row.name;
 }
 
-TEST(Admission, RefusesBeyondTheCallersShareWhileOthersGetIn) {
-    Admission admission(AdmissionRules{.max_sessions = 10, .max_sessions_per_uid = 2});
-    EXPECT_EQ(admission.admit(peer(1, 1)), std::nullopt);
-    EXPECT_EQ(admission.admit(peer(1, 1)), std::nullopt);
-    const auto refused = admission.admit(peer(1, 1));
+class AdmissionLimit : public ::testing::TestWithParam<SessionLimitCase> {};
+
+TEST_P(AdmissionLimit, RefusesACallerBeyondItUntilASessionEnds) {
+    const SessionLimitCase& row = GetParam();
+    Admission admission(row.rules);
+    for (const uid_t uid : row.admitted) EXPECT_EQ(admission.admit(peer(uid, uid)), std::nullopt);
+    const auto refused = admission.admit(peer(row.refused, row.refused));
     ASSERT_TRUE(refused.has_value());
-    EXPECT_NE(refused->find("--max-sessions-per-uid"), std::string::npos) << *refused;
-    EXPECT_EQ(admission.admit(peer(2, 2)), std::nullopt);
-    admission.release(1);
-    EXPECT_EQ(admission.admit(peer(1, 1)), std::nullopt);
+    EXPECT_NE(refused->find(row.refusal), std::string::npos) << *refused;
+    if (row.unconcerned) {
+        EXPECT_EQ(admission.admit(peer(*row.unconcerned, *row.unconcerned)), std::nullopt);
+    }
+    admission.release(row.released);
+    EXPECT_EQ(admission.admit(peer(row.refused, row.refused)), std::nullopt);
+    EXPECT_EQ(admission.active_sessions(), row.admitted.size() + (row.unconcerned ? 1 : 0));
 }
+
+INSTANTIATE_TEST_SUITE_P(
+    SessionLimits, AdmissionLimit,
+    ::testing::Values(
+        SessionLimitCase{
+            .name = "MaxSessions",
+            .rules = {.max_sessions = 2, .max_sessions_per_uid = 10},
+            .admitted = {1, 2},
+            .refused = 3,
+            .refusal = "2 sessions are running, the most it allows (--max-sessions)",
+            .unconcerned = std::nullopt,
+            .released = 1,
+        },
+        SessionLimitCase{
+            .name = "MaxSessionsPerUid",
+            .rules = {.max_sessions = 10, .max_sessions_per_uid = 2},
+            .admitted = {1, 1},
+            .refused = 1,
+            .refusal = "uid 1 already has 2 sessions running, the most one caller may have "
+                       "(--max-sessions-per-uid)",
+            .unconcerned = 2,
+            .released = 1,
+        }),
+    [](const ::testing::TestParamInfo<SessionLimitCase>& info) { return info.param.name; });
 
 TEST(Admission, SlotIsReturnedOnceWhetherReleasedEarlyOrDestroyed) {
     Admission admission(AdmissionRules{.max_sessions = 1, .max_sessions_per_uid = 1});
