@@ -21,12 +21,14 @@ class IoResult {
     bool timed_out() const { return res_ == -ETIME; }
     int raw() const { return res_; }
 
-  private:
     // ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND (512-514) never reach userspace from a
-    // syscall, but an io-wq worker interrupted by a cancellation (a blocked SPLICE; seen on
-    // 6.18) completes with them: they mean the operation was cancelled.
+    // syscall, but an io-wq worker interrupted in a blocking call (a SPLICE; seen on 6.18)
+    // completes with them: when its operation was cancelled, and also when a signal only
+    // stopped the process (SIGSTOP, then SIGCONT). SingleShot tells the two apart by its stop
+    // token; whatever reaches an IoResult was cancelled.
     static bool is_kernel_restart_code(int res) { return res <= -512 && res >= -514; }
 
+  private:
     int res_;
 };
 

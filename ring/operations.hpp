@@ -23,9 +23,12 @@ namespace bro::ring {
 
 // Shared plumbing: suspend, submit, resume with the result.
 //
-// EINTR is handled here, once for every operation: an io-wq worker interrupted by a signal
-// did nothing, so the operation is submitted again (unless stop was requested meanwhile), and
-// no caller ever sees EINTR.
+// Interruptions are handled here, once for every operation: an io-wq worker interrupted by a
+// signal (EINTR, or a kernel restart code after the server was stopped and continued) did
+// nothing, so the operation is submitted again, and no caller ever sees either. Only a stop
+// requested through the token, or a cancellation asked for this operation (Ring::cancel,
+// Cancel), makes an interrupted operation complete as cancelled. (Ring::cancel_fd cannot tell
+// the operations it reaches: cancel a blocking io-wq operation through its token.)
 //
 // stop_on(token): when the token's source is stopped while the operation is in flight, the
 // operation cancels its own SQE and completes with cancelled(); stopped before it starts, it
@@ -62,15 +65,18 @@ class SingleShot : public Operation, private StopCallback {
     IoResult await_resume() const noexcept { return IoResult(res_); }
 
     void complete(int res, bool /*more*/) override {
-        if (res == -EINTR && !stop_.stop_requested()) {
+        const bool interrupted = res == -EINTR || IoResult::is_kernel_restart_code(res);
+        if (interrupted && !stop_.stop_requested() && !cancel_requested_) {
             ring_.submit(*this);
             return;
         }
+        if (interrupted) res = -ECANCELED;
         StopToken::unregister(*this);
         res_ = res;
         waiter_.resume();
     }
     int fd() const override { return fd_; }
+    void cancel_requested() override { cancel_requested_ = true; }
 
   protected:
     Ring& ring_;
@@ -80,6 +86,7 @@ class SingleShot : public Operation, private StopCallback {
     void on_stop() override { ring_.cancel(*this); }
 
     StopToken stop_;
+    bool cancel_requested_ = false;
     std::coroutine_handle<> waiter_;
     int res_ = 0;
 };
@@ -219,7 +226,10 @@ class Timeout final : public SingleShot<Timeout> {
 class Cancel final : public SingleShot<Cancel> {
   public:
     Cancel(Ring& ring, Operation& target) : SingleShot(ring), target_(target) {}
-    void prepare(io_uring_sqe& sqe) override { io_uring_prep_cancel(&sqe, &target_, 0); }
+    void prepare(io_uring_sqe& sqe) override {
+        target_.cancel_requested();
+        io_uring_prep_cancel(&sqe, &target_, 0);
+    }
 
   private:
     Operation& target_;

@@ -120,6 +120,7 @@ void Ring::drain_backlog() {
 }
 
 void Ring::cancel(Operation& op) {
+    op.cancel_requested();
     const auto queued = std::find(backlog_.begin(), backlog_.end(), &op);
     if (queued != backlog_.end()) {
         backlog_.erase(queued);

@@ -34,6 +34,9 @@ class Operation {
     virtual void complete(int res, bool more) = 0;
     // The descriptor the operation works on, so cancel_fd() can find it in the backlog.
     virtual int fd() const { return -1; }
+    // Told when someone asks the kernel to cancel this operation (Ring::cancel, Cancel), so an
+    // interrupted completion that follows is taken as the cancellation, not retried.
+    virtual void cancel_requested() {}
 
   protected:
     ~Operation() = default;

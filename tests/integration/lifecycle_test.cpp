@@ -254,6 +254,48 @@ TEST(ContentModeSignals, ASignalDuringAFileUploadIsSentAfterIt) {
     EXPECT_EQ(server.log().find("protocol error"), std::string::npos) << server.log();
 }
 
+// SIGSTOP and SIGCONT reach a server's io-wq workers too: a splice blocked on the socket then
+// completes with a kernel restart code. That is an interruption, not a vanished client: the
+// upload goes on and the call completes.
+TEST(ContentModeSignals, AServerStoppedAndContinuedDuringAnUploadStillCompletesTheCall) {
+    TempDir dir, tmp;
+    constexpr std::uintmax_t kFileBytes = 512ULL << 20;
+    const std::string big = dir.path() + "/big.img";
+    ASSERT_EQ(truncate(dir.write_file("big.img", "").c_str(), kFileBytes), 0);  // sparse
+    // Its count goes to stderr, which the client's log keeps.
+    BroServer server(dir, dir.write_script("count", "exec wc -c \"$@\" >&2"),
+                     {"--tmpdir", tmp.path()});
+    const pid_t client = start_background(
+        {client_binary(), big}, {"BRO_SOCKET_PATH=" + server.socket_path(), "BRO_FILE_ARGS=1"},
+        dir.path() + "/log");
+    int pauses = 0;
+    int status = 0;
+    pid_t reaped = 0;
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (reaped == 0 && std::chrono::steady_clock::now() < deadline) {
+        if (session_copy(tmp.path(), "big.img").has_value()) {  // the upload is under way
+            kill(server.pid(), SIGSTOP);
+            usleep(2000);  // the stop itself is the event under test, not a synchronisation
+            kill(server.pid(), SIGCONT);
+            ++pauses;
+        }
+        reaped = waitpid(client, &status, WNOHANG);
+        if (reaped == 0) usleep(1000);
+    }
+    kill(server.pid(), SIGCONT);
+    if (reaped == 0) {
+        const auto last = wait_with_deadline(client, 30s);
+        ASSERT_TRUE(last) << "the client did not finish";
+        status = *last;
+    }
+    EXPECT_GT(pauses, 0) << "the upload was never caught in flight";
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        << "status " << status << " after " << pauses
+        << " pauses: " << read_file(dir.path() + "/log") << server.log();
+    EXPECT_NE(read_file(dir.path() + "/log").find(std::to_string(kFileBytes)), std::string::npos)
+        << read_file(dir.path() + "/log");
+}
+
 // Content mode relays the program's pipes: output a grandchild writes after the program exited
 // (and was reaped: the grandchild waits for that) is still relayed while the pipes drain, and a
 // grandchild that keeps them open forever delays the report by --drain-timeout only. (fd mode hands

@@ -69,12 +69,14 @@ class InjectedNop final : public SingleShot<InjectedNop> {
     void prepare(io_uring_sqe& sqe) override {
         io_uring_prep_nop(&sqe);
         ++submissions;
+        if (stop_while_preparing != nullptr) stop_while_preparing->request_stop();
         if (left_ == 0) return;
         --left_;
         sqe.rw_flags = 1;  // nop_flags shares the union: IORING_NOP_INJECT_RESULT
         sqe.len = static_cast<unsigned>(injected_);
     }
     int submissions = 0;
+    StopSource* stop_while_preparing = nullptr;
 
   private:
     int left_;
@@ -94,6 +96,40 @@ TEST_F(OperationsTest, AnInterruptedOperationIsSubmittedAgainAndNeverReportsEint
     }());
     EXPECT_EQ(result.raw(), 0) << "got " << result.raw();
     EXPECT_EQ(submissions, 3) << "two interruptions, then the real completion";
+}
+
+// What a blocked io-wq splice completes with when the server is stopped and continued.
+TEST_F(OperationsTest, AnOperationInterruptedWithARestartCodeIsSubmittedAgain) {
+    const IoResult probe =
+        run([&]() -> Task<IoResult> { co_return co_await InjectedNop(ring_, 1, -EPERM); }());
+    if (probe.raw() != -EPERM) GTEST_SKIP() << "the kernel cannot inject a NOP result";
+    constexpr int kErestartsys = 512;
+    int submissions = 0;
+    const IoResult result = run([&]() -> Task<IoResult> {
+        InjectedNop nop(ring_, 1, -kErestartsys);
+        const IoResult got = co_await nop;
+        submissions = nop.submissions;
+        co_return got;
+    }());
+    EXPECT_EQ(result.raw(), 0) << "got " << result.raw();
+    EXPECT_EQ(submissions, 2);
+}
+
+TEST_F(OperationsTest, AnInterruptedOperationWhoseStopWasRequestedCompletesCancelled) {
+    const IoResult probe =
+        run([&]() -> Task<IoResult> { co_return co_await InjectedNop(ring_, 1, -EPERM); }());
+    if (probe.raw() != -EPERM) GTEST_SKIP() << "the kernel cannot inject a NOP result";
+    StopSource stop;
+    int submissions = 0;
+    const IoResult result = run([&]() -> Task<IoResult> {
+        InjectedNop nop(ring_, 1);
+        nop.stop_while_preparing = &stop;  // in flight, and stopped, when the EINTR arrives
+        const IoResult got = co_await nop.stop_on(stop.token());
+        submissions = nop.submissions;
+        co_return got;
+    }());
+    EXPECT_TRUE(result.cancelled()) << "got " << result.raw();
+    EXPECT_EQ(submissions, 1) << "a stopped operation was submitted again";
 }
 
 // ---- Read ----------------------------------------------------------------------------------
