@@ -2,8 +2,6 @@
 // vanish mid-request or mid-run. The server must keep serving everyone else.
 
 #include <signal.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -12,6 +10,7 @@
 #include <thread>
 
 #include "bro_fixture.hpp"
+#include "raw_connection.hpp"
 
 namespace bro::test {
 namespace {
@@ -22,11 +21,8 @@ class Failure : public ::testing::Test {
 };
 
 int connect_raw(const std::string& path) {
-    const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_un address{};
-    address.sun_family = AF_UNIX;
-    std::strncpy(address.sun_path, path.c_str(), sizeof address.sun_path - 1);
-    EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    const int fd = connect_unix_socket(path);
+    EXPECT_GE(fd, 0) << "connect " << path << ": " << std::strerror(errno);
     return fd;
 }
 
