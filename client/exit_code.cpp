@@ -10,21 +10,14 @@ int exit_code_for(const ExitStatus& status, std::string_view detail,
     }
     switch (status.kind) {
         case ExitStatus::Kind::kExited:
-            diagnostics.debug("the program exited with ", status.code);
+            diagnostics.debug("the program ", StatusDescription{status});
             break;
         case ExitStatus::Kind::kSignaled:
-            diagnostics.debug("the program was killed by signal ", status.code,
-                              status.core_dumped ? " (core dumped)" : "", "; so is bro-client");
+            diagnostics.debug("the program ", StatusDescription{status}, "; so is bro-client");
             // A parent then sees WIFSIGNALED and a shell 128+N, as for a local program.
             return kKilledBySignal + status.code;
         case ExitStatus::Kind::kNotStarted:
-            if (detail.empty()) {
-                diagnostics.error("the server could not ", describe(status.failed_step), ": ",
-                                  SystemError{status.error_number});
-            } else {
-                diagnostics.error("the server could not ", describe(status.failed_step), ": ",
-                                  SystemError{status.error_number}, " (", detail, ")");
-            }
+            diagnostics.error("the server ", StatusDescription{status, detail});
             break;
     }
     return status.shell_code();
