@@ -1,6 +1,7 @@
 #pragma once
-// Everything the client is told, read once from the environment into a value object. The
-// client has no flags of its own: every argument belongs to the remote command.
+// Everything the client is told, read once from the environment (with a wrapper file's
+// settings over it) into a value object. The client has no flags of its own: every argument
+// belongs to the remote command.
 //
 //   BRO_SOCKET_PATH        (required) the server's socket; "@name" is an abstract socket
 //   BRO_TRANSFER_MODE      "auto" (default, also when empty), "content" or "fd"
@@ -17,13 +18,38 @@
 //   BRO_LOG                "debug": print debug lines to stderr
 
 #include <optional>
+#include <span>
 #include <string_view>
 #include <vector>
 
-#include "client/environment.hpp"
 #include "core/file_arguments.hpp"
 
 namespace bro::client {
+
+// Read-only view of the process environment (main's envp), looked up by string_view so names
+// taken from comma lists need no NUL-terminated copy. A wrapper file's settings lie on top of
+// it: they override the caller's variables, as `export` lines in a shell wrapper would.
+class Environment {
+  public:
+    // `entries` is a NULL-terminated array of "NAME=value" strings that outlives this object.
+    // `overrides` ("NAME=value" each) win over `entries`; both must outlive this object.
+    explicit Environment(const char* const* entries,
+                         std::span<const std::string_view> overrides = {})
+        : entries_(entries), overrides_(overrides) {}
+
+    // The value of `name` as getenv() would return it: the first entry wins, a variable set to
+    // the empty string is "" and an unset one is nullopt.
+    std::optional<std::string_view> find(std::string_view name) const;
+
+    // The value, or "" when unset.
+    std::string_view value_or_empty(std::string_view name) const {
+        return find(name).value_or(std::string_view{});
+    }
+
+  private:
+    const char* const* entries_;
+    std::span<const std::string_view> overrides_;
+};
 
 // What BRO_TRANSFER_MODE asks for. kAuto tries fd-passing and falls back to content mode
 // when the server says it takes only that, so a client needs no configuration for either

@@ -9,11 +9,6 @@
 //   125      bro-client itself failed: configuration, connection, a refused or malformed
 //            exchange, a file argument that could not be read, stdout/stderr not writable
 
-#include <string_view>
-
-#include "client/diagnostics.hpp"
-#include "core/exit_status.hpp"
-
 namespace bro::client {
 
 inline constexpr int kClientFailureExitCode = 125;
@@ -22,10 +17,5 @@ inline constexpr int kClientFailureExitCode = 125;
 // range of exit codes, and main() dies by that signal once the exchange has returned: only
 // then is everything the client changed put back (the caller's terminal above all).
 inline constexpr int kKilledBySignal = 256;
-
-// The exit code for `status`; explains a run that never started on stderr, with the server's
-// `detail` ("execve /usr/bin/tool") when it sent one.
-int exit_code_for(const ExitStatus& status, std::string_view detail,
-                  const Diagnostics& diagnostics);
 
 }  // namespace bro::client

@@ -8,11 +8,11 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstring>
 #include <variant>
 #include <vector>
 
 #include "client/control_frames.hpp"
-#include "client/fd_message.hpp"
 #include "client/forwarded_signals.hpp"
 #include "client/request_builder.hpp"
 #include "client/server_connection.hpp"
@@ -38,6 +38,51 @@ const char* accepted_modes_name(std::uint8_t accepted) {
         default:
             return "content and fd-passing mode";
     }
+}
+
+// The one message of fd-passing mode: sends all of `frame` on the blocking stream `socket`,
+// `fds` attached to its first byte in order as SCM_RIGHTS, so the server receives frame and
+// descriptors together and never has to match them up. A frame larger than the socket buffer
+// goes partly with sendmsg() and the rest with plain send()s. Returns 0, or the errno of the
+// call that failed (EPIPE or ECONNRESET when the server stopped reading). No SIGPIPE.
+int send_with_fds(int socket, std::span<const std::uint8_t> frame, std::span<const int> fds) {
+    if (fds.size() > kMaxFdsPerMessage || frame.empty()) return EINVAL;
+    // Sized for the kernel's maximum so no allocation is needed; cmsghdr alignment is what
+    // CMSG_FIRSTHDR expects.
+    alignas(cmsghdr) unsigned char control[CMSG_SPACE(sizeof(int) * kMaxFdsPerMessage)];
+    std::memset(control, 0, sizeof(control));
+
+    iovec data{const_cast<std::uint8_t*>(frame.data()), frame.size()};
+    msghdr message{};
+    message.msg_iov = &data;
+    message.msg_iovlen = 1;
+    if (!fds.empty()) {
+        message.msg_control = control;
+        message.msg_controllen = CMSG_SPACE(sizeof(int) * fds.size());
+        cmsghdr* header = CMSG_FIRSTHDR(&message);
+        header->cmsg_level = SOL_SOCKET;
+        header->cmsg_type = SCM_RIGHTS;
+        header->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
+        std::memcpy(CMSG_DATA(header), fds.data(), sizeof(int) * fds.size());
+    }
+
+    // An interrupted sendmsg() sent nothing (a stream socket reports partial progress
+    // instead), so retrying it with the same descriptors cannot pass them twice.
+    ssize_t n;
+    do {
+        n = ::sendmsg(socket, &message, MSG_NOSIGNAL);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) return errno;
+
+    // The descriptors went with the first byte; the rest is plain data.
+    auto rest = frame.subspan(static_cast<std::size_t>(n));
+    while (!rest.empty()) {
+        n = ::send(socket, rest.data(), rest.size(), MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return errno;
+        rest = rest.subspan(static_cast<std::size_t>(n));
+    }
+    return 0;
 }
 
 enum class ReadResult { kComplete, kEnded, kFailed };

@@ -1,14 +1,37 @@
 #include "client/incoming_stream.hpp"
 
+#include <poll.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <variant>
 
 #include "client/control_frames.hpp"
 #include "client/exit_code.hpp"
-#include "client/fd_io.hpp"
 
 namespace bro::client {
+namespace {
+
+// Writes all of `bytes` to `fd`. EINTR is retried; EAGAIN (an inherited O_NONBLOCK fd) waits
+// for POLLOUT. Returns 0, or the errno of the failing write.
+int write_fully(int fd, std::span<const std::uint8_t> bytes) {
+    while (!bytes.empty()) {
+        const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+        if (n > 0) {
+            bytes = bytes.subspan(static_cast<std::size_t>(n));
+            continue;
+        }
+        if (n == 0 || errno == EINTR) continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK) return errno;
+        pollfd writable{fd, POLLOUT, 0};
+        if (::poll(&writable, 1, -1) < 0 && errno != EINTR) return errno;
+    }
+    return 0;
+}
+
+}  // namespace
 
 using protocol::FrameType;
 using protocol::kFrameHeaderBytes;

@@ -13,7 +13,6 @@
 
 #include "client/client_config.hpp"
 #include "client/diagnostics.hpp"
-#include "client/environment.hpp"
 #include "core/file_arguments.hpp"
 #include "core/request_encoding.hpp"
 #include "core/unique_fd.hpp"
