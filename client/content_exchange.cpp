@@ -109,20 +109,20 @@ void forward_signals(int signal_fd, RawTerminal* terminal, OutgoingStream& outgo
     }
 }
 
-// Runs the exchange and returns the client's exit code (see exit_code.hpp). Closes each file
+// Runs the exchange and returns how the client ends (exit_code.hpp). Closes each file
 // argument once its content is sent. `socket_path` names the server in messages. When the
 // request has a stdin_start, stdin's offset is left where the program stopped reading.
-int relay(const RelayFds& fds, ClientRequest& request, std::string_view socket_path,
-          const Diagnostics& diagnostics) {
+ExitOutcome relay(const RelayFds& fds, ClientRequest& request, std::string_view socket_path,
+                  const Diagnostics& diagnostics) {
     OutgoingStream outgoing(request, fds.stdin_fd);
     IncomingStream incoming(fds.output, socket_path, diagnostics, fds.terminal != nullptr);
     if (!outgoing.valid() || !incoming.valid()) {
         diagnostics.error("out of memory for the relay buffers");
-        return kClientFailureExitCode;
+        return kClientFailure;
     }
     bool socket_writable = true;  // until send() says otherwise; saves a poll() per chunk
     for (;;) {
-        if (!outgoing.fill_from_files(diagnostics)) return kClientFailureExitCode;
+        if (!outgoing.fill_from_files(diagnostics)) return kClientFailure;
         if (socket_writable && !outgoing.pending().empty()) {
             int error = 0;
             switch (send_some(fds.socket, outgoing, error)) {
@@ -138,7 +138,7 @@ int relay(const RelayFds& fds, ClientRequest& request, std::string_view socket_p
                     break;
                 case SendResult::kFailed:
                     diagnostics.error("cannot send to the server: ", SystemError{error});
-                    return kClientFailureExitCode;
+                    return kClientFailure;
             }
         }
 
@@ -154,7 +154,7 @@ int relay(const RelayFds& fds, ClientRequest& request, std::string_view socket_p
         if (::poll(poll_fds.data(), count, busy ? 0 : -1) < 0) {
             if (errno == EINTR) continue;
             diagnostics.error("poll failed: ", SystemError{errno});
-            return kClientFailureExitCode;
+            return kClientFailure;
         }
 
         if (poll_fds[0].revents & POLLOUT) socket_writable = true;
@@ -165,17 +165,17 @@ int relay(const RelayFds& fds, ClientRequest& request, std::string_view socket_p
                 n = ::recv(fds.socket, space.data(), space.size(), MSG_DONTWAIT);
             } while (n < 0 && errno == EINTR);
             if (n > 0) {
-                if (const auto exit_code = incoming.received(static_cast<std::size_t>(n))) {
+                if (const auto outcome = incoming.received(static_cast<std::size_t>(n))) {
                     log_totals(diagnostics, outgoing, incoming);
                     restore_stdin_offset(request, fds.stdin_fd, incoming, diagnostics);
-                    return *exit_code;
+                    return *outcome;
                 }
             } else if (n == 0 || errno == ECONNRESET) {
                 log_totals(diagnostics, outgoing, incoming);
                 return incoming.end_of_stream();
             } else if (errno != EAGAIN && errno != EWOULDBLOCK) {
                 diagnostics.error("cannot receive from the server: ", SystemError{errno});
-                return kClientFailureExitCode;
+                return kClientFailure;
             }
         }
         if (count >= 2 && poll_fds[1].fd >= 0 &&
@@ -189,28 +189,28 @@ int relay(const RelayFds& fds, ClientRequest& request, std::string_view socket_p
 
 }  // namespace
 
-int run_content_mode(const Invocation& invocation) {
+ExitOutcome run_content_mode(const Invocation& invocation) {
     const ClientConfig& config = invocation.config;
     const Diagnostics& diagnostics = invocation.diagnostics;
     const bro::UniqueFd socket = connect_to_server(config.socket_path, diagnostics);
-    if (!socket.valid()) return kClientFailureExitCode;
+    if (!socket.valid()) return kClientFailure;
     RequestOptions options;
     std::optional<RawTerminal> terminal;
     if (invocation.terminal_session) {
         terminal.emplace(STDIN_FILENO, diagnostics);
-        if (!terminal->valid()) return kClientFailureExitCode;
+        if (!terminal->valid()) return kClientFailure;
         // A terminal whose size is unknown reports 0 x 0, which programs read as "not known".
         options.terminal = read_window_size(STDIN_FILENO).value_or(protocol::WindowSize{});
         options.terminal_modes = terminal->caller_modes();
     }
     auto request = build_request(config, invocation.arguments, invocation.environment,
                                  invocation.stdin_was_closed, options, diagnostics);
-    if (!request) return kClientFailureExitCode;
+    if (!request) return kClientFailure;
     const RelayFds fds{socket.get(), STDIN_FILENO, {}, invocation.signal_fd};
     if (!terminal) return relay(fds, *request, config.socket_path, diagnostics);
 
     // Raw only now, so every message about a failed start came out with the usual settings.
-    if (!terminal->enter()) return kClientFailureExitCode;
+    if (!terminal->enter()) return kClientFailure;
     RelayFds terminal_fds = fds;
     terminal_fds.terminal = &*terminal;
     return relay(terminal_fds, *request, config.socket_path, diagnostics);

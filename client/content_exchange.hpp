@@ -6,12 +6,13 @@
 // socket: the program may write a lot of output before it reads its stdin, and a client that
 // blocked in send() while the server blocked sending output would deadlock both.
 
+#include "client/exit_code.hpp"
 #include "client/invocation.hpp"
 
 namespace bro::client {
 
-// The client's exit code (exit_code.hpp). Everything it opens is closed on return; a seekable
-// stdin is left where the program stopped reading.
-int run_content_mode(const Invocation& invocation);
+// How the client ends (exit_code.hpp). Everything it opens is closed on return (the caller's
+// terminal is restored); a seekable stdin is left where the program stopped reading.
+ExitOutcome run_content_mode(const Invocation& invocation);
 
 }  // namespace bro::client

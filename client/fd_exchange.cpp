@@ -174,13 +174,13 @@ FdPassingResult receive_reply(int socket, std::string_view socket_path,
     if (!receive(kFrameHeaderBytes + header.length)) return {};
     const std::span<const std::uint8_t> payload{buffer.data() + kFrameHeaderBytes, header.length};
     if (header.type != FrameType::kModeRejected) {
-        return {exit_code_for_frame(header.type, payload, diagnostics), 0};
+        return {exit_outcome_for_frame(header.type, payload, diagnostics), 0};
     }
     const auto accepted = accepted_modes_of(payload, diagnostics);
     if (!accepted) return {};
     diagnostics.debug("the server at ", socket_path, " rejected fd-passing mode; it accepts ",
                       accepted_modes_name(*accepted));
-    return {kClientFailureExitCode, *accepted};
+    return {kClientFailure, *accepted};
 }
 
 }  // namespace

@@ -15,7 +15,7 @@
 namespace bro::client {
 
 struct FdPassingResult {
-    int exit_code = kClientFailureExitCode;
+    ExitOutcome outcome = kClientFailure;
     // Non-zero when the server answered ModeRejected: the kAccepts* bits of the modes it takes.
     // Nothing was consumed then, so the caller may retry on a new connection.
     std::uint8_t accepted_modes = 0;

@@ -69,8 +69,8 @@ StandardStreamRepair repair_standard_streams() {
 // when the server answers that it takes only content mode, starts over in content mode on a
 // new connection: the fd attempt consumed nothing (no stdin read, no file content sent), so
 // the retry sees exactly what the first attempt saw. "content" and "fd" insist on one mode and
-// turn a mismatch into one line saying what to change. Returns the client's exit code.
-int run_invocation(const Invocation& invocation) {
+// turn a mismatch into one line saying what to change.
+ExitOutcome run_invocation(const Invocation& invocation) {
     const Diagnostics& diagnostics = invocation.diagnostics;
     const TransferChoice choice = invocation.config.transfer_mode.value_or(TransferChoice::kAuto);
     if (invocation.terminal_session) {
@@ -84,7 +84,7 @@ int run_invocation(const Invocation& invocation) {
                 choice == TransferChoice::kFdPassing ? "BRO_TRANSFER_MODE is fd"
                                                      : "BRO_FORWARD_FDS is set",
                 "; unset one of them");
-            return kClientFailureExitCode;
+            return kClientFailure;
         }
         diagnostics.debug("transfer mode: content (a terminal session)");
         return run_content_mode(invocation);
@@ -95,7 +95,7 @@ int run_invocation(const Invocation& invocation) {
             diagnostics.error(
                 "BRO_FORWARD_FDS needs fd-passing mode, but BRO_TRANSFER_MODE is "
                 "content; unset one of them");
-            return kClientFailureExitCode;
+            return kClientFailure;
         }
         diagnostics.debug("transfer mode: content (BRO_TRANSFER_MODE=content)");
         return run_content_mode(invocation);
@@ -107,7 +107,7 @@ int run_invocation(const Invocation& invocation) {
                           : " (BRO_TRANSFER_MODE=fd)");
     const FdPassingResult result = run_fd_passing(invocation);
     if (result.needs_content_mode) return run_content_mode(invocation);
-    if (!result.rejected()) return result.exit_code;
+    if (!result.rejected()) return result.outcome;
 
     const bool takes_content = (result.accepted_modes & protocol::kAcceptsContent) != 0;
     if (choice == TransferChoice::kFdPassing || !takes_content) {
@@ -117,7 +117,7 @@ int run_invocation(const Invocation& invocation) {
     if (!invocation.forwarded_fds.empty()) {
         diagnostics.error(
             "BRO_FORWARD_FDS needs a server in fd-passing mode (this one takes content mode)");
-        return kClientFailureExitCode;
+        return kClientFailure;
     }
     diagnostics.debug("server accepts only content mode; retrying in content mode");
     return run_content_mode(invocation);
@@ -189,13 +189,13 @@ int main(int argc, char** argv, char** envp) {
                                 .diagnostics = diagnostics,
                                 .signal_fd = signals.valid() ? signals.fd() : -1,
                                 .terminal_session = terminal_session};
-    int exit_code = run_invocation(invocation);
-    if (exit_code > kKilledBySignal) {
+    const ExitOutcome outcome = run_invocation(invocation);
+    int exit_code = outcome.number;
+    if (outcome.kind == ExitOutcome::Kind::kDieBySignal) {
         // The exchange has returned, so the terminal is restored; the other forwarded
         // signals stay blocked, so none of them can pre-empt this one.
-        const int signal = exit_code - kKilledBySignal;
-        die_by_signal(signal);
-        exit_code = 128 + signal;
+        die_by_signal(outcome.number);
+        exit_code = 128 + outcome.number;  // the signal did not kill (die_by_signal)
     }
     diagnostics.debug("exiting with ", exit_code);
     return exit_code;
