@@ -203,17 +203,16 @@ ExitOutcome run_content_mode(const Invocation& invocation) {
         options.terminal = read_window_size(STDIN_FILENO).value_or(protocol::WindowSize{});
         options.terminal_modes = terminal->caller_modes();
     }
-    auto request = build_request(config, invocation.arguments, invocation.environment,
-                                 invocation.stdin_was_closed, options, diagnostics);
-    if (!request) return kClientFailure;
+    ClientRequest request = build_request(config, invocation.arguments, invocation.environment,
+                                          invocation.stdin_was_closed, options, diagnostics);
     const RelayFds fds{socket.get(), STDIN_FILENO, {}, invocation.signal_fd};
-    if (!terminal) return relay(fds, *request, config.socket_path, diagnostics);
+    if (!terminal) return relay(fds, request, config.socket_path, diagnostics);
 
     // Raw only now, so every message about a failed start came out with the usual settings.
     if (!terminal->enter()) return kClientFailure;
     RelayFds terminal_fds = fds;
     terminal_fds.terminal = &*terminal;
-    return relay(terminal_fds, *request, config.socket_path, diagnostics);
+    return relay(terminal_fds, request, config.socket_path, diagnostics);
 }
 
 }  // namespace bro::client

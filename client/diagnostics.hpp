@@ -71,7 +71,6 @@ class LogLine {
     // Items joined by ','.
     void append_list(std::span<const std::string_view> items);
 
-    std::string_view text() const { return {text_.data(), size_}; }
     // Writes the line plus '\n' (or "\r\n") to `fd`, retrying on EINTR and short writes;
     // errors are ignored because there is nowhere left to report them.
     void write_to(int fd, bool carriage_return = false);
@@ -87,8 +86,6 @@ class Diagnostics {
     // terminal session), where a bare '\n' would not return to the first column.
     explicit Diagnostics(bool debug_enabled, int fd = 2, bool carriage_return = false)
         : debug_enabled_(debug_enabled), fd_(fd), carriage_return_(carriage_return) {}
-
-    bool debug_enabled() const { return debug_enabled_; }
 
     // Parts are strings, integers, bools, SystemError, Octal, StatusDescription or a span of
     // names.

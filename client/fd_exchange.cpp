@@ -202,12 +202,11 @@ FdPassingResult run_fd_passing(const Invocation& invocation) {
     options.mode = protocol::TransferMode::kFdPassing;
     options.forwarded_fds = invocation.forwarded_fds;
     options.carries_cwd = cwd.valid();
-    auto request = build_request(config, invocation.arguments, invocation.environment,
-                                 invocation.stdin_was_closed, options, diagnostics);
-    if (!request) return {};
+    ClientRequest request = build_request(config, invocation.arguments, invocation.environment,
+                                          invocation.stdin_was_closed, options, diagnostics);
 
     const auto own_files = static_cast<std::size_t>(std::count_if(
-        request->files.begin(), request->files.end(), [](const auto& f) { return f.own_file(); }));
+        request.files.begin(), request.files.end(), [](const auto& f) { return f.own_file(); }));
     const std::size_t fd_count =
         3 + own_files + invocation.forwarded_fds.size() + (cwd.valid() ? 1 : 0);
     if (fd_count > kMaxFdsPerMessage && config.transfer_mode == TransferChoice::kAuto &&
@@ -218,7 +217,7 @@ FdPassingResult run_fd_passing(const Invocation& invocation) {
     }
     if (fd_count > kMaxFdsPerMessage) {
         diagnostics.error("this request would pass ", fd_count, " descriptors (", 3,
-                          " standard streams, ", request->files.size(), " file arguments, ",
+                          " standard streams, ", request.files.size(), " file arguments, ",
                           invocation.forwarded_fds.size(),
                           " forwarded fds), but Linux passes at "
                           "most ",
@@ -230,7 +229,7 @@ FdPassingResult run_fd_passing(const Invocation& invocation) {
     // mode, instead of the caller's terminal.
     bro::UniqueFd dev_null;
     int stdin_fd = STDIN_FILENO;
-    if (request->stdin_mode != protocol::StdinMode::kStreamed) {
+    if (request.stdin_mode != protocol::StdinMode::kStreamed) {
         dev_null.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
         if (!dev_null.valid()) {
             diagnostics.error("cannot open /dev/null for the program's stdin: ",
@@ -247,7 +246,7 @@ FdPassingResult run_fd_passing(const Invocation& invocation) {
     fds.push_back(STDERR_FILENO);
     diagnostics.debug("passing fd ", stdin_fd, " as stdin", dev_null.valid() ? " (/dev/null)" : "",
                       ", fd 1 as stdout, fd 2 as stderr");
-    for (const auto& file : request->files) {
+    for (const auto& file : request.files) {
         if (!file.own_file()) continue;  // shares an earlier argument's descriptor
         fds.push_back(file.fd.get());
         diagnostics.debug("passing fd ", file.fd.get(), " for argument ", file.argument_index, " (",
@@ -259,10 +258,10 @@ FdPassingResult run_fd_passing(const Invocation& invocation) {
     }
     if (cwd.valid()) fds.push_back(cwd.get());
 
-    const int error = send_with_fds(socket.get(), request->frame, fds);
+    const int error = send_with_fds(socket.get(), request.frame, fds);
     // The server holds its own references now (or has none to hold): ours are not needed
     // while the program runs.
-    request->files.clear();
+    request.files.clear();
     dev_null.reset();
     if (error == EPIPE || error == ECONNRESET) {
         // The server stopped reading; its answer may still be waiting.
@@ -271,7 +270,7 @@ FdPassingResult run_fd_passing(const Invocation& invocation) {
         diagnostics.error("cannot send the request to the server: ", SystemError{error});
         return {};
     }
-    diagnostics.debug("sent ", request->frame.size(), " bytes and ", fds.size(),
+    diagnostics.debug("sent ", request.frame.size(), " bytes and ", fds.size(),
                       " descriptors; waiting for the exit status");
     if (!await_reply(socket.get(), invocation.signal_fd, diagnostics)) return {};
     return receive_reply(socket.get(), config.socket_path, diagnostics);
