@@ -41,10 +41,6 @@ bool is_control_frame(FrameType type) {
            type == FrameType::kModeRejected;
 }
 
-bool control_frame_length_ok(FrameType type, std::uint32_t length) {
-    return type != FrameType::kModeRejected || length == 1;
-}
-
 void report_malformed_header(const protocol::FrameHeaderError& error,
                              const Diagnostics& diagnostics) {
     constexpr std::string_view kHint = "; are client and server the same version?";

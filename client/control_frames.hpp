@@ -17,11 +17,6 @@ namespace bro::client {
 // True for the frame types handled here.
 bool is_control_frame(protocol::FrameType type);
 
-// The largest payload of a control frame this client accepts. decode_frame_header bounds Exit
-// and Error; a ModeRejected payload is one byte, so anything longer is refused before it is
-// buffered.
-bool control_frame_length_ok(protocol::FrameType type, std::uint32_t length);
-
 // Reports a frame header that does not follow the protocol (likely a version mismatch).
 void report_malformed_header(const protocol::FrameHeaderError& error,
                              const Diagnostics& diagnostics);

@@ -163,8 +163,7 @@ FdPassingResult receive_reply(int socket, std::string_view socket_path,
                           ") in fd-passing mode; are client and server the same version?");
         return {};
     }
-    if (!control_frame_length_ok(header.type, header.length) ||
-        header.length > buffer.size() - kFrameHeaderBytes) {
+    if (header.length > buffer.size() - kFrameHeaderBytes) {
         diagnostics.error("the server sent a malformed frame (type ",
                           static_cast<unsigned>(header.type), ", ", header.length,
                           " bytes); are client and server the same version?");

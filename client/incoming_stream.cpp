@@ -85,14 +85,7 @@ std::optional<ExitOutcome> IncomingStream::received(std::size_t count) {
                                static_cast<unsigned>(header.type), ")");
             return kClientFailure;
         }
-        if (!control_frame_length_ok(header.type, header.length)) {
-            diagnostics_.error("the server sent a malformed frame (type ",
-                               static_cast<unsigned>(header.type), ", ", header.length,
-                               " bytes); are client and server the same version?");
-            return kClientFailure;
-        }
-        // Control frames are bounded far below the buffer size (decode_frame_header and
-        // control_frame_length_ok).
+        // decode_frame_header bounds control frames far below the buffer size.
         if (end_ - begin_ < kFrameHeaderBytes + header.length) return std::nullopt;
         return handle_control_frame(header);
     }
