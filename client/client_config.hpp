@@ -15,8 +15,11 @@
 //   BRO_TTY                "1": a terminal session when stdin and stdout are terminals (the
 //                          program gets a pseudo-terminal, caller_terminal.hpp); "0": never
 //   BRO_STDIN              "none": the program reads /dev/null, stdin is left alone (ssh -n)
+//   BRO_CONNECT_TIMEOUT    seconds connect() may wait while the server's listen queue is full
+//                          (1 to 3600, default 10); then exit 125 saying it is not accepting
 //   BRO_LOG                "debug": print debug lines to stderr
 
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -56,6 +59,9 @@ class Environment {
 // kind of server; the other two insist on one mode.
 enum class TransferChoice { kAuto, kContent, kFdPassing };
 
+inline constexpr std::uint32_t kDefaultConnectTimeoutSeconds = 10;
+inline constexpr std::uint32_t kMaxConnectTimeoutSeconds = 3600;
+
 struct ClientConfig {
     std::string_view socket_path;  // empty when BRO_SOCKET_PATH is unset or empty
     // nullopt when BRO_TRANSFER_MODE holds something else; the text is kept for the message.
@@ -72,6 +78,10 @@ struct ClientConfig {
     bool stdin_none = false;          // BRO_STDIN=none
     bool stdin_setting_valid = true;  // false when BRO_STDIN holds something else
     std::string_view stdin_setting;   // BRO_STDIN as written, for the message
+    // BRO_CONNECT_TIMEOUT; nullopt when it holds anything but a whole number of seconds from 1
+    // to kMaxConnectTimeoutSeconds. The text is kept for the message.
+    std::optional<std::uint32_t> connect_timeout_seconds = kDefaultConnectTimeoutSeconds;
+    std::string_view connect_timeout_text;
     bool debug_log = false;
 };
 
@@ -83,5 +93,9 @@ bool is_client_setting(std::string_view name);
 ClientConfig read_client_config(const Environment& environment);
 
 const char* transfer_choice_name(TransferChoice choice);
+
+// A setting's number: decimal digits only, no sign, at most `max` ("03" is 3; "+3", "3x", ""
+// and anything above `max` are nullopt).
+std::optional<std::uint32_t> parse_setting_number(std::string_view text, std::uint32_t max);
 
 }  // namespace bro::client

@@ -21,7 +21,7 @@ namespace bro::client {
 namespace {
 
 struct RelayFds {
-    int socket = -1;  // connected to the server; may stay blocking (MSG_DONTWAIT is used)
+    int socket = -1;  // connected to the server, non-blocking (server_connection.hpp)
     int stdin_fd = 0;
     OutputFds output;
     int signal_fd = -1;  // forwarded signals (forwarded_signals.hpp); -1: none
@@ -192,7 +192,9 @@ ExitOutcome relay(const RelayFds& fds, ClientRequest& request, std::string_view 
 ExitOutcome run_content_mode(const Invocation& invocation) {
     const ClientConfig& config = invocation.config;
     const Diagnostics& diagnostics = invocation.diagnostics;
-    const bro::UniqueFd socket = connect_to_server(config.socket_path, diagnostics);
+    const bro::UniqueFd socket = connect_to_server(
+        config.socket_path, config.connect_timeout_seconds.value_or(kDefaultConnectTimeoutSeconds),
+        diagnostics);
     if (!socket.valid()) return kClientFailure;
     RequestOptions options;
     std::optional<RawTerminal> terminal;

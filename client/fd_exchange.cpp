@@ -40,11 +40,22 @@ const char* accepted_modes_name(std::uint8_t accepted) {
     }
 }
 
-// The one message of fd-passing mode: sends all of `frame` on the blocking stream `socket`,
-// `fds` attached to its first byte in order as SCM_RIGHTS, so the server receives frame and
-// descriptors together and never has to match them up. A frame larger than the socket buffer
-// goes partly with sendmsg() and the rest with plain send()s. Returns 0, or the errno of the
-// call that failed (EPIPE or ECONNRESET when the server stopped reading). No SIGPIPE.
+// Waits until the non-blocking `socket` is ready for `events` (an error or a hang-up counts as
+// ready: the next call reports it). Returns 0, or poll()'s errno.
+int wait_until_ready(int socket, short events) {
+    pollfd ready{socket, events, 0};
+    while (::poll(&ready, 1, -1) < 0) {
+        if (errno != EINTR) return errno;
+    }
+    return 0;
+}
+
+// The one message of fd-passing mode: sends all of `frame` on the non-blocking stream
+// `socket`, `fds` attached to its first byte in order as SCM_RIGHTS, so the server receives
+// frame and descriptors together and never has to match them up. A frame larger than the
+// socket buffer goes partly with sendmsg() and the rest with plain send()s, waiting for room in
+// between. Returns 0, or the errno of the call that failed (EPIPE or ECONNRESET when the server
+// stopped reading). No SIGPIPE.
 int send_with_fds(int socket, std::span<const std::uint8_t> frame, std::span<const int> fds) {
     if (fds.size() > kMaxFdsPerMessage || frame.empty()) return EINVAL;
     // Sized for the kernel's maximum so no allocation is needed; cmsghdr alignment is what
@@ -66,31 +77,31 @@ int send_with_fds(int socket, std::span<const std::uint8_t> frame, std::span<con
         std::memcpy(CMSG_DATA(header), fds.data(), sizeof(int) * fds.size());
     }
 
-    // An interrupted sendmsg() sent nothing (a stream socket reports partial progress
-    // instead), so retrying it with the same descriptors cannot pass them twice.
-    ssize_t n;
-    do {
-        n = ::sendmsg(socket, &message, MSG_NOSIGNAL);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0) return errno;
-
-    // The descriptors went with the first byte; the rest is plain data.
-    auto rest = frame.subspan(static_cast<std::size_t>(n));
-    while (!rest.empty()) {
-        n = ::send(socket, rest.data(), rest.size(), MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return errno;
-        rest = rest.subspan(static_cast<std::size_t>(n));
+    std::size_t sent = 0;
+    while (sent < frame.size()) {
+        // A sendmsg() that failed (EINTR, EAGAIN) sent nothing (a stream socket reports partial
+        // progress instead), so retrying it cannot pass the descriptors twice. Once the first
+        // byte is out, they went with it and the rest is plain data.
+        const ssize_t n =
+            sent == 0 ? ::sendmsg(socket, &message, MSG_NOSIGNAL)
+                      : ::send(socket, frame.data() + sent, frame.size() - sent, MSG_NOSIGNAL);
+        if (n >= 0) {
+            sent += static_cast<std::size_t>(n);
+        } else if (errno == EAGAIN) {
+            if (const int error = wait_until_ready(socket, POLLOUT)) return error;
+        } else if (errno != EINTR) {
+            return errno;
+        }
     }
     return 0;
 }
 
 enum class ReadResult { kComplete, kEnded, kFailed };
 
-// Receives from the blocking socket into `buffer` until `filled` reaches `wanted`, taking
+// Receives from the non-blocking socket into `buffer` until `filled` reaches `wanted`, taking
 // whatever else has arrived too: the reply is the only frame the server sends, so header and
 // payload normally come in one recv(). kEnded: the server closed the connection (or reset it)
-// first.
+// first; kFailed: with errno set.
 ReadResult receive_at_least(int socket, std::span<std::uint8_t> buffer, std::size_t& filled,
                             std::size_t wanted) {
     while (filled < wanted) {
@@ -99,6 +110,11 @@ ReadResult receive_at_least(int socket, std::span<std::uint8_t> buffer, std::siz
             filled += static_cast<std::size_t>(n);
         } else if (n == 0 || errno == ECONNRESET) {
             return ReadResult::kEnded;
+        } else if (errno == EAGAIN) {
+            if (const int error = wait_until_ready(socket, POLLIN)) {
+                errno = error;
+                return ReadResult::kFailed;
+            }
         } else if (errno != EINTR) {
             return ReadResult::kFailed;
         }
@@ -109,7 +125,7 @@ ReadResult receive_at_least(int socket, std::span<std::uint8_t> buffer, std::siz
 // Waits until the server's reply starts to arrive, forwarding the caller's signals to the
 // program meanwhile. False after reporting a failed poll().
 bool await_reply(int socket, int signal_fd, const Diagnostics& diagnostics) {
-    if (signal_fd < 0) return true;  // recv() blocks instead
+    if (signal_fd < 0) return true;  // receive_at_least() waits instead
     for (;;) {
         std::array<pollfd, 2> fds{{{socket, POLLIN, 0}, {signal_fd, POLLIN, 0}}};
         if (::poll(fds.data(), fds.size(), -1) < 0) {
@@ -187,7 +203,9 @@ FdPassingResult receive_reply(int socket, std::string_view socket_path,
 FdPassingResult run_fd_passing(const Invocation& invocation) {
     const ClientConfig& config = invocation.config;
     const Diagnostics& diagnostics = invocation.diagnostics;
-    const bro::UniqueFd socket = connect_to_server(config.socket_path, diagnostics);
+    const bro::UniqueFd socket = connect_to_server(
+        config.socket_path, config.connect_timeout_seconds.value_or(kDefaultConnectTimeoutSeconds),
+        diagnostics);
     if (!socket.valid()) return {};
 
     // The child fchdir()s to this, so relative paths resolve as here even when the server sees

@@ -1,6 +1,6 @@
 #pragma once
 // Fd-passing mode from start to end: connect, one sendmsg() carrying the Request frame and the
-// descriptors, then one blocking read of the server's answer. No data is relayed: the program
+// descriptors, then one wait for the server's answer. No data is relayed: the program
 // reads and writes the caller's own descriptors.
 //
 // Descriptors, in the order the server assigns them: stdin (fd 0, or /dev/null when stdin is

@@ -167,12 +167,19 @@ int main(int argc, char** argv, char** envp) {
                           "\"; use none (the program reads /dev/null) or leave it unset");
         return kClientFailureExitCode;
     }
+    if (!config.connect_timeout_seconds) {
+        diagnostics.error("BRO_CONNECT_TIMEOUT is \"", config.connect_timeout_text,
+                          "\"; use a whole number of seconds from 1 to ", kMaxConnectTimeoutSeconds,
+                          " (or leave it unset for ", kDefaultConnectTimeoutSeconds, ")");
+        return kClientFailureExitCode;
+    }
     diagnostics.debug("socket ", config.socket_path, ", transfer mode ",
                       transfer_choice_name(*config.transfer_mode), ", forward env [",
                       config.forward_environment, "], file flags [", config.file_arguments.flags,
                       "], positional files ", config.file_arguments.positional_paths,
                       ", forward fds [", config.forward_fds, "], capture tty stdin ",
-                      config.capture_tty_stdin, ", terminal session ", terminal_session);
+                      config.capture_tty_stdin, ", terminal session ", terminal_session,
+                      ", connect timeout ", *config.connect_timeout_seconds, " s");
 
     // Before anything of ours is opened: an fd found open now is one the caller passed in.
     const auto forwarded_fds = read_forwarded_fds(config.forward_fds, diagnostics);
