@@ -2,6 +2,13 @@
 // It has no flags of its own: every argument goes to the remote command, and configuration
 // comes from the environment (client_config.hpp), or from a wrapper file when the kernel runs
 // one with bro-client as its interpreter (wrapper_file.hpp). Exit codes: exit_code.hpp.
+//
+// One call, in order: main() repairs fds 0-2, reads the settings, blocks the forwarded
+// signals, and run_invocation() picks the transfer mode. Each mode's exchange runs from
+// connect (server_connection.hpp) to the server's last frame (control_frames.hpp):
+// fd_exchange.cpp passes the caller's descriptors in one message, content_exchange.cpp relays
+// files, stdin, stdout and stderr (outgoing_stream.hpp, incoming_stream.hpp). Both return an
+// ExitOutcome, which main() acts on last: exit with a code, or die by the program's signal.
 
 #include <fcntl.h>
 #include <poll.h>
