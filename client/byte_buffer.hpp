@@ -7,32 +7,19 @@
 #include <cstdint>
 #include <cstdlib>
 #include <span>
-#include <utility>
 
 namespace bro::client {
 
 class ByteBuffer {
   public:
-    ByteBuffer() = default;
     explicit ByteBuffer(std::size_t size)
         : data_(static_cast<std::uint8_t*>(std::malloc(size))), size_(data_ ? size : 0) {}
-    ByteBuffer(ByteBuffer&& other) noexcept
-        : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)) {}
-    ByteBuffer& operator=(ByteBuffer&& other) noexcept {
-        if (this != &other) {
-            std::free(data_);
-            data_ = std::exchange(other.data_, nullptr);
-            size_ = std::exchange(other.size_, 0);
-        }
-        return *this;
-    }
     ByteBuffer(const ByteBuffer&) = delete;
     ByteBuffer& operator=(const ByteBuffer&) = delete;
     ~ByteBuffer() { std::free(data_); }
 
     bool valid() const { return data_ != nullptr; }
     std::uint8_t* data() { return data_; }
-    const std::uint8_t* data() const { return data_; }
     std::size_t size() const { return size_; }
     std::span<std::uint8_t> span() { return {data_, size_}; }
 

@@ -5,6 +5,14 @@
 namespace bro::client {
 namespace {
 
+// The value if `entry` is "name=value".
+std::optional<std::string_view> value_if_named(std::string_view entry, std::string_view name) {
+    if (entry.size() > name.size() && entry[name.size()] == '=' && entry.starts_with(name)) {
+        return entry.substr(name.size() + 1);
+    }
+    return std::nullopt;
+}
+
 std::optional<TransferChoice> parse_transfer_choice(std::string_view text) {
     if (text.empty() || text == "auto") return TransferChoice::kAuto;
     if (text == "content") return TransferChoice::kContent;
@@ -15,10 +23,22 @@ std::optional<TransferChoice> parse_transfer_choice(std::string_view text) {
 constexpr std::string_view kSettings[] = {
     "BRO_SOCKET_PATH", "BRO_TRANSFER_MODE", "BRO_FORWARD_ENV",       "BRO_FILE_FLAGS",
     "BRO_FILE_ARGS",   "BRO_FORWARD_FDS",   "BRO_CAPTURE_TTY_STDIN", "BRO_LOG",
-    "BRO_STDIN",       "BRO_TTY",
+    "BRO_STDIN",       "BRO_TTY",           "BRO_CONNECT_TIMEOUT",
 };
 
 }  // namespace
+
+std::optional<std::string_view> Environment::find(std::string_view name) const {
+    if (name.empty() || name.find('=') != std::string_view::npos) return std::nullopt;
+    for (std::string_view entry : overrides_) {
+        if (auto value = value_if_named(entry, name)) return value;
+    }
+    if (entries_ == nullptr) return std::nullopt;
+    for (const char* const* entry = entries_; *entry != nullptr; ++entry) {
+        if (auto value = value_if_named(*entry, name)) return value;
+    }
+    return std::nullopt;
+}
 
 bool is_client_setting(std::string_view name) {
     for (std::string_view setting : kSettings) {
@@ -37,6 +57,12 @@ ClientConfig read_client_config(const Environment& environment) {
     config.file_arguments.positional_paths = !environment.value_or_empty("BRO_FILE_ARGS").empty();
     config.forward_fds = environment.value_or_empty("BRO_FORWARD_FDS");
     config.capture_tty_stdin = !environment.value_or_empty("BRO_CAPTURE_TTY_STDIN").empty();
+    config.connect_timeout_text = environment.value_or_empty("BRO_CONNECT_TIMEOUT");
+    if (!config.connect_timeout_text.empty()) {
+        config.connect_timeout_seconds =
+            parse_setting_number(config.connect_timeout_text, kMaxConnectTimeoutSeconds);
+        if (config.connect_timeout_seconds == 0u) config.connect_timeout_seconds.reset();
+    }
     config.debug_log = environment.value_or_empty("BRO_LOG") == "debug";
     config.stdin_setting = environment.value_or_empty("BRO_STDIN");
     config.stdin_none = config.stdin_setting == "none";
@@ -60,6 +86,17 @@ const char* transfer_choice_name(TransferChoice choice) {
             return "fd";
     }
     return "?";
+}
+
+std::optional<std::uint32_t> parse_setting_number(std::string_view text, std::uint32_t max) {
+    if (text.empty()) return std::nullopt;
+    std::uint64_t value = 0;
+    for (const char c : text) {
+        if (c < '0' || c > '9') return std::nullopt;
+        value = value * 10 + static_cast<std::uint64_t>(c - '0');
+        if (value > max) return std::nullopt;
+    }
+    return static_cast<std::uint32_t>(value);
 }
 
 }  // namespace bro::client

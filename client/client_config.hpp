@@ -1,6 +1,7 @@
 #pragma once
-// Everything the client is told, read once from the environment into a value object. The
-// client has no flags of its own: every argument belongs to the remote command.
+// Everything the client is told, read once from the environment (with a wrapper file's
+// settings over it) into a value object. The client has no flags of its own: every argument
+// belongs to the remote command.
 //
 //   BRO_SOCKET_PATH        (required) the server's socket; "@name" is an abstract socket
 //   BRO_TRANSFER_MODE      "auto" (default, also when empty), "content" or "fd"
@@ -14,21 +15,52 @@
 //   BRO_TTY                "1": a terminal session when stdin and stdout are terminals (the
 //                          program gets a pseudo-terminal, caller_terminal.hpp); "0": never
 //   BRO_STDIN              "none": the program reads /dev/null, stdin is left alone (ssh -n)
+//   BRO_CONNECT_TIMEOUT    seconds connect() may wait while the server's listen queue is full
+//                          (1 to 3600, default 10); then exit 125 saying it is not accepting
 //   BRO_LOG                "debug": print debug lines to stderr
 
+#include <cstdint>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <vector>
 
-#include "client/environment.hpp"
 #include "core/file_arguments.hpp"
 
 namespace bro::client {
+
+// Read-only view of the process environment (main's envp), looked up by string_view so names
+// taken from comma lists need no NUL-terminated copy. A wrapper file's settings lie on top of
+// it: they override the caller's variables, as `export` lines in a shell wrapper would.
+class Environment {
+  public:
+    // `entries` is a NULL-terminated array of "NAME=value" strings that outlives this object.
+    // `overrides` ("NAME=value" each) win over `entries`; both must outlive this object.
+    explicit Environment(const char* const* entries,
+                         std::span<const std::string_view> overrides = {})
+        : entries_(entries), overrides_(overrides) {}
+
+    // The value of `name` as getenv() would return it: the first entry wins, a variable set to
+    // the empty string is "" and an unset one is nullopt.
+    std::optional<std::string_view> find(std::string_view name) const;
+
+    // The value, or "" when unset.
+    std::string_view value_or_empty(std::string_view name) const {
+        return find(name).value_or(std::string_view{});
+    }
+
+  private:
+    const char* const* entries_;
+    std::span<const std::string_view> overrides_;
+};
 
 // What BRO_TRANSFER_MODE asks for. kAuto tries fd-passing and falls back to content mode
 // when the server says it takes only that, so a client needs no configuration for either
 // kind of server; the other two insist on one mode.
 enum class TransferChoice { kAuto, kContent, kFdPassing };
+
+inline constexpr std::uint32_t kDefaultConnectTimeoutSeconds = 10;
+inline constexpr std::uint32_t kMaxConnectTimeoutSeconds = 3600;
 
 struct ClientConfig {
     std::string_view socket_path;  // empty when BRO_SOCKET_PATH is unset or empty
@@ -46,6 +78,10 @@ struct ClientConfig {
     bool stdin_none = false;          // BRO_STDIN=none
     bool stdin_setting_valid = true;  // false when BRO_STDIN holds something else
     std::string_view stdin_setting;   // BRO_STDIN as written, for the message
+    // BRO_CONNECT_TIMEOUT; nullopt when it holds anything but a whole number of seconds from 1
+    // to kMaxConnectTimeoutSeconds. The text is kept for the message.
+    std::optional<std::uint32_t> connect_timeout_seconds = kDefaultConnectTimeoutSeconds;
+    std::string_view connect_timeout_text;
     bool debug_log = false;
 };
 
@@ -57,5 +93,9 @@ bool is_client_setting(std::string_view name);
 ClientConfig read_client_config(const Environment& environment);
 
 const char* transfer_choice_name(TransferChoice choice);
+
+// A setting's number: decimal digits only, no sign, at most `max` ("03" is 3; "+3", "3x", ""
+// and anything above `max` are nullopt).
+std::optional<std::uint32_t> parse_setting_number(std::string_view text, std::uint32_t max);
 
 }  // namespace bro::client

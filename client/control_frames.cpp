@@ -7,16 +7,38 @@
 #include "core/reply_decoding.hpp"
 
 namespace bro::client {
+namespace {
+
+// How the client ends for `status` (exit_code.hpp); explains a run that never started on
+// stderr, with the server's `detail` ("execve /usr/bin/tool") when it sent one.
+ExitOutcome exit_outcome_for(const ExitStatus& status, std::string_view detail,
+                             const Diagnostics& diagnostics) {
+    if (status.timed_out) {
+        diagnostics.error("the program ran past the server's --timeout and was stopped");
+        return ExitOutcome::exit_with(status.shell_code());
+    }
+    switch (status.kind) {
+        case ExitStatus::Kind::kExited:
+            diagnostics.debug("the program ", StatusDescription{status});
+            break;
+        case ExitStatus::Kind::kSignaled:
+            diagnostics.debug("the program ", StatusDescription{status}, "; so is bro-client");
+            // A parent then sees WIFSIGNALED and a shell 128+N, as for a local program.
+            return ExitOutcome::die_by(status.code);
+        case ExitStatus::Kind::kNotStarted:
+            diagnostics.error("the server ", StatusDescription{status, detail});
+            break;
+    }
+    return ExitOutcome::exit_with(status.shell_code());
+}
+
+}  // namespace
 
 using protocol::FrameType;
 
 bool is_control_frame(FrameType type) {
     return type == FrameType::kExit || type == FrameType::kError ||
            type == FrameType::kModeRejected;
-}
-
-bool control_frame_length_ok(FrameType type, std::uint32_t length) {
-    return type != FrameType::kModeRejected || length == 1;
 }
 
 void report_malformed_header(const protocol::FrameHeaderError& error,
@@ -37,8 +59,8 @@ void report_malformed_header(const protocol::FrameHeaderError& error,
     }
 }
 
-int exit_code_for_frame(FrameType type, std::span<const std::uint8_t> payload,
-                        const Diagnostics& diagnostics, std::uint64_t* stdin_consumed) {
+ExitOutcome exit_outcome_for_frame(FrameType type, std::span<const std::uint8_t> payload,
+                                   const Diagnostics& diagnostics, std::uint64_t* stdin_consumed) {
     if (type == FrameType::kError) {
         const auto decoded = protocol::decode_error(payload, ProtocolLimits{});
         if (const auto* message = std::get_if<std::string_view>(&decoded)) {
@@ -47,16 +69,16 @@ int exit_code_for_frame(FrameType type, std::span<const std::uint8_t> payload,
             diagnostics.error("the server sent a malformed error frame: ",
                               std::get<protocol::MalformedReply>(decoded).what);
         }
-        return kClientFailureExitCode;
+        return kClientFailure;
     }
     const auto decoded = protocol::decode_exit(payload, ProtocolLimits{});
     if (const auto* error = std::get_if<protocol::MalformedReply>(&decoded)) {
         diagnostics.error("the server sent a malformed exit frame: ", error->what);
-        return kClientFailureExitCode;
+        return kClientFailure;
     }
     const auto& report = std::get<protocol::ExitReport>(decoded);
     if (stdin_consumed != nullptr) *stdin_consumed = report.stdin_consumed;
-    return exit_code_for(report.status, report.detail, diagnostics);
+    return exit_outcome_for(report.status, report.detail, diagnostics);
 }
 
 std::optional<std::uint8_t> accepted_modes_of(std::span<const std::uint8_t> payload,
@@ -70,9 +92,9 @@ std::optional<std::uint8_t> accepted_modes_of(std::span<const std::uint8_t> payl
     return std::get<std::uint8_t>(decoded);
 }
 
-int report_mode_rejected(protocol::TransferMode sent, std::uint8_t accepted,
-                         std::string_view socket_path, const Diagnostics& diagnostics,
-                         bool terminal_session) {
+ExitOutcome report_mode_rejected(protocol::TransferMode sent, std::uint8_t accepted,
+                                 std::string_view socket_path, const Diagnostics& diagnostics,
+                                 bool terminal_session) {
     const bool sent_fd = sent == protocol::TransferMode::kFdPassing;
     const std::uint8_t sent_bit = sent_fd ? protocol::kAcceptsFdPassing : protocol::kAcceptsContent;
     if (terminal_session && !(accepted & sent_bit)) {
@@ -94,7 +116,7 @@ int report_mode_rejected(protocol::TransferMode sent, std::uint8_t accepted,
                           " accepts only fd-passing mode; unset BRO_TRANSFER_MODE or set it to "
                           "auto");
     }
-    return kClientFailureExitCode;
+    return kClientFailure;
 }
 
 }  // namespace bro::client

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <type_traits>
 
+#include "core/exit_status.hpp"
+
 namespace bro::client {
 
 // An errno value, rendered as "No such file or directory (ENOENT)".
@@ -20,6 +22,13 @@ struct SystemError {
 // A number rendered in octal with a leading 0, e.g. a umask: "022".
 struct Octal {
     unsigned long long value;
+};
+
+// How a run ended, worded by core's describe_status(): "exited with 3", "was killed by signal
+// 9", "could not execute the program: No such file or directory (ENOENT) (execve /bin/x)".
+struct StatusDescription {
+    const ExitStatus& status;
+    std::string_view detail = {};
 };
 
 // errno's symbolic name ("ENOENT"), or nullptr for a value the table does not know.
@@ -34,6 +43,10 @@ class LogLine {
     void add(const Part& part) {
         if constexpr (std::is_same_v<Part, SystemError>) {
             append(part);
+        } else if constexpr (std::is_same_v<Part, ErrorNumber>) {
+            append(SystemError{part.value});
+        } else if constexpr (std::is_same_v<Part, StatusDescription>) {
+            describe_status(part.status, part.detail, [this](const auto& piece) { add(piece); });
         } else if constexpr (std::is_same_v<Part, Octal>) {
             append(part);
         } else if constexpr (std::is_same_v<Part, bool>) {
@@ -58,7 +71,6 @@ class LogLine {
     // Items joined by ','.
     void append_list(std::span<const std::string_view> items);
 
-    std::string_view text() const { return {text_.data(), size_}; }
     // Writes the line plus '\n' (or "\r\n") to `fd`, retrying on EINTR and short writes;
     // errors are ignored because there is nowhere left to report them.
     void write_to(int fd, bool carriage_return = false);
@@ -75,9 +87,8 @@ class Diagnostics {
     explicit Diagnostics(bool debug_enabled, int fd = 2, bool carriage_return = false)
         : debug_enabled_(debug_enabled), fd_(fd), carriage_return_(carriage_return) {}
 
-    bool debug_enabled() const { return debug_enabled_; }
-
-    // Parts are strings, integers, bools, SystemError, Octal or a span of names.
+    // Parts are strings, integers, bools, SystemError, Octal, StatusDescription or a span of
+    // names.
     template <typename... Parts>
     void error(const Parts&... parts) const {
         LogLine line;

@@ -8,11 +8,11 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstring>
 #include <variant>
 #include <vector>
 
 #include "client/control_frames.hpp"
-#include "client/fd_message.hpp"
 #include "client/forwarded_signals.hpp"
 #include "client/request_builder.hpp"
 #include "client/server_connection.hpp"
@@ -40,12 +40,68 @@ const char* accepted_modes_name(std::uint8_t accepted) {
     }
 }
 
+// Waits until the non-blocking `socket` is ready for `events` (an error or a hang-up counts as
+// ready: the next call reports it). Returns 0, or poll()'s errno.
+int wait_until_ready(int socket, short events) {
+    pollfd ready{socket, events, 0};
+    while (::poll(&ready, 1, -1) < 0) {
+        if (errno != EINTR) return errno;
+    }
+    return 0;
+}
+
+// The one message of fd-passing mode: sends all of `frame` on the non-blocking stream
+// `socket`, `fds` attached to its first byte in order as SCM_RIGHTS, so the server receives
+// frame and descriptors together and never has to match them up. A frame larger than the
+// socket buffer goes partly with sendmsg() and the rest with plain send()s, waiting for room in
+// between. Returns 0, or the errno of the call that failed (EPIPE or ECONNRESET when the server
+// stopped reading). No SIGPIPE.
+int send_with_fds(int socket, std::span<const std::uint8_t> frame, std::span<const int> fds) {
+    if (fds.size() > kMaxFdsPerMessage || frame.empty()) return EINVAL;
+    // Sized for the kernel's maximum so no allocation is needed; cmsghdr alignment is what
+    // CMSG_FIRSTHDR expects.
+    alignas(cmsghdr) unsigned char control[CMSG_SPACE(sizeof(int) * kMaxFdsPerMessage)];
+    std::memset(control, 0, sizeof(control));
+
+    iovec data{const_cast<std::uint8_t*>(frame.data()), frame.size()};
+    msghdr message{};
+    message.msg_iov = &data;
+    message.msg_iovlen = 1;
+    if (!fds.empty()) {
+        message.msg_control = control;
+        message.msg_controllen = CMSG_SPACE(sizeof(int) * fds.size());
+        cmsghdr* header = CMSG_FIRSTHDR(&message);
+        header->cmsg_level = SOL_SOCKET;
+        header->cmsg_type = SCM_RIGHTS;
+        header->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
+        std::memcpy(CMSG_DATA(header), fds.data(), sizeof(int) * fds.size());
+    }
+
+    std::size_t sent = 0;
+    while (sent < frame.size()) {
+        // A sendmsg() that failed (EINTR, EAGAIN) sent nothing (a stream socket reports partial
+        // progress instead), so retrying it cannot pass the descriptors twice. Once the first
+        // byte is out, they went with it and the rest is plain data.
+        const ssize_t n =
+            sent == 0 ? ::sendmsg(socket, &message, MSG_NOSIGNAL)
+                      : ::send(socket, frame.data() + sent, frame.size() - sent, MSG_NOSIGNAL);
+        if (n >= 0) {
+            sent += static_cast<std::size_t>(n);
+        } else if (errno == EAGAIN) {
+            if (const int error = wait_until_ready(socket, POLLOUT)) return error;
+        } else if (errno != EINTR) {
+            return errno;
+        }
+    }
+    return 0;
+}
+
 enum class ReadResult { kComplete, kEnded, kFailed };
 
-// Receives from the blocking socket into `buffer` until `filled` reaches `wanted`, taking
+// Receives from the non-blocking socket into `buffer` until `filled` reaches `wanted`, taking
 // whatever else has arrived too: the reply is the only frame the server sends, so header and
 // payload normally come in one recv(). kEnded: the server closed the connection (or reset it)
-// first.
+// first; kFailed: with errno set.
 ReadResult receive_at_least(int socket, std::span<std::uint8_t> buffer, std::size_t& filled,
                             std::size_t wanted) {
     while (filled < wanted) {
@@ -54,6 +110,11 @@ ReadResult receive_at_least(int socket, std::span<std::uint8_t> buffer, std::siz
             filled += static_cast<std::size_t>(n);
         } else if (n == 0 || errno == ECONNRESET) {
             return ReadResult::kEnded;
+        } else if (errno == EAGAIN) {
+            if (const int error = wait_until_ready(socket, POLLIN)) {
+                errno = error;
+                return ReadResult::kFailed;
+            }
         } else if (errno != EINTR) {
             return ReadResult::kFailed;
         }
@@ -64,7 +125,7 @@ ReadResult receive_at_least(int socket, std::span<std::uint8_t> buffer, std::siz
 // Waits until the server's reply starts to arrive, forwarding the caller's signals to the
 // program meanwhile. False after reporting a failed poll().
 bool await_reply(int socket, int signal_fd, const Diagnostics& diagnostics) {
-    if (signal_fd < 0) return true;  // recv() blocks instead
+    if (signal_fd < 0) return true;  // receive_at_least() waits instead
     for (;;) {
         std::array<pollfd, 2> fds{{{socket, POLLIN, 0}, {signal_fd, POLLIN, 0}}};
         if (::poll(fds.data(), fds.size(), -1) < 0) {
@@ -118,8 +179,7 @@ FdPassingResult receive_reply(int socket, std::string_view socket_path,
                           ") in fd-passing mode; are client and server the same version?");
         return {};
     }
-    if (!control_frame_length_ok(header.type, header.length) ||
-        header.length > buffer.size() - kFrameHeaderBytes) {
+    if (header.length > buffer.size() - kFrameHeaderBytes) {
         diagnostics.error("the server sent a malformed frame (type ",
                           static_cast<unsigned>(header.type), ", ", header.length,
                           " bytes); are client and server the same version?");
@@ -129,13 +189,13 @@ FdPassingResult receive_reply(int socket, std::string_view socket_path,
     if (!receive(kFrameHeaderBytes + header.length)) return {};
     const std::span<const std::uint8_t> payload{buffer.data() + kFrameHeaderBytes, header.length};
     if (header.type != FrameType::kModeRejected) {
-        return {exit_code_for_frame(header.type, payload, diagnostics), 0};
+        return {exit_outcome_for_frame(header.type, payload, diagnostics), 0};
     }
     const auto accepted = accepted_modes_of(payload, diagnostics);
     if (!accepted) return {};
     diagnostics.debug("the server at ", socket_path, " rejected fd-passing mode; it accepts ",
                       accepted_modes_name(*accepted));
-    return {kClientFailureExitCode, *accepted};
+    return {kClientFailure, *accepted};
 }
 
 }  // namespace
@@ -143,7 +203,9 @@ FdPassingResult receive_reply(int socket, std::string_view socket_path,
 FdPassingResult run_fd_passing(const Invocation& invocation) {
     const ClientConfig& config = invocation.config;
     const Diagnostics& diagnostics = invocation.diagnostics;
-    const bro::UniqueFd socket = connect_to_server(config.socket_path, diagnostics);
+    const bro::UniqueFd socket = connect_to_server(
+        config.socket_path, config.connect_timeout_seconds.value_or(kDefaultConnectTimeoutSeconds),
+        diagnostics);
     if (!socket.valid()) return {};
 
     // The child fchdir()s to this, so relative paths resolve as here even when the server sees
@@ -157,14 +219,13 @@ FdPassingResult run_fd_passing(const Invocation& invocation) {
     options.mode = protocol::TransferMode::kFdPassing;
     options.forwarded_fds = invocation.forwarded_fds;
     options.carries_cwd = cwd.valid();
-    auto request = build_request(config, invocation.arguments, invocation.environment,
-                                 invocation.stdin_was_closed, options, diagnostics);
-    if (!request) return {};
+    ClientRequest request = build_request(config, invocation.arguments, invocation.environment,
+                                          invocation.stdin_was_closed, options, diagnostics);
 
     const auto own_files = static_cast<std::size_t>(std::count_if(
-        request->files.begin(), request->files.end(), [](const auto& f) { return f.own_file(); }));
+        request.files.begin(), request.files.end(), [](const auto& f) { return f.own_file(); }));
     const std::size_t fd_count =
-        3 + own_files + invocation.forwarded_fds.size() + (cwd.valid() ? 1 : 0);
+        request_fd_count(own_files, invocation.forwarded_fds.size(), cwd.valid());
     if (fd_count > kMaxFdsPerMessage && config.transfer_mode == TransferChoice::kAuto &&
         invocation.forwarded_fds.empty()) {
         diagnostics.debug("this request would pass ", fd_count, " descriptors, more than the ",
@@ -173,7 +234,7 @@ FdPassingResult run_fd_passing(const Invocation& invocation) {
     }
     if (fd_count > kMaxFdsPerMessage) {
         diagnostics.error("this request would pass ", fd_count, " descriptors (", 3,
-                          " standard streams, ", request->files.size(), " file arguments, ",
+                          " standard streams, ", request.files.size(), " file arguments, ",
                           invocation.forwarded_fds.size(),
                           " forwarded fds), but Linux passes at "
                           "most ",
@@ -185,7 +246,7 @@ FdPassingResult run_fd_passing(const Invocation& invocation) {
     // mode, instead of the caller's terminal.
     bro::UniqueFd dev_null;
     int stdin_fd = STDIN_FILENO;
-    if (request->stdin_mode != protocol::StdinMode::kStreamed) {
+    if (request.stdin_mode != protocol::StdinMode::kStreamed) {
         dev_null.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
         if (!dev_null.valid()) {
             diagnostics.error("cannot open /dev/null for the program's stdin: ",
@@ -202,7 +263,7 @@ FdPassingResult run_fd_passing(const Invocation& invocation) {
     fds.push_back(STDERR_FILENO);
     diagnostics.debug("passing fd ", stdin_fd, " as stdin", dev_null.valid() ? " (/dev/null)" : "",
                       ", fd 1 as stdout, fd 2 as stderr");
-    for (const auto& file : request->files) {
+    for (const auto& file : request.files) {
         if (!file.own_file()) continue;  // shares an earlier argument's descriptor
         fds.push_back(file.fd.get());
         diagnostics.debug("passing fd ", file.fd.get(), " for argument ", file.argument_index, " (",
@@ -214,10 +275,10 @@ FdPassingResult run_fd_passing(const Invocation& invocation) {
     }
     if (cwd.valid()) fds.push_back(cwd.get());
 
-    const int error = send_with_fds(socket.get(), request->frame, fds);
+    const int error = send_with_fds(socket.get(), request.frame, fds);
     // The server holds its own references now (or has none to hold): ours are not needed
     // while the program runs.
-    request->files.clear();
+    request.files.clear();
     dev_null.reset();
     if (error == EPIPE || error == ECONNRESET) {
         // The server stopped reading; its answer may still be waiting.
@@ -226,7 +287,7 @@ FdPassingResult run_fd_passing(const Invocation& invocation) {
         diagnostics.error("cannot send the request to the server: ", SystemError{error});
         return {};
     }
-    diagnostics.debug("sent ", request->frame.size(), " bytes and ", fds.size(),
+    diagnostics.debug("sent ", request.frame.size(), " bytes and ", fds.size(),
                       " descriptors; waiting for the exit status");
     if (!await_reply(socket.get(), invocation.signal_fd, diagnostics)) return {};
     return receive_reply(socket.get(), config.socket_path, diagnostics);

@@ -1,6 +1,6 @@
 #pragma once
 // Fd-passing mode from start to end: connect, one sendmsg() carrying the Request frame and the
-// descriptors, then one blocking read of the server's answer. No data is relayed: the program
+// descriptors, then one wait for the server's answer. No data is relayed: the program
 // reads and writes the caller's own descriptors.
 //
 // Descriptors, in the order the server assigns them: stdin (fd 0, or /dev/null when stdin is
@@ -15,7 +15,7 @@
 namespace bro::client {
 
 struct FdPassingResult {
-    int exit_code = kClientFailureExitCode;
+    ExitOutcome outcome = kClientFailure;
     // Non-zero when the server answered ModeRejected: the kAccepts* bits of the modes it takes.
     // Nothing was consumed then, so the caller may retry on a new connection.
     std::uint8_t accepted_modes = 0;

@@ -4,25 +4,11 @@
 
 #include <algorithm>
 
+#include "client/client_config.hpp"
 #include "core/limits.hpp"
 #include "core/name_list.hpp"
 
 namespace bro::client {
-namespace {
-
-// Decimal digits only, no sign, no overflow past `max`: "03" is 3, "+3" and "3x" are not fds.
-std::optional<std::uint32_t> parse_fd_number(std::string_view text, std::uint32_t max) {
-    if (text.empty()) return std::nullopt;
-    std::uint64_t value = 0;
-    for (const char c : text) {
-        if (c < '0' || c > '9') return std::nullopt;
-        value = value * 10 + static_cast<std::uint64_t>(c - '0');
-        if (value > max) return std::nullopt;
-    }
-    return static_cast<std::uint32_t>(value);
-}
-
-}  // namespace
 
 std::optional<std::vector<std::uint32_t>> read_forwarded_fds(std::string_view list,
                                                              const Diagnostics& diagnostics) {
@@ -36,7 +22,7 @@ std::optional<std::vector<std::uint32_t>> read_forwarded_fds(std::string_view li
     std::vector<std::uint32_t> fds;
     fds.reserve(items.size());
     for (const auto item : items) {
-        const auto fd = parse_fd_number(item, limits.max_forwarded_fd_number);
+        const auto fd = parse_setting_number(item, limits.max_forwarded_fd_number);
         if (!fd || *fd < 3) {
             diagnostics.error("BRO_FORWARD_FDS: \"", item, "\" is not an fd number from 3 to ",
                               limits.max_forwarded_fd_number,

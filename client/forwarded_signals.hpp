@@ -32,8 +32,10 @@ class ForwardedSignals {
 // The next signal pending on a ForwardedSignals fd (nonblocking), or nullopt.
 std::optional<int> read_forwarded_signal(int signal_fd);
 
-// Sends one Signal frame on the (blocking) socket; failures only matter at debug level, since
-// the reply, or its absence, reports what happened.
+// Sends one Signal frame on the non-blocking socket; failures only matter at debug level, since
+// the reply, or its absence, reports what happened. A socket whose buffer is full (the server
+// has not read a few hundred KiB of Signal frames) drops it, as a second signal of a kind
+// pending in a process would be.
 void send_signal_frame(int socket, int signal, const Diagnostics& diagnostics);
 
 // Ends the client the way the program ended: death by `signal`, without a core dump (the

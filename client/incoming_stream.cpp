@@ -1,14 +1,37 @@
 #include "client/incoming_stream.hpp"
 
+#include <poll.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <variant>
 
 #include "client/control_frames.hpp"
 #include "client/exit_code.hpp"
-#include "client/fd_io.hpp"
 
 namespace bro::client {
+namespace {
+
+// Writes all of `bytes` to `fd`. EINTR is retried; EAGAIN (an inherited O_NONBLOCK fd) waits
+// for POLLOUT. Returns 0, or the errno of the failing write.
+int write_fully(int fd, std::span<const std::uint8_t> bytes) {
+    while (!bytes.empty()) {
+        const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+        if (n > 0) {
+            bytes = bytes.subspan(static_cast<std::size_t>(n));
+            continue;
+        }
+        if (n == 0 || errno == EINTR) continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK) return errno;
+        pollfd writable{fd, POLLOUT, 0};
+        if (::poll(&writable, 1, -1) < 0 && errno != EINTR) return errno;
+    }
+    return 0;
+}
+
+}  // namespace
 
 using protocol::FrameType;
 using protocol::kFrameHeaderBytes;
@@ -34,7 +57,7 @@ std::span<std::uint8_t> IncomingStream::receive_space() {
     return buffer_.span().subspan(end_);
 }
 
-std::optional<int> IncomingStream::received(std::size_t count) {
+std::optional<ExitOutcome> IncomingStream::received(std::size_t count) {
     end_ += count;
     bytes_received_ += count;
     for (;;) {
@@ -48,7 +71,7 @@ std::optional<int> IncomingStream::received(std::size_t count) {
             {buffer_.data() + begin_, kFrameHeaderBytes}, ProtocolLimits{});
         if (const auto* error = std::get_if<protocol::FrameHeaderError>(&decoded)) {
             report_malformed_header(*error, diagnostics_);
-            return kClientFailureExitCode;
+            return kClientFailure;
         }
         const auto header = std::get<protocol::FrameHeader>(decoded);
         if (header.type == FrameType::kStdout || header.type == FrameType::kStderr) {
@@ -60,52 +83,46 @@ std::optional<int> IncomingStream::received(std::size_t count) {
         if (!is_control_frame(header.type)) {
             diagnostics_.error("the server sent an unexpected frame (type ",
                                static_cast<unsigned>(header.type), ")");
-            return kClientFailureExitCode;
+            return kClientFailure;
         }
-        if (!control_frame_length_ok(header.type, header.length)) {
-            diagnostics_.error("the server sent a malformed frame (type ",
-                               static_cast<unsigned>(header.type), ", ", header.length,
-                               " bytes); are client and server the same version?");
-            return kClientFailureExitCode;
-        }
-        // Control frames are bounded far below the buffer size (decode_frame_header and
-        // control_frame_length_ok).
+        // decode_frame_header bounds control frames far below the buffer size.
         if (end_ - begin_ < kFrameHeaderBytes + header.length) return std::nullopt;
         return handle_control_frame(header);
     }
 }
 
-std::optional<int> IncomingStream::handle_data() {
+std::optional<ExitOutcome> IncomingStream::handle_data() {
     const std::size_t count = std::min(data_remaining_, end_ - begin_);
     const int error = write_fully(data_fd_, {buffer_.data() + begin_, count});
     if (error != 0) {
         diagnostics_.error("cannot write to ",
                            data_fd_ == output_.stdout_fd ? "standard output" : "standard error",
                            ": ", SystemError{error});
-        return kClientFailureExitCode;
+        return kClientFailure;
     }
     begin_ += count;
     data_remaining_ -= count;
     return std::nullopt;
 }
 
-std::optional<int> IncomingStream::handle_control_frame(const protocol::FrameHeader& header) {
+std::optional<ExitOutcome> IncomingStream::handle_control_frame(
+    const protocol::FrameHeader& header) {
     const std::span<const std::uint8_t> payload{buffer_.data() + begin_ + kFrameHeaderBytes,
                                                 header.length};
     begin_ += kFrameHeaderBytes + header.length;
     if (header.type != FrameType::kModeRejected) {
-        return exit_code_for_frame(header.type, payload, diagnostics_, &stdin_consumed_);
+        return exit_outcome_for_frame(header.type, payload, diagnostics_, &stdin_consumed_);
     }
     // Content mode is the fallback, never retried from: a refusal here is final.
     const auto accepted = accepted_modes_of(payload, diagnostics_);
-    if (!accepted) return kClientFailureExitCode;
+    if (!accepted) return kClientFailure;
     return report_mode_rejected(protocol::TransferMode::kContent, *accepted, socket_path_,
                                 diagnostics_, terminal_session_);
 }
 
-int IncomingStream::end_of_stream() {
+ExitOutcome IncomingStream::end_of_stream() {
     diagnostics_.error("the server closed the connection before reporting an exit status");
-    return kClientFailureExitCode;
+    return kClientFailure;
 }
 
 }  // namespace bro::client

@@ -13,6 +13,7 @@
 
 #include "client/byte_buffer.hpp"
 #include "client/diagnostics.hpp"
+#include "client/exit_code.hpp"
 #include "core/limits.hpp"
 #include "core/wire.hpp"
 
@@ -36,21 +37,22 @@ class IncomingStream {
 
     // Where to receive the next bytes (never empty).
     std::span<std::uint8_t> receive_space();
-    // Handles `count` bytes just received into receive_space(). Returns the client's exit code
-    // once the run is over: the program's status, or 125 after an Error or ModeRejected frame,
-    // a malformed frame or a failed write to stdout/stderr (each reported on stderr).
-    std::optional<int> received(std::size_t count);
-    // The server closed the connection: reports it and returns 125 (an Exit frame would have
-    // ended the run first).
-    int end_of_stream();
+    // Handles `count` bytes just received into receive_space(). Returns how the client ends
+    // once the run is over: as the program's status says, or kClientFailure after an Error or
+    // ModeRejected frame, a malformed frame or a failed write to stdout/stderr (each reported
+    // on stderr).
+    std::optional<ExitOutcome> received(std::size_t count);
+    // The server closed the connection: reports it and returns kClientFailure (an Exit frame
+    // would have ended the run first).
+    ExitOutcome end_of_stream();
 
     std::uint64_t bytes_received() const { return bytes_received_; }
     // From the Exit frame: stdin bytes the program consumed, when the request asked for it.
     std::uint64_t stdin_consumed() const { return stdin_consumed_; }
 
   private:
-    std::optional<int> handle_data();
-    std::optional<int> handle_control_frame(const protocol::FrameHeader& header);
+    std::optional<ExitOutcome> handle_data();
+    std::optional<ExitOutcome> handle_control_frame(const protocol::FrameHeader& header);
 
     OutputFds output_;
     std::string_view socket_path_;

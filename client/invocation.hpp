@@ -9,7 +9,6 @@
 
 #include "client/client_config.hpp"
 #include "client/diagnostics.hpp"
-#include "client/environment.hpp"
 
 namespace bro::client {
 

@@ -1,11 +1,23 @@
 #include "client/outgoing_stream.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 
-#include "client/fd_io.hpp"
-
 namespace bro::client {
+namespace {
+
+// read(2) retried on EINTR. Returns the byte count, 0 at end of file, or -1 with errno set.
+ssize_t read_retrying(int fd, std::span<std::uint8_t> into) {
+    ssize_t n;
+    do {
+        n = ::read(fd, into.data(), into.size());
+    } while (n < 0 && errno == EINTR);
+    return n;
+}
+
+}  // namespace
 
 using protocol::FrameType;
 using protocol::kFrameHeaderBytes;

@@ -64,8 +64,6 @@ class OutgoingStream {
     // The server stopped reading (EPIPE, ECONNRESET): drop everything still to be sent.
     void stop();
 
-    // Everything was sent, or sending was stopped.
-    bool finished() const { return pending_.empty() && phase_ == Phase::kDone; }
     std::uint64_t bytes_sent() const { return bytes_sent_; }
 
   private:

@@ -162,11 +162,9 @@ std::vector<protocol::EnvironmentEntryView> collect_forwarded_environment(
     return entries;
 }
 
-std::optional<ClientRequest> build_request(const ClientConfig& config,
-                                           std::span<const std::string_view> arguments,
-                                           const Environment& environment, bool stdin_was_closed,
-                                           const RequestOptions& options,
-                                           const Diagnostics& diagnostics) {
+ClientRequest build_request(const ClientConfig& config, std::span<const std::string_view> arguments,
+                            const Environment& environment, bool stdin_was_closed,
+                            const RequestOptions& options, const Diagnostics& diagnostics) {
     ClientRequest request;
     const FileAccess access = options.mode == protocol::TransferMode::kFdPassing
                                   ? FileAccess::kReadWrite

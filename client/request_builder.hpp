@@ -13,7 +13,6 @@
 
 #include "client/client_config.hpp"
 #include "client/diagnostics.hpp"
-#include "client/environment.hpp"
 #include "core/file_arguments.hpp"
 #include "core/request_encoding.hpp"
 #include "core/unique_fd.hpp"
@@ -81,11 +80,11 @@ std::vector<protocol::EnvironmentEntryView> collect_forwarded_environment(
     std::span<const std::string_view> names, const Environment& environment);
 
 // The whole request for this process: also reads cwd and umask. `arguments` is argv[1..].
-// File arguments are opened read-write in fd-passing mode, read-only in content mode.
-std::optional<ClientRequest> build_request(const ClientConfig& config,
-                                           std::span<const std::string_view> arguments,
-                                           const Environment& environment, bool stdin_was_closed,
-                                           const RequestOptions& options,
-                                           const Diagnostics& diagnostics);
+// File arguments are opened read-write in fd-passing mode, read-only in content mode. It
+// cannot fail: what cannot be read (a file argument, the cwd) is left out and said at debug
+// level, and every limit is the server's to check.
+ClientRequest build_request(const ClientConfig& config, std::span<const std::string_view> arguments,
+                            const Environment& environment, bool stdin_was_closed,
+                            const RequestOptions& options, const Diagnostics& diagnostics);
 
 }  // namespace bro::client

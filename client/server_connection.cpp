@@ -1,49 +1,96 @@
 #include "client/server_connection.hpp"
 
+#include <fcntl.h>
 #include <sys/socket.h>
-#include <sys/un.h>
+#include <sys/time.h>
+#include <time.h>
 
 #include <cerrno>
-#include <cstddef>
-#include <cstring>
+#include <variant>
+
+#include "core/socket_address.hpp"
 
 namespace bro::client {
+namespace {
 
-UniqueFd connect_to_server(std::string_view socket_path, const Diagnostics& diagnostics) {
+long long monotonic_milliseconds() {
+    timespec now{};
+    ::clock_gettime(CLOCK_MONOTONIC, &now);
+    return static_cast<long long>(now.tv_sec) * 1000 + now.tv_nsec / 1'000'000;
+}
+
+// The slow path, taken only when the listen queue was full: a blocking connect() waits for
+// room, and Linux bounds that wait by SO_SNDTIMEO (unix_stream_connect, then EAGAIN). The
+// socket is made non-blocking again before returning, so the timeout reaches nothing after
+// connect(): a non-blocking send never waits. Returns 0 or the errno of the step that failed.
+int connect_when_there_is_room(int socket, const SocketAddress& address,
+                               std::uint32_t timeout_seconds) {
+    if (::fcntl(socket, F_SETFL, 0) != 0) return errno;
+    const long long deadline = monotonic_milliseconds() + timeout_seconds * 1000LL;
+    int error = EAGAIN;
+    // A signal (a stop and continue, say) interrupts the wait: wait again for what is left.
+    for (long long left = deadline - monotonic_milliseconds(); left > 0;
+         left = deadline - monotonic_milliseconds()) {
+        const timeval timeout{static_cast<time_t>(left / 1000),
+                              static_cast<suseconds_t>(left % 1000 * 1000)};
+        if (::setsockopt(socket, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout) != 0) {
+            error = errno;
+            break;
+        }
+        error = ::connect(socket, address.get(), address.length) == 0 ? 0 : errno;
+        if (error == EISCONN) error = 0;  // the interrupted attempt went through after all
+        if (error != EINTR) break;
+        error = EAGAIN;
+    }
+    if (::fcntl(socket, F_SETFL, O_NONBLOCK) != 0 && error == 0) error = errno;
+    return error;
+}
+
+}  // namespace
+
+UniqueFd connect_to_server(std::string_view socket_path, std::uint32_t timeout_seconds,
+                           const Diagnostics& diagnostics) {
     if (socket_path.empty()) {
         diagnostics.error("BRO_SOCKET_PATH is not set; point it at the bro-server socket");
         return {};
     }
-    sockaddr_un address{};
-    address.sun_family = AF_UNIX;
-    const bool abstract = socket_path.front() == '@';
-    // A path needs its terminating NUL inside sun_path; an abstract name starts with a NUL
-    // byte instead and is not terminated.
-    const std::size_t needed = socket_path.size() + (abstract ? 0 : 1);
-    if (needed > sizeof(address.sun_path)) {
-        diagnostics.error("the socket path ", socket_path, " is ", socket_path.size(),
-                          " bytes, but a Unix socket address holds at most ",
-                          sizeof(address.sun_path) - (abstract ? 0 : 1),
-                          "; use a shorter BRO_SOCKET_PATH (or a symlinked directory)");
+    const auto built = socket_address_for(socket_path);
+    if (const auto* error = std::get_if<SocketAddressError>(&built)) {
+        if (error->reason == SocketAddressError::Reason::kEmpty) {
+            diagnostics.error(
+                "BRO_SOCKET_PATH is \"@\", an abstract socket without a name; "
+                "name the server's socket after the @");
+        } else {
+            diagnostics.error("the socket path ", socket_path, " is ", socket_path.size(),
+                              " bytes, but a Unix socket address holds at most ", error->limit,
+                              "; use a shorter BRO_SOCKET_PATH (or a symlinked directory)");
+        }
         return {};
     }
-    std::memcpy(address.sun_path, socket_path.data(), socket_path.size());
-    if (abstract) address.sun_path[0] = '\0';
-    const auto length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + needed);
+    const SocketAddress& address = std::get<SocketAddress>(built);
 
-    UniqueFd socket(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    UniqueFd socket(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
     if (!socket.valid()) {
         diagnostics.error("cannot create a Unix socket: ", SystemError{errno});
         return {};
     }
-    int result = ::connect(socket.get(), reinterpret_cast<const sockaddr*>(&address), length);
-    // An interrupted connect() may still complete; retrying then reports EISCONN.
-    while (result < 0 && errno == EINTR) {
-        result = ::connect(socket.get(), reinterpret_cast<const sockaddr*>(&address), length);
-        if (result < 0 && errno == EISCONN) result = 0;
+    // Non-blocking, an AF_UNIX connect() completes at once or fails; it never waits.
+    int error = ::connect(socket.get(), address.get(), address.length) == 0 ? 0 : errno;
+    if (error == EAGAIN) {
+        diagnostics.debug("the listen queue of ", socket_path, " is full; waiting up to ",
+                          timeout_seconds, " s for room");
+        error = connect_when_there_is_room(socket.get(), address, timeout_seconds);
+        if (error == EAGAIN) {
+            diagnostics.error("the server at ", socket_path,
+                              " is not accepting connections: its listen queue stayed full for ",
+                              timeout_seconds,
+                              " s; check that bro-server is running and not stopped, hung or "
+                              "overloaded (or raise BRO_CONNECT_TIMEOUT)");
+            return {};
+        }
     }
-    if (result < 0) {
-        diagnostics.error("cannot connect to ", socket_path, ": ", SystemError{errno},
+    if (error != 0) {
+        diagnostics.error("cannot connect to ", socket_path, ": ", SystemError{error},
                           "; is bro-server running?");
         return {};
     }

@@ -1,8 +1,9 @@
 #pragma once
-// How a run ended, exactly: normal exit, death by signal, or a child that never reached exec.
-// Client-safe: no std::string (core/wire.hpp).
+// How a run ended, exactly: normal exit, death by signal, or a child that never reached exec,
+// and its wording for messages and logs. Client-safe: no std::string (core/wire.hpp).
 
 #include <cstdint>
+#include <string_view>
 
 namespace bro {
 
@@ -55,5 +56,46 @@ struct ExitStatus {
 
 // Builds an ExitStatus from waitid()'s si_code and si_status.
 ExitStatus exit_status_from_waitid(int child_code, int child_status);
+
+// An errno value inside a description: each sink words it its own way (the client as
+// "No such file or directory (ENOENT)", a server log with strerror alone).
+struct ErrorNumber {
+    int value;
+};
+
+// Words how a run ended, in pieces handed to `sink` in order, so the client (a fixed line
+// buffer, no std::string) and the server (a std::string) say it the same way. `sink` is
+// called with a std::string_view, an int or an ErrorNumber:
+//   exited       "exited with " CODE
+//   signaled     "was killed by signal " SIGNAL, then " (core dumped)" if it dumped core
+//   not started  "could not " STEP ": " ERRNO, then " (" DETAIL ")" if `detail` is not empty
+// The subject ("the program", "pid 42") is the caller's. `timed_out` is not worded: a run
+// stopped at the --timeout is reported by whoever stopped or notices it, before this.
+template <typename Sink>
+void describe_status(const ExitStatus& status, std::string_view detail, Sink&& sink) {
+    using std::string_view_literals::operator""sv;
+    switch (status.kind) {
+        case ExitStatus::Kind::kExited:
+            sink("exited with "sv);
+            sink(status.code);
+            return;
+        case ExitStatus::Kind::kSignaled:
+            sink("was killed by signal "sv);
+            sink(status.code);
+            if (status.core_dumped) sink(" (core dumped)"sv);
+            return;
+        case ExitStatus::Kind::kNotStarted:
+            sink("could not "sv);
+            sink(std::string_view(describe(status.failed_step)));
+            sink(": "sv);
+            sink(ErrorNumber{status.error_number});
+            if (!detail.empty()) {
+                sink(" ("sv);
+                sink(detail);
+                sink(")"sv);
+            }
+            return;
+    }
+}
 
 }  // namespace bro

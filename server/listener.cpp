@@ -3,15 +3,15 @@
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstddef>
 #include <cstdlib>
-#include <cstring>
 #include <stdexcept>
 #include <system_error>
+#include <variant>
+
+#include "core/socket_address.hpp"
 
 namespace bro::server {
 namespace {
@@ -20,40 +20,25 @@ namespace {
     throw std::system_error(errno, std::system_category(), what);
 }
 
-// A path, or an abstract name for "@name" (sun_path starts with a NUL and is not terminated).
-struct SocketAddress {
-    sockaddr_un address{};
-    socklen_t length = 0;
-    bool abstract = false;
-};
-
 SocketAddress address_for(const std::string& path, bool allow_abstract) {
-    SocketAddress result;
-    result.address.sun_family = AF_UNIX;
-    result.abstract = !path.empty() && path.front() == '@';
-    // A path needs room for its terminating NUL; an abstract name does not.
-    const std::size_t limit = sizeof result.address.sun_path - (result.abstract ? 0 : 1);
-    if (path.size() < (result.abstract ? 2 : 1) || path.size() > limit) {
+    const auto built = socket_address_for(path);
+    if (const auto* error = std::get_if<SocketAddressError>(&built)) {
         throw std::runtime_error("socket path '" + path + "' must be 1 to " +
-                                 std::to_string(limit) + " bytes long");
+                                 std::to_string(error->limit) + " bytes long");
     }
-    if (result.abstract && !allow_abstract) {
+    const auto& address = std::get<SocketAddress>(built);
+    if (address.abstract && !allow_abstract) {
         throw std::runtime_error("abstract socket '" + path +
                                  "' refused: abstract sockets bypass file permissions, so anyone "
                                  "on the host could call this server; use a path, or restrict "
                                  "callers with --allow-uid or --allow-gid");
     }
-    std::memcpy(result.address.sun_path, path.data(), path.size());
-    if (result.abstract) result.address.sun_path[0] = '\0';
-    result.length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size() +
-                                           (result.abstract ? 0 : 1));
-    return result;
+    return address;
 }
 
 bool someone_listens(const SocketAddress& address) {
     UniqueFd probe(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    return probe && connect(probe.get(), reinterpret_cast<const sockaddr*>(&address.address),
-                            address.length) == 0;
+    return probe && connect(probe.get(), address.get(), address.length) == 0;
 }
 
 void remove_stale_socket(const std::string& path, const SocketAddress& address) {
@@ -84,7 +69,7 @@ int int_option(int fd, int level, int name) {
 void bind_with_mode(int fd, const SocketAddress& address, std::optional<mode_t> mode,
                     const std::string& path) {
     const mode_t previous = mode ? umask(~*mode & 0777) : 0;
-    const int bound = bind(fd, reinterpret_cast<const sockaddr*>(&address.address), address.length);
+    const int bound = bind(fd, address.get(), address.length);
     const int bind_error = errno;
     if (mode) umask(previous);
     errno = bind_error;

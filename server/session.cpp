@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstring>
 #include <system_error>
+#include <type_traits>
 
 #include "core/reply_encoding.hpp"
 #include "ring/deadline.hpp"
@@ -26,18 +27,20 @@ namespace {
 
 using protocol::FrameType;
 
-std::string describe_status(const ExitStatus& status, std::string_view detail = {}) {
-    switch (status.kind) {
-        case ExitStatus::Kind::kExited:
-            return "exited with " + std::to_string(status.code);
-        case ExitStatus::Kind::kSignaled:
-            return "killed by signal " + std::to_string(status.code) +
-                   (status.core_dumped ? " (core dumped)" : "");
-        case ExitStatus::Kind::kNotStarted:
-            return "could not " + std::string(describe(status.failed_step)) + " (" +
-                   std::string(detail) + "): " + std::strerror(status.error_number);
-    }
-    return "?";
+// core's wording of how a run ended, as one log string.
+std::string status_text(const ExitStatus& status, std::string_view detail = {}) {
+    std::string text;
+    describe_status(status, detail, [&](const auto& piece) {
+        using Piece = std::decay_t<decltype(piece)>;
+        if constexpr (std::is_same_v<Piece, ErrorNumber>) {
+            text += std::strerror(piece.value);
+        } else if constexpr (std::is_same_v<Piece, int>) {
+            text += std::to_string(piece);
+        } else {
+            text += piece;
+        }
+    });
+    return text;
 }
 
 }  // namespace
@@ -247,7 +250,7 @@ ring::Task<void> Session::run_program(const SpawnRequest& spawn, std::vector<Uni
     }
     if (auto* failure = std::get_if<SpawnFailure>(&spawned)) {
         phase_.enter(Phase::kReporting);
-        spdlog::info("session {}: {}", id_, describe_status(failure->status, failure->detail));
+        spdlog::info("session {}: {}", id_, status_text(failure->status, failure->detail));
         std::vector<std::uint8_t> frame;
         protocol::encode_exit(failure->status, failure->detail, frame);
         co_await writer_.send(frame);
@@ -267,7 +270,7 @@ ring::Task<void> Session::report_exit(ProgramRun& program, ChildStdio& stdio,
                                       ring::StopSource& call_over) {
     const ExitStatus status = co_await program.run_to_exit();
     phase_.enter(Phase::kReporting);
-    spdlog::info("session {}: pid {} {}", id_, child_->pid(), describe_status(status));
+    spdlog::info("session {}: pid {} {}", id_, child_->pid(), status_text(status));
     // The private copies go before the caller hears of the exit, so a caller that looks right
     // after the call never finds them.
     directory_.reset();

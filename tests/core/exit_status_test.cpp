@@ -4,6 +4,9 @@
 
 #include <cerrno>
 #include <csignal>
+#include <string>
+#include <string_view>
+#include <type_traits>
 
 namespace bro {
 namespace {
@@ -67,6 +70,50 @@ TEST(ExitStatus, EveryStepHasADescription) {
           SpawnStep::kSetGroup, SpawnStep::kSetUser, SpawnStep::kVerifyIdentity}) {
         EXPECT_STRNE(describe(step), "unknown step") << static_cast<int>(step);
     }
+}
+
+// describe_status() through a sink that words an errno as "errno N", so the tests see which
+// piece was an ErrorNumber.
+std::string described(const ExitStatus& status, std::string_view detail = {}) {
+    std::string text;
+    describe_status(status, detail, [&](const auto& piece) {
+        using Piece = std::decay_t<decltype(piece)>;
+        if constexpr (std::is_same_v<Piece, ErrorNumber>) {
+            text += "errno " + std::to_string(piece.value);
+        } else if constexpr (std::is_same_v<Piece, int>) {
+            text += std::to_string(piece);
+        } else {
+            text += piece;
+        }
+    });
+    return text;
+}
+
+TEST(DescribeStatus, AnExitIsWordedWithItsCode) {
+    EXPECT_EQ(described(ExitStatus::exited(3)), "exited with 3");
+}
+
+TEST(DescribeStatus, ADeathBySignalNamesTheSignal) {
+    EXPECT_EQ(described(ExitStatus::signaled(SIGKILL, false)), "was killed by signal 9");
+}
+
+TEST(DescribeStatus, ACoreDumpIsMentioned) {
+    EXPECT_EQ(described(ExitStatus::signaled(SIGABRT, true)),
+              "was killed by signal 6 (core dumped)");
+}
+
+TEST(DescribeStatus, ARunThatNeverStartedNamesTheStepAndHandsOverTheErrno) {
+    EXPECT_EQ(described(ExitStatus::not_started(SpawnStep::kChangeDirectory, ENOENT)),
+              "could not change to the working directory: errno 2");
+}
+
+TEST(DescribeStatus, TheServersDetailFollowsTheErrorInParentheses) {
+    EXPECT_EQ(described(ExitStatus::not_started(SpawnStep::kExecute, EACCES), "execve /bin/x"),
+              "could not execute the program: errno 13 (execve /bin/x)");
+}
+
+TEST(DescribeStatus, TheDetailOfAFinishedRunIsNotWorded) {
+    EXPECT_EQ(described(ExitStatus::exited(0), "ignored"), "exited with 0");
 }
 
 }  // namespace

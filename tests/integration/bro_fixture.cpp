@@ -2,9 +2,7 @@
 
 #include <dirent.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,6 +13,8 @@
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+
+#include "raw_connection.hpp"
 
 namespace bro::test {
 
@@ -50,13 +50,9 @@ std::string TempDir::write_script(const std::string& name, const std::string& bo
 }
 
 bool connect_succeeds(const std::string& socket_path) {
-    const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_un address{};
-    address.sun_family = AF_UNIX;
-    std::strncpy(address.sun_path, socket_path.c_str(), sizeof address.sun_path - 1);
-    const bool ok = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
-    close(fd);
-    return ok;
+    const int fd = connect_unix_socket(socket_path);
+    if (fd >= 0) close(fd);
+    return fd >= 0;
 }
 
 BroServer::BroServer(const TempDir& dir, const std::string& executable,

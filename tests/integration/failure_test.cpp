@@ -3,15 +3,19 @@
 
 #include <signal.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstring>
 #include <thread>
+#include <variant>
 
 #include "bro_fixture.hpp"
+#include "core/socket_address.hpp"
+#include "core/unique_fd.hpp"
+#include "raw_connection.hpp"
 
 namespace bro::test {
 namespace {
@@ -22,11 +26,8 @@ class Failure : public ::testing::Test {
 };
 
 int connect_raw(const std::string& path) {
-    const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_un address{};
-    address.sun_family = AF_UNIX;
-    std::strncpy(address.sun_path, path.c_str(), sizeof address.sun_path - 1);
-    EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    const int fd = connect_unix_socket(path);
+    EXPECT_GE(fd, 0) << "connect " << path << ": " << std::strerror(errno);
     return fd;
 }
 
@@ -50,6 +51,45 @@ TEST_F(Failure, UnreachableSocketNamesThePathAndErrno) {
     EXPECT_NE(result.err.find(path), std::string::npos) << result.err;
     EXPECT_NE(result.err.find("ENOENT"), std::string::npos) << result.err;
     EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+}
+
+// A server that stopped accepting (SIGSTOP, a hang, overload) lets its listen queue fill up;
+// here a socket listens with a backlog of 0 and one connection already waits in it, so every
+// further connect() finds the queue full. The client must give up after BRO_CONNECT_TIMEOUT
+// rather than wait for room forever.
+TEST_F(Failure, AServerWhoseListenQueueStaysFullMakesTheClientGiveUpAfterTheConnectTimeout) {
+    const std::string path = dir.path() + "/full.sock";
+    const UniqueFd listener(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    const auto address = std::get<SocketAddress>(socket_address_for(path));
+    ASSERT_EQ(bind(listener.get(), address.get(), address.length), 0) << std::strerror(errno);
+    ASSERT_EQ(listen(listener.get(), 0), 0) << std::strerror(errno);
+    const UniqueFd waiting(connect_raw(path));  // fills the queue; never accepted
+    ASSERT_TRUE(waiting.valid());
+
+    const auto started = std::chrono::steady_clock::now();
+    const auto result = run_client(path, {.args = {"x"},
+                                          .environment = {"BRO_CONNECT_TIMEOUT=1"},
+                                          .timeout = std::chrono::seconds(30),
+                                          .prefix = {"/usr/bin/timeout", "-k", "5", "20"}});
+    const auto took = std::chrono::steady_clock::now() - started;
+    EXPECT_EQ(result.exit_code(), 125) << result.err;
+    EXPECT_EQ(result.err, "bro-client: the server at " + path +
+                              " is not accepting connections: its listen queue stayed full for 1 "
+                              "s; check that bro-server is running and not stopped, hung or "
+                              "overloaded (or raise BRO_CONNECT_TIMEOUT)\n");
+    EXPECT_GE(took, std::chrono::milliseconds(900)) << "gave up before the timeout";
+    EXPECT_LT(took, std::chrono::seconds(10)) << "waited far beyond BRO_CONNECT_TIMEOUT=1";
+}
+
+TEST_F(Failure, AConnectTimeoutThatIsNotAWholeNumberOfSecondsIsRefused) {
+    for (const std::string value : {"0", "1.5", "-1", "3601", "ten"}) {
+        const auto result = run_client(dir.path() + "/unused.sock",
+                                       {.environment = {"BRO_CONNECT_TIMEOUT=" + value}});
+        EXPECT_EQ(result.exit_code(), 125) << value;
+        EXPECT_EQ(result.err, "bro-client: BRO_CONNECT_TIMEOUT is \"" + value +
+                                  "\"; use a whole number of seconds from 1 to 3600 (or leave it "
+                                  "unset for 10)\n");
+    }
 }
 
 TEST_F(Failure, BroLogDebugMakesTheClientExplainItself) {

@@ -2,7 +2,6 @@
 
 #include <poll.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -11,6 +10,7 @@
 #include <cstring>
 
 #include "core/frame_encoding.hpp"
+#include "core/socket_address.hpp"
 
 namespace bro::test {
 
@@ -50,15 +50,24 @@ std::string Reply::out() const {
     return text;
 }
 
-RawConnection::RawConnection(const std::string& socket_path) {
-    fd_ = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_un address{};
-    address.sun_family = AF_UNIX;
-    std::strncpy(address.sun_path, socket_path.c_str(), sizeof address.sun_path - 1);
-    if (fd_ < 0 || connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-        ADD_FAILURE() << "connect " << socket_path << ": " << std::strerror(errno);
-        close();
+int connect_unix_socket(const std::string& socket_path) {
+    const auto built = socket_address_for(socket_path);
+    const auto* address = std::get_if<SocketAddress>(&built);
+    if (address == nullptr) {
+        errno = ENAMETOOLONG;
+        return -1;
     }
+    const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || connect(fd, address->get(), address->length) == 0) return fd;
+    const int error = errno;
+    ::close(fd);
+    errno = error;
+    return -1;
+}
+
+RawConnection::RawConnection(const std::string& socket_path)
+    : fd_(connect_unix_socket(socket_path)) {
+    if (fd_ < 0) ADD_FAILURE() << "connect " << socket_path << ": " << std::strerror(errno);
 }
 
 RawConnection::~RawConnection() {

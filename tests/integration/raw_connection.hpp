@@ -44,6 +44,10 @@ struct Reply {
     std::string out() const;
 };
 
+// A new socket connected to `socket_path` (a path, or "@name" for an abstract socket), or -1
+// with errno set.
+int connect_unix_socket(const std::string& socket_path);
+
 class RawConnection {
   public:
     // Connects to `socket_path`; a failure is recorded as a test failure (connected() false).
