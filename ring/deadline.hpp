@@ -38,7 +38,8 @@ namespace detail {
 // Requests `work_stop` when `limit` passes, unless `timer_stop` ends the wait first.
 inline Task<void> expire_after(Ring& ring, std::chrono::nanoseconds limit, StopToken timer_stop,
                                StopSource& work_stop, bool& expired) {
-    expired = co_await sleep_for(ring, limit, timer_stop);
+    const IoResult waited = co_await Timeout(ring, limit).stop_on(timer_stop);
+    expired = waited.timed_out();
     if (expired) work_stop.request_stop();
 }
 
