@@ -3,7 +3,8 @@
 //
 // The path of one call through both programs, file by file:
 //   client/main.cpp          reads the settings (environment or wrapper file), picks the mode
-//   client/request_builder   classifies argv (file arguments), encodes the Request (core/)
+//   client/request_builder   classifies argv (file arguments), encodes the Request (core/);
+//                            fd_exchange or content_exchange connects and sends it
 //   server/listener, server  accept; admission by uid/gid and session counts; a Session each
 //   server/session           receiving: the Request, under --request-timeout (this file)
 //   server/file_upload       uploading: content mode's file arguments into the session dir
@@ -11,7 +12,7 @@
 //   server/spawner           clone + exec, reporting the failing step (child_stdio: the pipes)
 //   server/program_run       running, draining: stdin, signals and output relayed; deadlines
 //   server/session           reporting: the Exit frame (core/reply_encoding)
-//   client/relay, exit code  output to the caller's stdout/stderr; exits as the program did
+//   client/content_exchange  output to the caller's stdout/stderr; main exits as the program did
 //
 // The phases are in session_phase.hpp; the error convention in session_errors.hpp.
 // Teardown invariant: run() returns only after every operation it started has completed, so
