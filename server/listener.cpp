@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <stdexcept>
@@ -95,8 +96,41 @@ Listener Listener::bind_path(const std::string& path, const SocketSettings& sett
     return listener;
 }
 
-Listener Listener::from_systemd() {
-    constexpr int kFirstFd = 3;  // SD_LISTEN_FDS_START
+Listener Listener::adopt(UniqueFd fd, std::string description) {
+    return Listener(std::move(fd), std::move(description), {});
+}
+
+namespace {
+
+constexpr int kFirstSystemdFd = 3;  // SD_LISTEN_FDS_START
+
+std::vector<std::string> split_names(const char* names, std::size_t count) {
+    std::vector<std::string> split;
+    std::string text = names != nullptr ? names : "";
+    for (std::size_t start = 0; split.size() < count;) {
+        const auto end = text.find(':', start);
+        split.push_back(text.substr(start, end == std::string::npos ? end : end - start));
+        if (end == std::string::npos) break;
+        start = end + 1;
+    }
+    split.resize(count);  // systemd names unnamed sockets "unknown"; missing ones stay empty
+    return split;
+}
+
+void check_listening_stream(int fd, const std::string& name) {
+    if (int_option(fd, SOL_SOCKET, SO_DOMAIN) != AF_UNIX ||
+        int_option(fd, SOL_SOCKET, SO_TYPE) != SOCK_STREAM ||
+        int_option(fd, SOL_SOCKET, SO_ACCEPTCONN) != 1) {
+        throw std::runtime_error("systemd socket " + name + " (fd " + std::to_string(fd) +
+                                 ") is not a listening AF_UNIX stream socket (use "
+                                 "ListenStream= with Accept=no in the .socket unit)");
+    }
+    if (fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) fail("fcntl(" + std::to_string(fd) + ", F_SETFD)");
+}
+
+}  // namespace
+
+SystemdSockets SystemdSockets::from_environment() {
     const char* pid = std::getenv("LISTEN_PID");
     const char* fds = std::getenv("LISTEN_FDS");
     if (!pid || !fds || std::strtol(pid, nullptr, 10) != getpid() ||
@@ -106,21 +140,47 @@ Listener Listener::from_systemd() {
             "another process); start bro-server from a systemd .socket unit or "
             "systemd-socket-activate");
     }
-    const long count = std::strtol(fds, nullptr, 10);
+    const auto count = static_cast<std::size_t>(std::strtol(fds, nullptr, 10));
+    const auto names = split_names(std::getenv("LISTEN_FDNAMES"), count);
     unsetenv("LISTEN_PID");
     unsetenv("LISTEN_FDS");
     unsetenv("LISTEN_FDNAMES");
-    if (int_option(kFirstFd, SOL_SOCKET, SO_DOMAIN) != AF_UNIX ||
-        int_option(kFirstFd, SOL_SOCKET, SO_TYPE) != SOCK_STREAM ||
-        int_option(kFirstFd, SOL_SOCKET, SO_ACCEPTCONN) != 1) {
-        throw std::runtime_error(
-            "--systemd-socket: fd 3 is not a listening AF_UNIX stream socket (use ListenStream= "
-            "with Accept=no in the .socket unit)");
+    SystemdSockets sockets;
+    for (std::size_t i = 0; i < count; ++i) {
+        sockets.sockets_.push_back({names[i], UniqueFd(kFirstSystemdFd + static_cast<int>(i))});
     }
-    if (fcntl(kFirstFd, F_SETFD, FD_CLOEXEC) != 0) fail("fcntl(3, F_SETFD)");
-    // Extra sockets would be served by nobody; close them rather than leak them to children.
-    for (long extra = 1; extra < count; ++extra) close(kFirstFd + static_cast<int>(extra));
-    return Listener(UniqueFd(kFirstFd), "systemd socket (fd 3)", {});
+    for (const auto& passed : sockets.sockets_)
+        check_listening_stream(passed.fd.get(), passed.name);
+    return sockets;
+}
+
+Listener SystemdSockets::take(const std::string& tool) {
+    const auto found = std::find_if(sockets_.begin(), sockets_.end(), [&](const Passed& passed) {
+        return passed.fd && (tool.empty() || passed.name == tool);
+    });
+    if (found == sockets_.end()) {
+        std::string names;
+        for (const auto& passed : sockets_) names += (names.empty() ? "" : ", ") + passed.name;
+        throw std::runtime_error(
+            tool.empty() ? "--systemd-socket: every socket systemd passed is taken"
+                         : "tool " + tool + " wants the systemd socket named " + tool +
+                               ", but systemd passed " + names +
+                               " (set FileDescriptorName=" + tool + " in its .socket unit)");
+    }
+    const int number = found->fd.get();
+    return Listener::adopt(std::move(found->fd),
+                           "systemd socket " + (found->name.empty() ? "" : found->name + " ") +
+                               "(fd " + std::to_string(number) + ")");
+}
+
+std::vector<std::string> SystemdSockets::close_unused() {
+    std::vector<std::string> closed;
+    for (auto& passed : sockets_) {
+        if (!passed.fd) continue;
+        closed.push_back(passed.name);
+        passed.fd.reset();
+    }
+    return closed;
 }
 
 Listener::~Listener() {

@@ -1,10 +1,12 @@
 #pragma once
-// The listening socket: bound to a path, or inherited from systemd socket activation.
+// The listening socket of one tool: bound to a path, or inherited from systemd socket
+// activation (the sockets are taken from the environment once, by SystemdSockets).
 
 #include <sys/types.h>
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/unique_fd.hpp"
 
@@ -29,9 +31,8 @@ class Listener {
     // "@name" binds the abstract address `name` (only with settings.allow_abstract), which has
     // no file for a mode or owner: the command line refuses them together.
     static Listener bind_path(const std::string& path, const SocketSettings& settings = {});
-    // Takes fd 3 from LISTEN_FDS/LISTEN_PID (sd_listen_fds protocol) and clears those
-    // variables so no child inherits them.
-    static Listener from_systemd();
+    // A listening socket systemd passed (see SystemdSockets), described as `description`.
+    static Listener adopt(UniqueFd fd, std::string description);
 
     Listener(Listener&&) noexcept = default;
     Listener& operator=(Listener&&) noexcept = default;
@@ -49,6 +50,30 @@ class Listener {
     UniqueFd fd_;
     std::string description_;
     std::string owned_path_;  // unlinked on destruction when we created it
+};
+
+// The sockets systemd passed (LISTEN_FDS/LISTEN_PID/LISTEN_FDNAMES, the sd_listen_fds
+// protocol), taken once per process: the variables are cleared so no child inherits them, and
+// each socket is checked to be a listening AF_UNIX stream socket and made close-on-exec.
+class SystemdSockets {
+  public:
+    // Throws std::runtime_error saying what to do when none were passed.
+    static SystemdSockets from_environment();
+
+    // The socket named `tool` (FileDescriptorName= in its .socket unit). For a command-line
+    // tool (empty name), the one socket passed, whatever its name. Throws naming the names
+    // that were passed when there is none to give.
+    Listener take(const std::string& tool);
+    // The sockets no tool took (a unit for a tool the config file lacks): their names, after
+    // closing them so that no child inherits them.
+    std::vector<std::string> close_unused();
+
+  private:
+    struct Passed {
+        std::string name;
+        UniqueFd fd;
+    };
+    std::vector<Passed> sockets_;
 };
 
 }  // namespace bro::server

@@ -1,4 +1,6 @@
-// bro-server: runs one fixed executable on behalf of bro-client callers.
+// bro-server: runs one fixed executable per tool on behalf of bro-client callers. One tool
+// from the command line, or every tool of a --config file, each on its own socket, all in
+// this one process on one ring.
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -7,15 +9,27 @@
 #include <spdlog/spdlog.h>
 
 #include <exception>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <set>
+#include <vector>
 
 #include "ring/ring.hpp"
+#include "ring/when_all.hpp"
+#include "server/descriptor_limit.hpp"
+#include "server/effective_settings.hpp"
 #include "server/environment_warnings.hpp"
 #include "server/listener.hpp"
 #include "server/server.hpp"
 #include "server/server_config.hpp"
 #include "server/stale_session_cleanup.hpp"
+#include "server/stop_signals.hpp"
+#include "server/wrapper_text.hpp"
 
 namespace {
+
+using namespace bro::server;
 
 // fds 0-2 must be open, or a socket or pipe could land on them and be mistaken for stdio.
 void ensure_standard_fds() {
@@ -31,47 +45,135 @@ void configure_logging(const std::string& level) {
     spdlog::set_default_logger(logger);
 }
 
-// What a crashed predecessor left in --tmpdir goes before the first session can start.
-void clean_up_after_crashed_servers(const std::string& tmpdir) {
-    const auto cleanup = bro::server::remove_stale_session_directories(tmpdir);
-    for (const auto& path : cleanup.removed) {
-        spdlog::info("removed stale session directory {} (its server is gone)", path);
+// What a crashed predecessor left in each --tmpdir goes before the first session can start.
+void clean_up_after_crashed_servers(const std::vector<ToolConfig>& tools) {
+    std::set<std::string> tmpdirs;
+    for (const auto& tool : tools) tmpdirs.insert(tool.config.tmpdir);
+    for (const auto& tmpdir : tmpdirs) {
+        const auto cleanup = remove_stale_session_directories(tmpdir);
+        for (const auto& path : cleanup.removed) {
+            spdlog::info("removed stale session directory {} (its server is gone)", path);
+        }
+        for (const auto& error : cleanup.errors) {
+            spdlog::warn("could not remove all of a stale session directory: {}", error);
+        }
     }
-    for (const auto& error : cleanup.errors) {
-        spdlog::warn("could not remove all of a stale session directory: {}", error);
+}
+
+int check(const std::vector<ToolConfig>& tools) {
+    for (const auto& tool : tools) {
+        for (const auto& warning : environment_warnings(tool.config)) {
+            std::cout << "# warning: " << warning << "\n";
+        }
+        std::cout << describe_effective_settings(tool) << "\n";
     }
+    std::cout << "# " << tools.size() << " tool(s): the configuration is usable\n";
+    return 0;
+}
+
+int print_wrapper(const std::vector<ToolConfig>& tools, const std::string& name) {
+    for (const auto& tool : tools) {
+        if (tool.name != name) continue;
+        std::cout << wrapper_file_text(tool);
+        return 0;
+    }
+    std::cerr << "bro-server: the config file has no [tool." << name << "]\n";
+    return 2;
+}
+
+int install_wrappers(const std::vector<ToolConfig>& tools, const std::string& directory) {
+    try {
+        for (const auto& path : install_wrapper_files(tools, directory)) std::cout << path << "\n";
+        return 0;
+    } catch (const std::system_error& e) {
+        std::cerr << "bro-server: --install-wrappers: " << e.what() << "\n";
+        return 1;
+    }
+}
+
+std::vector<Listener> open_listeners(const std::vector<ToolConfig>& tools) {
+    std::optional<SystemdSockets> systemd;
+    std::vector<Listener> listeners;
+    for (const auto& tool : tools) {
+        const ServerConfig& config = tool.config;
+        if (!config.systemd_socket) {
+            listeners.push_back(Listener::bind_path(config.socket_path, config.socket));
+            continue;
+        }
+        if (!systemd) systemd = SystemdSockets::from_environment();
+        listeners.push_back(systemd->take(tool.name));
+    }
+    if (systemd) {
+        for (const auto& name : systemd->close_unused()) {
+            spdlog::warn("closed the systemd socket {}: no tool of this server is named so", name);
+        }
+    }
+    return listeners;
+}
+
+bro::ring::Task<void> stop_on_signal(bro::ring::Ring& ring, StopSignals& signals,
+                                     std::vector<std::unique_ptr<Server>>& servers) {
+    const int signal = co_await signals.next(ring);
+    spdlog::info("received signal {}, stopping", signal);
+    for (auto& server : servers) server->stop();
+}
+
+int serve(std::vector<ToolConfig> tools) {
+    StopSignals signals;  // blocks the stop signals before any socket listens
+    clean_up_after_crashed_servers(tools);
+    std::vector<Listener> listeners = open_listeners(tools);
+    bro::ring::Ring ring;
+    ring.on_detached_error = [](std::exception_ptr error) {
+        try {
+            std::rethrow_exception(error);
+        } catch (const std::exception& e) {
+            spdlog::error("session failed: {}", e.what());
+        }
+    };
+    std::uint64_t session_ids = 1;
+    std::size_t sessions = 0;
+    std::vector<std::unique_ptr<Server>> servers;
+    for (std::size_t i = 0; i < tools.size(); ++i) {
+        sessions += tools[i].config.admission.max_sessions;
+        servers.push_back(std::make_unique<Server>(ring, tools[i].name, std::move(tools[i].config),
+                                                   std::move(listeners[i]), session_ids));
+    }
+    if (const auto original = raise_descriptor_limit(sessions)) {
+        for (auto& server : servers) server->give_children_descriptor_limit(*original);
+    }
+    std::vector<bro::ring::Task<void>> parts;
+    for (auto& server : servers) parts.push_back(server->serve());
+    parts.push_back(stop_on_signal(ring, signals, servers));
+    ring.run(bro::ring::when_all(std::move(parts)));
+    ring.run_until([&] { return ring.detached_tasks() == 0; });
+    spdlog::info("stopped");
+    return 0;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
     ensure_standard_fds();
-    auto parsed = bro::server::parse_command_line(argc, argv);
-    if (!parsed.config) return parsed.exit_code;
-    configure_logging(parsed.config->log_level);
-    for (const auto& warning : bro::server::environment_warnings(*parsed.config)) {
-        spdlog::warn("{}", warning);
+    auto parsed = parse_command_line(argc, argv);
+    if (parsed.tools.empty()) return parsed.exit_code;
+    switch (parsed.process.action) {
+        case ServerAction::kCheck:
+            return check(parsed.tools);
+        case ServerAction::kPrintWrapper:
+            return print_wrapper(parsed.tools, parsed.process.wrapper_tool);
+        case ServerAction::kInstallWrappers:
+            return install_wrappers(parsed.tools, parsed.process.wrappers_directory);
+        case ServerAction::kServe:
+            break;
+    }
+    configure_logging(parsed.process.log_level);
+    for (const auto& tool : parsed.tools) {
+        for (const auto& warning : environment_warnings(tool.config)) {
+            spdlog::warn("{}{}{}", tool.name, tool.name.empty() ? "" : ": ", warning);
+        }
     }
     try {
-        bro::server::block_stop_signals();
-        clean_up_after_crashed_servers(parsed.config->tmpdir);
-        auto listener = parsed.config->systemd_socket
-                            ? bro::server::Listener::from_systemd()
-                            : bro::server::Listener::bind_path(parsed.config->socket_path,
-                                                               parsed.config->socket);
-        bro::ring::Ring ring;
-        ring.on_detached_error = [](std::exception_ptr error) {
-            try {
-                std::rethrow_exception(error);
-            } catch (const std::exception& e) {
-                spdlog::error("session failed: {}", e.what());
-            }
-        };
-        bro::server::Server server(ring, std::move(*parsed.config), std::move(listener));
-        ring.run(server.serve());
-        ring.run_until([&] { return ring.detached_tasks() == 0; });
-        spdlog::info("stopped");
-        return 0;
+        return serve(std::move(parsed.tools));
     } catch (const std::exception& e) {
         spdlog::critical("{}", e.what());
         return 1;

@@ -1,8 +1,6 @@
 #include "server/server.hpp"
 
 #include <signal.h>
-#include <sys/resource.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 
 #include <spdlog/spdlog.h>
@@ -14,93 +12,27 @@
 #include "core/reply_encoding.hpp"
 #include "ring/acceptor.hpp"
 #include "ring/operations.hpp"
-#include "ring/when_all.hpp"
 
 namespace bro::server {
-namespace {
 
-sigset_t stop_signals() {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGHUP);
-    return set;
-}
-
-UniqueFd open_signal_fd() {
-    block_stop_signals();
-    const sigset_t set = stop_signals();
-    signal(SIGPIPE, SIG_IGN);
-    UniqueFd fd(signalfd(-1, &set, SFD_CLOEXEC));
-    if (!fd) throw std::system_error(errno, std::system_category(), "signalfd");
-    return fd;
-}
-
-// A content-mode session holds up to this many descriptors (socket, stdin/stdout/stderr pipe
-// ends, a splice pipe, the stdin probe, the pidfd), plus slack for the server itself.
-constexpr rlim_t kDescriptorsPerSession = 8;
-constexpr rlim_t kServerDescriptors = 64;
-
-}  // namespace
-
-void Server::make_room_for_descriptors() {
-    rlimit limit{};
-    if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return;
-    const rlim_t needed =
-        kDescriptorsPerSession * config_.admission.max_sessions + kServerDescriptors;
-    if (limit.rlim_cur >= needed) return;
-    const rlimit original = limit;
-    limit.rlim_cur = std::min(needed, limit.rlim_max);
-    if (limit.rlim_cur > original.rlim_cur && setrlimit(RLIMIT_NOFILE, &limit) == 0) {
-        spdlog::info("raised the descriptor limit from {} to {} for --max-sessions {}",
-                     original.rlim_cur, limit.rlim_cur, config_.admission.max_sessions);
-        spawner_.give_children_descriptor_limit(original);
-    } else {
-        limit = original;
-    }
-    if (limit.rlim_cur >= needed) return;
-    spdlog::warn(
-        "--max-sessions {} may need {} descriptors, but RLIMIT_NOFILE is {} (hard limit {}): "
-        "sessions beyond about {} will fail; raise the limit (LimitNOFILE= in a systemd unit, "
-        "ulimit -Hn) or lower --max-sessions",
-        config_.admission.max_sessions, needed, limit.rlim_cur, limit.rlim_max,
-        (limit.rlim_cur > kServerDescriptors ? limit.rlim_cur - kServerDescriptors : 0) /
-            kDescriptorsPerSession);
-}
-
-void block_stop_signals() {
-    const sigset_t set = stop_signals();
-    if (sigprocmask(SIG_BLOCK, &set, nullptr) != 0) {
-        throw std::system_error(errno, std::system_category(), "sigprocmask");
-    }
-}
-
-Server::Server(ring::Ring& ring, ServerConfig config, Listener listener)
+Server::Server(ring::Ring& ring, std::string tool, ServerConfig config, Listener listener,
+               std::uint64_t& session_ids)
     : ring_(ring),
+      tool_(std::move(tool)),
       config_(std::move(config)),
       listener_(std::move(listener)),
       env_policy_(config_.allowed_env, config_.inherit_env, config_.allow_dangerous_env),
       admission_(config_.admission),
       context_{ring_, config_, env_policy_, spawner_, live_sessions_},
-      signal_fd_(open_signal_fd()) {}
+      session_ids_(session_ids) {}
 
 ring::Task<void> Server::serve() {
-    spdlog::info("serving {} on {} (io_uring: {})", config_.executable, listener_.description(),
-                 ring_.features().describe());
-    make_room_for_descriptors();
-    std::vector<ring::Task<void>> parts;
-    parts.push_back(accept_connections());
-    parts.push_back(wait_for_stop_signal());
-    co_await ring::when_all(std::move(parts));
-    // Sessions are detached tasks; the caller runs the ring until they are gone.
-}
-
-ring::Task<void> Server::accept_connections() {
+    spdlog::info("serving {}{}{} on {} (io_uring: {})", tool_, tool_.empty() ? "" : ": ",
+                 config_.executable, listener_.description(), ring_.features().describe());
     ring::Acceptor acceptor(ring_, listener_.fd());
     while (!stopping_) {
-        // Poll for the stop flag between connections: the signal task cannot reach into this
-        // frame, so it shuts the listener down, which fails the pending accept.
+        // Poll for the stop flag between connections: stop() cannot reach into this frame, so
+        // it cancels the pending accept instead.
         const ring::IoResult accepted = co_await acceptor.next();
         if (!accepted) {
             if (stopping_ || accepted.cancelled()) break;
@@ -119,19 +51,11 @@ ring::Task<void> Server::accept_connections() {
     }
 }
 
-ring::Task<void> Server::wait_for_stop_signal() {
-    signalfd_siginfo info{};
-    const auto buffer = std::span(reinterpret_cast<std::uint8_t*>(&info), sizeof info);
-    for (;;) {
-        const ring::IoResult got = co_await ring::Read(ring_, signal_fd_.get(), buffer);
-        if (got && got.value() == sizeof info) break;
-        if (!got && got.raw() != -EINTR) {
-            throw std::system_error(got.error(), "read signalfd");
-        }
-    }
-    spdlog::info("received signal {}, stopping: {} session(s) to abort", info.ssi_signo,
-                 live_sessions_.size());
+void Server::stop() {
+    if (stopping_) return;
     stopping_ = true;
+    spdlog::info("{}{}stopping: {} session(s) to abort", tool_, tool_.empty() ? "" : ": ",
+                 live_sessions_.size());
     ring_.cancel_fd(listener_.fd());
     for (Session* session : live_sessions_) session->abort();
 }
@@ -147,7 +71,7 @@ void Server::admit(UniqueFd socket) {
     }
     const auto refusal = admission_.admit(peer);
     if (!refusal) {
-        ring_.spawn(run_session(std::move(socket), next_session_id_++, std::move(peer)));
+        ring_.spawn(run_session(std::move(socket), session_ids_++, std::move(peer)));
         return;
     }
     spdlog::warn("refused the connection of {}: {}", describe(peer), *refusal);

@@ -1,9 +1,13 @@
 #pragma once
-// Accepts connections and runs one Session coroutine per connection, all on one ring. SIGTERM
-// or SIGINT (read through a signalfd on the ring) stops accepting, aborts live sessions (their
-// children are killed and reaped) and returns once the last session has finished.
+// Serves one tool: accepts connections on its listener and runs one Session coroutine per
+// connection. Several Servers (one per tool of a --config file) share one ring and one
+// process. stop() (main calls it on SIGTERM or SIGINT) stops accepting and aborts live
+// sessions (their children are killed and reaped).
+
+#include <sys/resource.h>
 
 #include <cstdint>
+#include <string>
 #include <unordered_set>
 
 #include "core/env_policy.hpp"
@@ -18,31 +22,30 @@
 
 namespace bro::server {
 
-// Blocks SIGTERM/SIGINT/SIGHUP so they wait for the server's signalfd. Call before the socket
-// starts listening: a stop request that arrives between the two must still stop cleanly.
-void block_stop_signals();
-
 class Server {
   public:
-    // Reads stop signals through a signalfd (blocking them if main() did not) and ignores
-    // SIGPIPE (a vanished client must give EPIPE).
-    Server(ring::Ring& ring, ServerConfig config, Listener listener);
+    // `tool`: the tool's name in the config file (empty for a command-line tool), for logs.
+    // `session_ids`: the process's session counter, so ids are unique across tools.
+    Server(ring::Ring& ring, std::string tool, ServerConfig config, Listener listener,
+           std::uint64_t& session_ids);
 
+    // Accepts until stop(); the caller then runs the ring until the sessions are gone.
     ring::Task<void> serve();
+    void stop();
+    // The RLIMIT_NOFILE the children get, when the process raised its own.
+    void give_children_descriptor_limit(const rlimit& limit) {
+        spawner_.give_children_descriptor_limit(limit);
+    }
+    const ServerConfig& config() const { return config_; }
 
   private:
-    ring::Task<void> accept_connections();
-    ring::Task<void> wait_for_stop_signal();
     // Reads who connected and starts its session, or refuses it at once (allow-lists, session
     // limits): one Error frame, a log line, and the socket is closed.
     void admit(UniqueFd socket);
-    // At start-up: raises the soft RLIMIT_NOFILE (up to the hard limit) so --max-sessions
-    // sessions fit, keeps the original for the children, and warns if even the hard limit is
-    // too low. The usual soft limit of 1024 holds only about 120 sessions.
-    void make_room_for_descriptors();
     ring::Task<void> run_session(UniqueFd socket, std::uint64_t id, PeerCredentials peer);
 
     ring::Ring& ring_;
+    std::string tool_;
     ServerConfig config_;
     Listener listener_;
     EnvPolicy env_policy_;
@@ -50,9 +53,8 @@ class Server {
     Admission admission_;
     std::unordered_set<Session*> live_sessions_;
     SessionContext context_;
-    UniqueFd signal_fd_;
+    std::uint64_t& session_ids_;
     bool stopping_ = false;
-    std::uint64_t next_session_id_ = 1;
 };
 
 }  // namespace bro::server

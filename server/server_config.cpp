@@ -14,6 +14,7 @@
 
 #include "core/name_list.hpp"
 #include "server/account_lookup.hpp"
+#include "server/config_file.hpp"
 #include "server/limit_flags.hpp"
 #include "server/run_as.hpp"
 #include "server/server_options.hpp"
@@ -23,15 +24,14 @@ namespace po = boost::program_options;
 namespace {
 
 // This file's one error convention: a reader or check that finds the configuration unusable
-// throws a ConfigError whose text names the flag, the value and what to do instead;
-// parse_command_line() prints it once and refuses to start.
-struct ConfigError : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
+// throws a ConfigError (server_config.hpp); parse_command_line() prints it once and refuses
+// to start.
 
 ParsedCommandLine refuse_to_start(const std::string& why) {
     std::cerr << "bro-server: " << why << "\nTry 'bro-server --help'.\n";
-    return {std::nullopt, 2};
+    ParsedCommandLine refused;
+    refused.exit_code = 2;
+    return refused;
 }
 
 bool valid_log_level(const std::string& level) {
@@ -92,10 +92,6 @@ void validate(ServerConfig& c) {
     }
     if (c.systemd_socket == !c.socket_path.empty()) {
         throw ConfigError("give exactly one of --socket-path and --systemd-socket");
-    }
-    if (!valid_log_level(c.log_level)) {
-        throw ConfigError("--log-level " + c.log_level +
-                          ": use trace, debug, info, warn, error or off");
     }
     validate_tmpdir(c.tmpdir);
 }
@@ -324,48 +320,130 @@ void read_dangerous_env(const po::variables_map& vm, ServerConfig& c) {
     }
 }
 
-}  // namespace
 
-ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
+// The readers of one tool's values, then its lists and the checks of the whole.
+void read_tool_values(const po::variables_map& vm, ServerConfig& config) {
+    config.systemd_socket = vm["systemd-socket"].as<bool>();
+    for (auto* read :
+         {read_transfer_modes, read_cwd_policy, read_durations, read_limits, read_allow_lists,
+          read_session_limits, read_run_as, read_socket_settings, read_arguments}) {
+        read(vm, config);
+    }
+    config.allowed_env = to_strings(vm, "allowed-env");
+    config.inherit_env = to_strings(vm, "inherit-env");
+    read_dangerous_env(vm, config);
+    validate(config);
+}
+
+ServerConfig tool_defaults() {
     ServerConfig config;
     if (const char* tmp = std::getenv("TMPDIR"); tmp && *tmp) config.tmpdir = tmp;
-    const auto options = describe_options(config);
+    return config;
+}
+
+// A tool option given as a flag or a BRO_SERVER_* variable.
+std::string first_tool_option_given(const po::variables_map& vm,
+                                    const po::options_description& tool_options) {
+    for (const auto& option : tool_options.options()) {
+        const auto found = vm.find(option->long_name());
+        if (found != vm.end() && !found->second.defaulted()) return option->long_name();
+    }
+    return {};
+}
+
+void check_log_level(const ProcessSettings& process) {
+    if (!valid_log_level(process.log_level)) {
+        throw ConfigError("log level " + process.log_level +
+                          ": use trace, debug, info, warn, error or off (--log-level)");
+    }
+}
+
+void read_process_settings(const po::variables_map& vm, ProcessSettings& process) {
+    const std::pair<bool, ServerAction> requested[] = {
+        {vm["check"].as<bool>(), ServerAction::kCheck},
+        {vm.count("print-wrapper") > 0, ServerAction::kPrintWrapper},
+        {vm.count("install-wrappers") > 0, ServerAction::kInstallWrappers}};
+    int actions = 0;
+    for (const auto& [given, action] : requested) {
+        if (!given) continue;
+        process.action = action;
+        ++actions;
+    }
+    if (actions > 1) {
+        throw ConfigError("--check, --print-wrapper and --install-wrappers exclude each other");
+    }
+    const bool needs_file = vm.count("tool") || process.action == ServerAction::kPrintWrapper ||
+                            process.action == ServerAction::kInstallWrappers;
+    if (needs_file && process.config_file.empty()) {
+        throw ConfigError(
+            "--tool, --print-wrapper and --install-wrappers name tools of a config file: give "
+            "--config FILE too");
+    }
+}
+
+}  // namespace
+
+ServerConfig read_tool_settings(const std::vector<std::string>& arguments) {
+    ServerConfig config = tool_defaults();
+    const auto options = describe_tool_options(config);
     po::variables_map vm;
     try {
-        po::store(po::command_line_parser(argc, argv).options(options).run(), vm);
-        po::store(
-            po::parse_environment(
-                options, [&](const std::string& v) { return option_for_variable(v, options); }),
-            vm);
+        po::store(po::command_line_parser(arguments).options(options).run(), vm);
+        po::notify(vm);
+    } catch (const po::error& e) {
+        throw ConfigError(e.what());
+    }
+    read_tool_values(vm, config);
+    return config;
+}
+
+ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
+    ParsedCommandLine parsed;
+    ServerConfig command_line_tool = tool_defaults();
+    const auto process_options = describe_process_options(parsed.process);
+    const auto tool_options = describe_tool_options(command_line_tool);
+    po::options_description all;
+    all.add(process_options).add(tool_options);
+    po::variables_map vm;
+    try {
+        po::store(po::command_line_parser(argc, argv).options(all).run(), vm);
+        po::store(po::parse_environment(
+                      all, [&](const std::string& v) { return option_for_variable(v, all); }),
+                  vm);
         po::notify(vm);
     } catch (const po::error& e) {
         return refuse_to_start(e.what());
     }
     if (vm.count("help")) {
-        print_help(std::cout, options);
-        return {std::nullopt, 0};
+        print_help(std::cout, process_options, tool_options);
+        return parsed;
     }
     if (vm.count("version")) {
         std::cout << "bro-server " << BRO_VERSION << " (protocol version 1)\n";
-        return {std::nullopt, 0};
+        return parsed;
     }
-    config.systemd_socket = vm["systemd-socket"].as<bool>();
     try {
-        for (auto* read :
-             {read_transfer_modes, read_cwd_policy, read_durations, read_limits, read_allow_lists,
-              read_session_limits, read_run_as, read_socket_settings, read_arguments}) {
-            read(vm, config);
+        read_process_settings(vm, parsed.process);
+        if (parsed.process.config_file.empty()) {
+            check_log_level(parsed.process);
+            read_tool_values(vm, command_line_tool);
+            parsed.tools.push_back({{}, std::move(command_line_tool), {}});
+            return parsed;
         }
-        config.allowed_env = to_strings(vm, "allowed-env");
-        config.inherit_env = to_strings(vm, "inherit-env");
-        read_dangerous_env(vm, config);
-        validate(config);
+        if (const auto given = first_tool_option_given(vm, tool_options); !given.empty()) {
+            throw ConfigError("--" + given + " (or " + variable_for_option(given) +
+                              ") is a tool option, but --config gives the tools: set it in "
+                              "the tool's table of " +
+                              parsed.process.config_file);
+        }
+        parsed.tools = read_config_file(parsed.process, vm.count("log-level") > 0);
+        check_log_level(parsed.process);
     } catch (const ConfigError& e) {
         return refuse_to_start(e.what());
     } catch (const std::system_error& e) {  // a user or group database lookup failed
         return refuse_to_start(std::string("looking up users and groups: ") + e.what());
     }
-    return {std::move(config), 0};
+    return parsed;
 }
 
 }  // namespace bro::server

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -43,7 +44,6 @@ struct ServerConfig {
     // --user/--group/--groups (nullopt: the server's own identity), or --as-peer.
     std::optional<ChildIdentity> run_as;
     bool run_as_peer = false;
-    std::string log_level = "info";
     // After the client vanished: how long its program has between SIGTERM and SIGKILL.
     std::chrono::nanoseconds kill_grace = std::chrono::seconds(5);
     // --timeout: the longest a run may take (0: unbounded).
@@ -55,13 +55,64 @@ struct ServerConfig {
     ProtocolLimits limits;  // --max-* (server/limit_flags.hpp)
 };
 
-// Either a config to run with, or an exit code after --help/--version/an error was printed.
+// A configuration that cannot be used: the text names the flag (or the file, line and key),
+// the value, and what to do instead.
+struct ConfigError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// What bro-server does this time.
+enum class ServerAction {
+    kServe,            // serve every configured tool
+    kCheck,            // --check: validate, print the effective settings, exit
+    kPrintWrapper,     // --print-wrapper TOOL
+    kInstallWrappers,  // --install-wrappers DIR
+};
+
+// The settings of the process as a whole, as opposed to a tool's.
+struct ProcessSettings {
+    std::string log_level = "info";  // --log-level, or log-level in the file's [server] table
+    std::string config_file;         // --config: serve the tools this file describes
+    std::string only_tool;           // --tool NAME: only this one of them
+    ServerAction action = ServerAction::kServe;
+    std::string wrapper_tool;        // --print-wrapper TOOL
+    std::string wrappers_directory;  // --install-wrappers DIR
+};
+
+// What the wrapper file of a tool says (bro-server --print-wrapper): the client's settings
+// that go with the server's. From the tool's [tool.NAME.wrapper] table.
+struct WrapperSettings {
+    std::string client = "/usr/bin/bro-client";  // the wrapper file's interpreter
+    std::string socket_path;                     // BRO_SOCKET_PATH
+    std::vector<std::string> file_flags;         // BRO_FILE_FLAGS
+    bool file_args = false;                      // BRO_FILE_ARGS=1
+    std::vector<std::string> forward_env;        // BRO_FORWARD_ENV (default: allowed-env)
+    std::string transfer_mode;                   // BRO_TRANSFER_MODE, empty: auto
+};
+
+// One tool: the program a socket serves, and everything about how.
+struct ToolConfig {
+    std::string name;  // its [tool.NAME] table; empty for the tool the command line describes
+    ServerConfig config;
+    WrapperSettings wrapper;
+};
+
+// What to do, with the tools to do it for; no tools after --help, --version or an error
+// (printed already), with the exit code to leave with.
 struct ParsedCommandLine {
-    std::optional<ServerConfig> config;
+    ProcessSettings process;
+    std::vector<ToolConfig> tools;
     int exit_code = 0;
 };
 
-// Flags win over their BRO_SERVER_* environment equivalents.
+// Flags win over their BRO_SERVER_* environment equivalents. With --config the tools come
+// from the file, and a tool flag on the command line or in the environment is an error (the
+// two would otherwise silently disagree).
 ParsedCommandLine parse_command_line(int argc, const char* const* argv);
+
+// One tool's settings from its long options, as a command line without argv[0]
+// ({"--executable", "/bin/cat", "--fd-passing"}): what a [tool.NAME] table becomes. No
+// environment variable is read. Throws ConfigError.
+ServerConfig read_tool_settings(const std::vector<std::string>& arguments);
 
 }  // namespace bro::server

@@ -89,13 +89,32 @@ void describe_identity_options(po::options_description& o) {
 
 }  // namespace
 
-po::options_description describe_options(ServerConfig& c) {
-    po::options_description o(
-        "Options (each also settable as BRO_SERVER_<NAME>, e.g. "
-        "BRO_SERVER_SOCKET_PATH; flags win)");
+po::options_description describe_process_options(ProcessSettings& p) {
+    po::options_description o("Process options");
     o.add_options()("help,h", "print this help and exit")("version", "print the version and exit")(
-        "executable", po::value(&c.executable)->value_name("PATH"),
-        "(required) the program every request runs; clients choose only its arguments")(
+        "config", po::value(&p.config_file)->value_name("FILE"),
+        "serve every tool the TOML file describes (/etc/bro/bro.toml; see bro.toml(5)), one "
+        "socket each, in this one process; tool options may then not be given as flags or "
+        "BRO_SERVER_* variables")("tool", po::value(&p.only_tool)->value_name("NAME"),
+                                  "with --config: serve only this tool (a bro@NAME.service)")(
+        "check", flag(),
+        "check the configuration (flags, or every tool of --config) and print the effective "
+        "settings of each tool, then exit without listening; exit status 2 if it is unusable")(
+        "print-wrapper", po::value(&p.wrapper_tool)->value_name("TOOL"),
+        "with --config: print the wrapper file of TOOL (install it in the sandbox as the tool's "
+        "name, mode 0755) and exit")(
+        "install-wrappers", po::value(&p.wrappers_directory)->value_name("DIR"),
+        "with --config: write the wrapper file of every tool into DIR, named after the tool, "
+        "mode 0755, and exit")("log-level", po::value(&p.log_level)->value_name("LEVEL"),
+                               "trace, debug, info, warn, error or off (default info); logs go "
+                               "to stderr (to the journal, with its priorities, under systemd)");
+    return o;
+}
+
+po::options_description describe_tool_options(ServerConfig& c) {
+    po::options_description o("Tool options");
+    o.add_options()("executable", po::value(&c.executable)->value_name("PATH"),
+                    "(required) the program every request runs; clients choose only its arguments")(
         "socket-path", po::value(&c.socket_path)->value_name("PATH"),
         "listen on this UNIX socket path (a stale socket there is replaced; any other file "
         "is refused). @NAME: the abstract address NAME, which has no file permissions, so it "
@@ -141,25 +160,32 @@ po::options_description describe_options(ServerConfig& c) {
         "the child's argv[0] (default: the --executable path)")(
         "tmpdir", po::value(&c.tmpdir)->value_name("DIR"),
         "where per-session private directories for file arguments are created (default: "
-        "$TMPDIR or /tmp)")(
-        "log-level", po::value(&c.log_level)->value_name("LEVEL"),
-        "trace, debug, info, warn, error or off (default info); logs go to stderr");
+        "$TMPDIR or /tmp)");
     add_limit_options(o);
     describe_identity_options(o);
     return o;
 }
 
-void print_help(std::ostream& out, const po::options_description& options) {
+void print_help(std::ostream& out, const po::options_description& process,
+                const po::options_description& tool) {
     out << "Usage: bro-server --executable PATH (--socket-path PATH | --systemd-socket) "
-           "[options]\n\n"
+           "[options]\n"
+           "       bro-server --config FILE [--tool NAME] [--check | --print-wrapper TOOL |\n"
+           "                  --install-wrappers DIR]\n\n"
            "Runs PATH on behalf of bro-client callers connecting to a UNIX socket: their\n"
            "arguments, stdin and file arguments in; stdout, stderr and the exact exit status\n"
-           "out. Stop it with SIGTERM or SIGINT.\n\n"
-        << options << "\nEnvironment equivalents:\n";
-    for (const auto& option : options.options()) {
-        const auto& name = option->long_name();
-        if (name == "help" || name == "version") continue;
-        out << "  " << variable_for_option(name) << "\n";
+           "out. With --config, one process serves each tool of the file on its own socket.\n"
+           "Stop it with SIGTERM or SIGINT. Every option is also settable as BRO_SERVER_<NAME>\n"
+           "(e.g. BRO_SERVER_SOCKET_PATH; a flag wins), and every tool option is a key of a\n"
+           "[tool.NAME] table in the --config file.\n\n"
+        << process << "\n"
+        << tool << "\nEnvironment equivalents:\n";
+    for (const auto* group : {&process, &tool}) {
+        for (const auto& option : group->options()) {
+            const auto& name = option->long_name();
+            if (name == "help" || name == "version") continue;
+            out << "  " << variable_for_option(name) << "\n";
+        }
     }
 }
 

@@ -11,12 +11,16 @@
 
 namespace bro::server {
 
-// The option table. Options stored straight into the config (--executable, --tmpdir, ...)
-// point at `config`'s members; the others are read by parse_command_line().
-boost::program_options::options_description describe_options(ServerConfig& config);
+// The options of the process itself: --help, --config, --check, --log-level, ...
+boost::program_options::options_description describe_process_options(ProcessSettings& process);
+// The options of one tool, which are also the keys of a [tool.NAME] table in the config file.
+// Options stored straight into the config (--executable, --tmpdir, ...) point at `config`'s
+// members; the others are read by server_config.cpp.
+boost::program_options::options_description describe_tool_options(ServerConfig& config);
 
 // The --help page: usage, what the server does, the options, their environment names.
-void print_help(std::ostream& out, const boost::program_options::options_description& options);
+void print_help(std::ostream& out, const boost::program_options::options_description& process,
+                const boost::program_options::options_description& tool);
 
 // BRO_SERVER_SOCKET_PATH -> "socket-path"; empty for variables that name no option.
 std::string option_for_variable(const std::string& variable,
