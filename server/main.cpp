@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <exception>
@@ -21,6 +20,7 @@
 #include "server/effective_settings.hpp"
 #include "server/environment_warnings.hpp"
 #include "server/listener.hpp"
+#include "server/log_setup.hpp"
 #include "server/server.hpp"
 #include "server/server_config.hpp"
 #include "server/stale_session_cleanup.hpp"
@@ -36,13 +36,6 @@ void ensure_standard_fds() {
     for (int fd = 0; fd < 3; ++fd) {
         if (fcntl(fd, F_GETFD) < 0) open("/dev/null", O_RDWR);
     }
-}
-
-void configure_logging(const std::string& level) {
-    auto logger = spdlog::stderr_color_mt("bro-server");
-    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e bro-server[%P] %l: %v");
-    logger->set_level(spdlog::level::from_str(level));
-    spdlog::set_default_logger(logger);
 }
 
 // What a crashed predecessor left in each --tmpdir goes before the first session can start.

@@ -111,6 +111,28 @@ TEST_F(ServerCli, SocketActivationWithSystemdSocketActivateServesClients) {
     EXPECT_EQ(second.out, "again\n") << second.err;
 }
 
+// Under systemd, stderr is the journal (JOURNAL_STREAM names its device and inode): each line
+// carries its priority for the journal, and no timestamp of its own.
+TEST_F(ServerCli, LinesToTheJournalCarryItsPrioritiesAndNoTimestamp) {
+    const std::string log = dir.write_file("journal", "");
+    struct stat st {};
+    ASSERT_EQ(stat(log.c_str(), &st), 0);
+    const std::string stream = std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
+    const std::string socket = dir.path() + "/s";
+    const pid_t pid = start_background({server_binary(), "--executable", "/bin/true",
+                                        "--socket-path", socket, "--allowed-env", "LD_PRELOAD"},
+                                       {"PATH=/usr/bin:/bin", "JOURNAL_STREAM=" + stream}, log);
+    const bool serving =
+        eventually([&] { return connect_succeeds(socket); }, std::chrono::seconds(10));
+    kill(pid, SIGTERM);
+    wait_with_deadline(pid, std::chrono::seconds(10));
+    ASSERT_TRUE(serving) << read_file(log);
+    const std::string text = read_file(log);
+    EXPECT_NE(text.find("<6>serving /bin/true on " + socket), std::string::npos) << text;
+    EXPECT_NE(text.find("<4>"), std::string::npos) << "the LD_PRELOAD warning:\n" << text;
+    EXPECT_EQ(text.find("bro-server["), std::string::npos) << "a timestamped line:\n" << text;
+}
+
 // The soft limit a server gets by default (1024) holds about 120 sessions: the server raises
 // its own to fit --max-sessions, and its children start with the limit it was given.
 TEST_F(ServerCli, DescriptorLimitIsRaisedForTheServerAndKeptForItsChildren) {
