@@ -275,7 +275,14 @@ FdPassingResult run_fd_passing(const Invocation& invocation) {
     }
     if (cwd.valid()) fds.push_back(cwd.get());
 
-    const int error = send_with_fds(socket.get(), request.frame, fds);
+    int error = send_with_fds(socket.get(), request.frame, fds);
+    if (error == EPERM) {
+        // A content-only server refuses descriptors in the kernel (SO_PASSRIGHTS off, Linux
+        // 6.16) and nothing was sent. The request alone still gets the server's ModeRejected
+        // answer, which frees its session at once for the content-mode retry.
+        diagnostics.debug("the server's socket refuses descriptors; sending the request alone");
+        error = send_with_fds(socket.get(), request.frame, {});
+    }
     // The server holds its own references now (or has none to hold): ours are not needed
     // while the program runs.
     request.files.clear();

@@ -183,6 +183,12 @@ std::vector<std::string> SystemdSockets::close_unused() {
     return closed;
 }
 
+bool Listener::refuse_descriptors() {
+    constexpr int kSoPassRights = 83;  // Linux 6.16; not in Debian 12's headers
+    const int off = 0;
+    return setsockopt(fd_.get(), SOL_SOCKET, kSoPassRights, &off, sizeof off) == 0;
+}
+
 Listener::~Listener() {
     if (!owned_path_.empty() && fd_) unlink(owned_path_.c_str());
 }

@@ -39,6 +39,11 @@ class Listener {
     ~Listener();
 
     int fd() const { return fd_.get(); }
+    // Makes the kernel refuse descriptors sent to this socket's connections (SO_PASSRIGHTS off,
+    // inherited by accepted sockets; Linux 6.16): a content-mode server then never holds a
+    // caller's descriptor, even for a moment, and a client offering fd passing gets EPERM from
+    // its sendmsg(). False, with errno, where the kernel lacks the option.
+    bool refuse_descriptors();
     const std::string& description() const { return description_; }
 
   private:

@@ -29,6 +29,17 @@ Server::Server(ring::Ring& ring, std::string tool, ServerConfig config, Listener
 ring::Task<void> Server::serve() {
     spdlog::info("serving {}{}{} on {} (io_uring: {})", tool_, tool_.empty() ? "" : ": ",
                  config_.executable, listener_.description(), ring_.features().describe());
+    if (!config_.accept_fd_passing) {
+        if (listener_.refuse_descriptors()) {
+            spdlog::debug("content mode only: the kernel refuses descriptors sent to {}",
+                          listener_.description());
+        } else {
+            spdlog::debug(
+                "SO_PASSRIGHTS: {} (Linux 6.16 refuses descriptors in the kernel); "
+                "descriptors a client sends are closed unread instead",
+                std::strerror(errno));
+        }
+    }
     ring::Acceptor acceptor(ring_, listener_.fd());
     while (!stopping_) {
         // Poll for the stop flag between connections: stop() cannot reach into this frame, so

@@ -320,7 +320,6 @@ void read_dangerous_env(const po::variables_map& vm, ServerConfig& c) {
     }
 }
 
-
 // The readers of one tool's values, then its lists and the checks of the whole.
 void read_tool_values(const po::variables_map& vm, ServerConfig& config) {
     config.systemd_socket = vm["systemd-socket"].as<bool>();

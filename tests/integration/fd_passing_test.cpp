@@ -5,7 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/socket.h>
+
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 
 #include <future>
 
@@ -218,11 +222,41 @@ TEST_F(FdPassing, DescriptorsSentWithAContentRequestAreRefusedAndClosed) {
     const UniqueFd passed(open("/dev/null", O_RDONLY | O_CLOEXEC));
     const int fds[] = {passed.get()};
     RawConnection connection(server.socket_path());
-    ASSERT_TRUE(connection.send_with_fds(request, fds));
-    const Reply reply = connection.read_reply();
-    EXPECT_NE(reply.error().find("descriptors"), std::string::npos) << "expected an Error frame";
+    if (connection.send_with_fds(request, fds)) {
+        // A kernel without SO_PASSRIGHTS (before 6.16) delivers them: the server refuses.
+        const Reply reply = connection.read_reply();
+        EXPECT_NE(reply.error().find("descriptors"), std::string::npos)
+            << "expected an Error frame";
+    } else {
+        // The content-only socket refuses descriptors in the kernel: none ever reached it.
+        EXPECT_EQ(errno, EPERM) << std::strerror(errno);
+    }
     EXPECT_EQ(run_client(server, {.args = {"still"}}).out, "still\n");
     EXPECT_TRUE(fd_count_returns_to(server.pid(), baseline));
+}
+
+bool kernel_has_so_passrights() {
+    const UniqueFd probe(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    const int off = 0;
+    return setsockopt(probe.get(), SOL_SOCKET, 83 /* SO_PASSRIGHTS */, &off, sizeof off) == 0;
+}
+
+// A content-only server never holds a caller's descriptor, not even for a moment: the kernel
+// refuses them at the sender, while the same request without them is served (bro-client in
+// auto mode then falls back to content mode, which the other tests exercise).
+TEST_F(FdPassing, AContentOnlySocketRefusesDescriptorsInTheKernel) {
+    if (!kernel_has_so_passrights()) GTEST_SKIP() << "SO_PASSRIGHTS needs Linux 6.16";
+    BroServer content_only(dir, "/bin/echo");
+    BroServer fd_server(dir, "/bin/echo", {"--fd-passing"});
+    const std::uint8_t byte[] = {0x01};
+    const UniqueFd passed(open("/dev/null", O_RDONLY | O_CLOEXEC));
+    const int fds[] = {passed.get()};
+    RawConnection refused(content_only.socket_path());
+    EXPECT_FALSE(refused.send_with_fds(byte, fds));
+    EXPECT_EQ(errno, EPERM) << std::strerror(errno);
+    RawConnection accepted(fd_server.socket_path());
+    EXPECT_TRUE(accepted.send_with_fds(byte, fds))
+        << "an fd-mode socket takes descriptors: " << std::strerror(errno);
 }
 
 }  // namespace
