@@ -214,6 +214,7 @@ class ConfigFileReader {
         ToolConfig tool{name, {}, {}};
         try {
             tool.config = read_tool_settings(arguments);
+            tool.config.tool = name;
         } catch (const ConfigError& e) {
             const std::string key = key_named_in(e.what(), lines);
             const Origin at{path_, origin.table, key.empty() ? origin.line : lines.at(key)};

@@ -87,6 +87,7 @@ std::string describe_effective_settings(const ToolConfig& tool) {
     if (!c.argv0.empty()) out << "argv0 = " << quoted(c.argv0) << "\n";
     out << "prepend-arg = " << list(c.prepend_args) << "\n";
     out << "no-client-args = " << (c.no_client_args ? "true" : "false") << "\n";
+    out << "log-arguments = " << (c.log_arguments ? "true" : "false") << "\n";
     out << "allow-uid = " << list(c.admission.allow_uids) << "\n";
     out << "allow-gid = " << list(c.admission.allow_gids) << "\n";
     out << "max-sessions = " << c.admission.max_sessions << "\n";

@@ -34,6 +34,9 @@ class FileUpload {
                                                                 SessionDirectory& directory,
                                                                 ring::StopToken stop);
 
+    // The file bytes received so far (the audit record's share of "in").
+    std::uint64_t uploaded() const { return uploaded_; }
+
   private:
     // Receives one file's frames into `file`; false when the client went away.
     ring::Task<bool> receive_file(int file, std::size_t index, ring::StopToken stop);

@@ -128,7 +128,7 @@ int serve(std::vector<ToolConfig> tools) {
     std::vector<std::unique_ptr<Server>> servers;
     for (std::size_t i = 0; i < tools.size(); ++i) {
         sessions += tools[i].config.admission.max_sessions;
-        servers.push_back(std::make_unique<Server>(ring, tools[i].name, std::move(tools[i].config),
+        servers.push_back(std::make_unique<Server>(ring, std::move(tools[i].config),
                                                    std::move(listeners[i]), session_ids));
     }
     if (const auto original = raise_descriptor_limit(sessions)) {

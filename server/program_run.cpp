@@ -75,6 +75,7 @@ ring::Task<bool> ProgramRun::forward_stdin(std::uint32_t length, ring::StopToken
         const auto piece = co_await run_.reader.payload_piece(remaining, stop);
         if (!piece) co_return false;
         remaining -= piece->size();
+        stdin_bytes_ += piece->size();
         if (!stdio_.stdin_open()) continue;
         const bool written = co_await stdio_.write_stdin(run_.ring, *piece, stop);
         if (!written) {
@@ -181,6 +182,7 @@ ring::Task<void> ProgramRun::relay_output(UniqueFd& reader, FrameType type) {
             client_vanished("the client stopped reading");
             break;
         }
+        output_bytes_ += static_cast<std::uint64_t>(got.value());
     }
     reader.reset();
 }

@@ -56,6 +56,9 @@ class ProgramRun {
     ring::Task<ExitStatus> run_to_exit();
     // No Exit frame can reach a client that went away.
     bool client_gone() const { return client_gone_; }
+    // For the audit record: stdin bytes the client sent, output bytes it was sent.
+    std::uint64_t stdin_bytes() const { return stdin_bytes_; }
+    std::uint64_t output_bytes() const { return output_bytes_; }
 
   private:
     ring::Task<bool> forward_stdin(std::uint32_t length, ring::StopToken stop);
@@ -80,6 +83,8 @@ class ProgramRun {
     // Requested once every output reached end of file: ends the drain deadline.
     ring::StopSource output_done_;
     bool client_gone_ = false;
+    std::uint64_t stdin_bytes_ = 0;
+    std::uint64_t output_bytes_ = 0;
 };
 
 }  // namespace bro::server

@@ -15,10 +15,8 @@
 
 namespace bro::server {
 
-Server::Server(ring::Ring& ring, std::string tool, ServerConfig config, Listener listener,
-               std::uint64_t& session_ids)
+Server::Server(ring::Ring& ring, ServerConfig config, Listener listener, std::uint64_t& session_ids)
     : ring_(ring),
-      tool_(std::move(tool)),
       config_(std::move(config)),
       listener_(std::move(listener)),
       env_policy_(config_.allowed_env, config_.inherit_env, config_.allow_dangerous_env),
@@ -27,8 +25,9 @@ Server::Server(ring::Ring& ring, std::string tool, ServerConfig config, Listener
       session_ids_(session_ids) {}
 
 ring::Task<void> Server::serve() {
-    spdlog::info("serving {}{}{} on {} (io_uring: {})", tool_, tool_.empty() ? "" : ": ",
-                 config_.executable, listener_.description(), ring_.features().describe());
+    spdlog::info("serving {}{}{} on {} (io_uring: {})", config_.tool,
+                 config_.tool.empty() ? "" : ": ", config_.executable, listener_.description(),
+                 ring_.features().describe());
     if (!config_.accept_fd_passing) {
         if (listener_.refuse_descriptors()) {
             spdlog::debug("content mode only: the kernel refuses descriptors sent to {}",
@@ -65,8 +64,8 @@ ring::Task<void> Server::serve() {
 void Server::stop() {
     if (stopping_) return;
     stopping_ = true;
-    spdlog::info("{}{}stopping: {} session(s) to abort", tool_, tool_.empty() ? "" : ": ",
-                 live_sessions_.size());
+    spdlog::info("{}{}stopping: {} session(s) to abort", config_.tool,
+                 config_.tool.empty() ? "" : ": ", live_sessions_.size());
     ring_.cancel_fd(listener_.fd());
     for (Session* session : live_sessions_) session->abort();
 }

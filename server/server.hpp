@@ -24,10 +24,8 @@ namespace bro::server {
 
 class Server {
   public:
-    // `tool`: the tool's name in the config file (empty for a command-line tool), for logs.
     // `session_ids`: the process's session counter, so ids are unique across tools.
-    Server(ring::Ring& ring, std::string tool, ServerConfig config, Listener listener,
-           std::uint64_t& session_ids);
+    Server(ring::Ring& ring, ServerConfig config, Listener listener, std::uint64_t& session_ids);
 
     // Accepts until stop(); the caller then runs the ring until the sessions are gone.
     ring::Task<void> serve();
@@ -45,7 +43,6 @@ class Server {
     ring::Task<void> run_session(UniqueFd socket, std::uint64_t id, PeerCredentials peer);
 
     ring::Ring& ring_;
-    std::string tool_;
     ServerConfig config_;
     Listener listener_;
     EnvPolicy env_policy_;

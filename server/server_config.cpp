@@ -311,6 +311,7 @@ void read_socket_settings(const po::variables_map& vm, ServerConfig& c) {
 void read_arguments(const po::variables_map& vm, ServerConfig& c) {
     if (vm.count("prepend-arg")) c.prepend_args = vm["prepend-arg"].as<std::vector<std::string>>();
     c.no_client_args = vm["no-client-args"].as<bool>();
+    c.log_arguments = vm["log-arguments"].as<bool>();
 }
 
 void read_dangerous_env(const po::variables_map& vm, ServerConfig& c) {

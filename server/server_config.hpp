@@ -22,6 +22,7 @@ enum class CwdPolicy {
 };
 
 struct ServerConfig {
+    std::string tool;         // its name in the config file; empty for a command-line tool (logs)
     std::string executable;   // absolute path of the one program this server runs
     std::string socket_path;  // empty with systemd socket activation; "@name": abstract
     SocketSettings socket;    // --socket-mode, --socket-owner
@@ -52,7 +53,8 @@ struct ServerConfig {
     std::chrono::nanoseconds request_timeout = std::chrono::seconds(10);
     // --drain-timeout: how long the report waits for stdout/stderr after the child exited.
     std::chrono::nanoseconds drain_timeout = std::chrono::seconds(10);
-    ProtocolLimits limits;  // --max-* (server/limit_flags.hpp)
+    ProtocolLimits limits;       // --max-* (server/limit_flags.hpp)
+    bool log_arguments = false;  // --log-arguments: the audit record shows the arguments
 };
 
 // A configuration that cannot be used: the text names the flag (or the file, line and key),

@@ -160,7 +160,10 @@ po::options_description describe_tool_options(ServerConfig& c) {
         "the child's argv[0] (default: the --executable path)")(
         "tmpdir", po::value(&c.tmpdir)->value_name("DIR"),
         "where per-session private directories for file arguments are created (default: "
-        "$TMPDIR or /tmp)");
+        "$TMPDIR or /tmp)")("log-arguments", flag(),
+                            "write the caller's arguments into each call's audit record (one "
+                            "info line per call; without this flag it gives only their count, "
+                            "since arguments may hold secrets)");
     add_limit_options(o);
     describe_identity_options(o);
     return o;

@@ -14,8 +14,10 @@
 #include "core/reply_encoding.hpp"
 #include "ring/deadline.hpp"
 #include "ring/when_all.hpp"
+#include "server/call_record.hpp"
 #include "server/file_upload.hpp"
 #include "server/limit_flags.hpp"
+#include "server/peer_cgroup.hpp"
 #include "server/program_run.hpp"
 #include "server/pseudo_terminal.hpp"
 #include "server/session_errors.hpp"
@@ -83,15 +85,23 @@ ring::Task<void> Session::run() {
     } catch (const std::system_error& e) {
         refusal = std::string("server error: ") + e.what();
     }
-    if (refusal.empty()) co_return;
-    spdlog::warn("session {}: refused: {} (while {})", id_, refusal, phase_name(phase_.current()));
-    co_await refuse(std::move(refusal));
+    if (!refusal.empty()) {
+        spdlog::warn("session {}: refused: {} (while {})", id_, refusal,
+                     phase_name(phase_.current()));
+        if (record_) record_->outcome = "refused: " + refusal;
+        co_await refuse(std::move(refusal));
+    }
+    if (record_ && spdlog::should_log(spdlog::level::info)) {
+        record_->duration = std::chrono::steady_clock::now() - started_;
+        spdlog::info("session {}: {}", id_, format_call_record(*record_));
+    }
 }
 
 ring::Task<void> Session::serve() {
     auto received = co_await receive_request_in_time();
     if (!received) co_return;
     const protocol::Request& request = received->request;
+    start_record(request);
     check_arguments_allowed(request);
     if (request.mode == protocol::TransferMode::kFdPassing) {
         co_await run_with_fds(request, std::move(received->fds));
@@ -162,6 +172,22 @@ ring::Task<void> Session::reject_mode() {
     co_await writer_.send(frame);
 }
 
+void Session::start_record(const protocol::Request& request) {
+    if (!spdlog::should_log(spdlog::level::info)) return;
+    CallRecord& record = record_.emplace();
+    record.tool = context_.config.tool;
+    record.pid = peer_.pid;
+    record.uid = peer_.uid;
+    record.gid = peer_.gid;
+    // The caller is still there: it waits for its exit status.
+    record.cgroup = read_peer_cgroup(socket_.get(), peer_.pid);
+    record.mode = request.mode == protocol::TransferMode::kFdPassing ? "fd" : "content";
+    record.argument_count = request.arguments.size();
+    if (context_.config.log_arguments) record.arguments = request.arguments;
+    record.cwd = request.cwd;
+    record.outcome = "ended before it ran (the client went away)";
+}
+
 void Session::check_arguments_allowed(const protocol::Request& request) const {
     if (!context_.config.no_client_args || request.arguments.empty()) return;
     throw RequestRefused("this server takes no arguments (--no-client-args), but the request has " +
@@ -179,6 +205,7 @@ ring::Task<void> Session::run_with_content(const protocol::Request& request) {
         FileUpload upload(context_.ring, reader_, socket_.get(), context_.config.limits, id_);
         ring::StopSource stop;
         auto uploaded = co_await upload.receive(request, *directory_, stop.token());
+        if (record_) record_->bytes_in += upload.uploaded();
         if (!uploaded) co_return;  // the client went away
         file_paths = std::move(*uploaded);
     }
@@ -250,7 +277,9 @@ ring::Task<void> Session::run_program(const SpawnRequest& spawn, std::vector<Uni
     }
     if (auto* failure = std::get_if<SpawnFailure>(&spawned)) {
         phase_.enter(Phase::kReporting);
-        spdlog::info("session {}: {}", id_, status_text(failure->status, failure->detail));
+        const std::string outcome = status_text(failure->status, failure->detail);
+        spdlog::info("session {}: {}", id_, outcome);
+        if (record_) record_->outcome = outcome;
         std::vector<std::uint8_t> frame;
         protocol::encode_exit(failure->status, failure->detail, frame);
         co_await writer_.send(frame);
@@ -270,7 +299,13 @@ ring::Task<void> Session::report_exit(ProgramRun& program, ChildStdio& stdio,
                                       ring::StopSource& call_over) {
     const ExitStatus status = co_await program.run_to_exit();
     phase_.enter(Phase::kReporting);
-    spdlog::info("session {}: pid {} {}", id_, child_->pid(), status_text(status));
+    spdlog::debug("session {}: pid {} {}", id_, child_->pid(), status_text(status));
+    if (record_) {
+        record_->outcome = status_text(status) + (status.timed_out ? " (ran past --timeout)" : "") +
+                           (program.client_gone() ? " (the client went away)" : "");
+        record_->bytes_in += program.stdin_bytes();
+        record_->bytes_out = program.output_bytes();
+    }
     // The private copies go before the caller hears of the exit, so a caller that looks right
     // after the call never finds them.
     directory_.reset();

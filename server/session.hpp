@@ -18,6 +18,7 @@
 // Teardown invariant: run() returns only after every operation it started has completed, so
 // the fds, buffers and the child it owns can be released in any order afterwards.
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -31,6 +32,7 @@
 #include "ring/stop_token.hpp"
 #include "ring/task.hpp"
 #include "server/admission.hpp"
+#include "server/call_record.hpp"
 #include "server/child_stdio.hpp"
 #include "server/frame_reader.hpp"
 #include "server/frame_writer.hpp"
@@ -80,6 +82,8 @@ class Session {
     ring::Task<std::optional<Received>> receive_request_in_time();
     ring::Task<std::optional<Received>> receive_request(ring::StopToken stop);
     ring::Task<void> reject_mode();
+    // Starts the call's audit record (when info lines are logged).
+    void start_record(const protocol::Request& request);
     // --no-client-args: throws RequestRefused for a request with arguments.
     void check_arguments_allowed(const protocol::Request& request) const;
 
@@ -108,6 +112,9 @@ class Session {
     SessionPhase phase_;
     std::optional<SessionDirectory> directory_;
     std::optional<ChildProcess> child_;  // from the spawn on, so abort() can reach it
+    // One audit line per call (call_record.hpp), logged when run() ends.
+    std::optional<CallRecord> record_;
+    std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace bro::server
