@@ -9,6 +9,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <iterator>
 #include <memory>
 
 namespace bro::server {
@@ -19,24 +20,11 @@ class JournalPriority final : public spdlog::custom_flag_formatter {
   public:
     void format(const spdlog::details::log_msg& message, const std::tm&,
                 spdlog::memory_buf_t& out) override {
-        const char* prefix = "<6>";
-        switch (message.level) {
-            case spdlog::level::trace:
-            case spdlog::level::debug:
-                prefix = "<7>";
-                break;
-            case spdlog::level::warn:
-                prefix = "<4>";
-                break;
-            case spdlog::level::err:
-                prefix = "<3>";
-                break;
-            case spdlog::level::critical:
-                prefix = "<2>";
-                break;
-            default:
-                break;
-        }
+        // Indexed by spdlog's levels: trace, debug, info, warn, err, critical, off.
+        static constexpr const char* kPrefixes[] = {"<7>", "<7>", "<6>", "<4>",
+                                                    "<3>", "<2>", "<6>"};
+        const auto level = static_cast<std::size_t>(message.level);
+        const char* prefix = kPrefixes[level < std::size(kPrefixes) ? level : 2];
         out.append(prefix, prefix + 3);
     }
     std::unique_ptr<custom_flag_formatter> clone() const override {
