@@ -11,6 +11,7 @@
 #include "ring/ring.hpp"
 #include "server/environment_warnings.hpp"
 #include "server/listener.hpp"
+#include "server/profile_commands.hpp"
 #include "server/server.hpp"
 #include "server/server_config.hpp"
 #include "server/stale_session_cleanup.hpp"
@@ -51,6 +52,12 @@ int main(int argc, char** argv) {
     configure_logging(parsed.config->log_level);
     for (const auto& warning : bro::server::environment_warnings(*parsed.config)) {
         spdlog::warn("{}", warning);
+    }
+    if (parsed.mode == bro::server::ServerMode::kCheck) {
+        return bro::server::check_profile(*parsed.config);
+    }
+    if (parsed.mode == bro::server::ServerMode::kRun) {
+        return bro::server::run_with_profile(*parsed.config, parsed.run_command);
     }
     try {
         bro::server::block_stop_signals();

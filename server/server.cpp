@@ -15,6 +15,7 @@
 #include "ring/acceptor.hpp"
 #include "ring/operations.hpp"
 #include "ring/when_all.hpp"
+#include "server/profile/namespace_names.hpp"
 
 namespace bro::server {
 namespace {
@@ -81,9 +82,17 @@ Server::Server(ring::Ring& ring, ServerConfig config, Listener listener)
       config_(std::move(config)),
       listener_(std::move(listener)),
       env_policy_(config_.allowed_env, config_.inherit_env, config_.allow_dangerous_env),
+      sandbox_(config_.profile),
       admission_(config_.admission),
       context_{ring_, config_, env_policy_, spawner_, live_sessions_},
-      signal_fd_(open_signal_fd()) {}
+      signal_fd_(open_signal_fd()) {
+    if (config_.profile.empty()) return;
+    spawner_.use_sandbox(sandbox_);
+    if (const pid_t holder = sandbox_.prepared_holder_pid()) {
+        spdlog::info("sandbox prepared: its holder is pid {} ({} namespaces)", holder,
+                     profile::namespace_list(config_.profile.namespaces));
+    }
+}
 
 ring::Task<void> Server::serve() {
     spdlog::info("serving {} on {} (io_uring: {})", config_.executable, listener_.description(),

@@ -14,20 +14,16 @@
 
 #include "core/name_list.hpp"
 #include "server/account_lookup.hpp"
+#include "server/config_error.hpp"
 #include "server/limit_flags.hpp"
+#include "server/profile_config.hpp"
+#include "server/profile_options.hpp"
 #include "server/run_as.hpp"
 #include "server/server_options.hpp"
 
 namespace bro::server {
 namespace po = boost::program_options;
 namespace {
-
-// This file's one error convention: a reader or check that finds the configuration unusable
-// throws a ConfigError whose text names the flag, the value and what to do instead;
-// parse_command_line() prints it once and refuses to start.
-struct ConfigError : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
 
 ParsedCommandLine refuse_to_start(const std::string& why) {
     std::cerr << "bro-server: " << why << "\nTry 'bro-server --help'.\n";
@@ -75,7 +71,7 @@ void validate_tmpdir(const std::string& tmpdir) {
 }
 
 // Throws ConfigError unless the configuration is usable.
-void validate(ServerConfig& c) {
+void validate(ServerConfig& c, ServerMode mode) {
     if (c.executable.empty()) throw ConfigError("--executable is required (the program to run)");
     if (c.executable.front() != '/') {
         char cwd[4096];
@@ -84,13 +80,15 @@ void validate(ServerConfig& c) {
         c.executable = std::string(cwd) + "/" + c.executable;
     }
     struct stat st {};
-    if (stat(c.executable.c_str(), &st) != 0) {
+    // In a new root the program is looked up inside it, when --check tries the profile.
+    if (!c.profile.changes_root() && stat(c.executable.c_str(), &st) != 0) {
         throw ConfigError("--executable " + c.executable + ": " + std::strerror(errno));
     }
-    if (!S_ISREG(st.st_mode) || access(c.executable.c_str(), X_OK) != 0) {
+    if (!c.profile.changes_root() &&
+        (!S_ISREG(st.st_mode) || access(c.executable.c_str(), X_OK) != 0)) {
         throw ConfigError("--executable " + c.executable + ": not an executable regular file");
     }
-    if (c.systemd_socket == !c.socket_path.empty()) {
+    if (mode == ServerMode::kServe && c.systemd_socket == !c.socket_path.empty()) {
         throw ConfigError("give exactly one of --socket-path and --systemd-socket");
     }
     if (!valid_log_level(c.log_level)) {
@@ -329,10 +327,18 @@ void read_dangerous_env(const po::variables_map& vm, ServerConfig& c) {
 ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
     ServerConfig config;
     if (const char* tmp = std::getenv("TMPDIR"); tmp && *tmp) config.tmpdir = tmp;
-    const auto options = describe_options(config);
+    auto options = describe_options(config);
+    po::options_description hidden;
+    po::positional_options_description positional;
+    add_profile_options(options, hidden, positional);
+    po::options_description all;
+    all.add(options).add(hidden);
     po::variables_map vm;
+    std::vector<profile::ProfileFlag> profile_flags;
     try {
-        po::store(po::command_line_parser(argc, argv).options(options).run(), vm);
+        auto parsed = po::command_line_parser(argc, argv).options(all).positional(positional).run();
+        profile_flags = take_profile_flags(parsed);
+        po::store(parsed, vm);
         po::store(
             po::parse_environment(
                 options, [&](const std::string& v) { return option_for_variable(v, options); }),
@@ -350,7 +356,9 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
         return {std::nullopt, 0};
     }
     config.systemd_socket = vm["systemd-socket"].as<bool>();
+    ParsedCommandLine result;
     try {
+        read_mode(vm, config, result);
         for (auto* read :
              {read_transfer_modes, read_cwd_policy, read_durations, read_limits, read_allow_lists,
               read_session_limits, read_run_as, read_socket_settings, read_arguments}) {
@@ -359,13 +367,15 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
         config.allowed_env = to_strings(vm, "allowed-env");
         config.inherit_env = to_strings(vm, "inherit-env");
         read_dangerous_env(vm, config);
-        validate(config);
+        read_profile(profile_flags, vm.count("cwd") > 0, config);
+        validate(config, result.mode);
     } catch (const ConfigError& e) {
         return refuse_to_start(e.what());
     } catch (const std::system_error& e) {  // a user or group database lookup failed
         return refuse_to_start(std::string("looking up users and groups: ") + e.what());
     }
-    return {std::move(config), 0};
+    result.config = std::move(config);
+    return result;
 }
 
 }  // namespace bro::server

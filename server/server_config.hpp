@@ -10,6 +10,7 @@
 #include "server/admission.hpp"
 #include "server/child_identity.hpp"
 #include "server/listener.hpp"
+#include "server/profile/execution_profile.hpp"
 
 namespace bro::server {
 
@@ -53,12 +54,19 @@ struct ServerConfig {
     // --drain-timeout: how long the report waits for stdout/stderr after the child exited.
     std::chrono::nanoseconds drain_timeout = std::chrono::seconds(10);
     ProtocolLimits limits;  // --max-* (server/limit_flags.hpp)
+    // --unshare-*, --bind, --cap-drop, ...: what every child is run in (server/profile/).
+    profile::ExecutionProfile profile;
 };
+
+// What bro-server was asked to do: serve, --check the configuration, or --run one command.
+enum class ServerMode { kServe, kCheck, kRun };
 
 // Either a config to run with, or an exit code after --help/--version/an error was printed.
 struct ParsedCommandLine {
     std::optional<ServerConfig> config;
     int exit_code = 0;
+    ServerMode mode = ServerMode::kServe;
+    std::vector<std::string> run_command = {};  // --run -- ARGS: the program and its arguments
 };
 
 // Flags win over their BRO_SERVER_* environment equivalents.

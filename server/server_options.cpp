@@ -5,6 +5,7 @@
 #include <string>
 
 #include "server/limit_flags.hpp"
+#include "server/profile_options.hpp"
 
 namespace bro::server {
 namespace po = boost::program_options;
@@ -19,6 +20,8 @@ std::string option_for_variable(const std::string& variable,
     if (variable.rfind(kEnvPrefix, 0) != 0) return {};
     std::string name = variable.substr(std::strlen(kEnvPrefix));
     for (char& c : name) c = c == '_' ? '-' : static_cast<char>(std::tolower(c));
+    // Profile flags are ordered, --check and --run are modes: the command line only.
+    if (command_line_only(name)) return {};
     return options.find_nothrow(name, false) ? name : std::string{};
 }
 
@@ -151,14 +154,16 @@ po::options_description describe_options(ServerConfig& c) {
 
 void print_help(std::ostream& out, const po::options_description& options) {
     out << "Usage: bro-server --executable PATH (--socket-path PATH | --systemd-socket) "
-           "[options]\n\n"
+           "[options]\n"
+           "       bro-server --executable PATH [options] --check\n"
+           "       bro-server [options] --run -- PROGRAM [ARGS...]\n\n"
            "Runs PATH on behalf of bro-client callers connecting to a UNIX socket: their\n"
            "arguments, stdin and file arguments in; stdout, stderr and the exact exit status\n"
            "out. Stop it with SIGTERM or SIGINT.\n\n"
         << options << "\nEnvironment equivalents:\n";
     for (const auto& option : options.options()) {
         const auto& name = option->long_name();
-        if (name == "help" || name == "version") continue;
+        if (name == "help" || name == "version" || command_line_only(name)) continue;
         out << "  " << variable_for_option(name) << "\n";
     }
 }

@@ -1,0 +1,26 @@
+#pragma once
+// The execution profile's part of reading the configuration: the mode (--check, --run), the
+// profile flags parsed into
+// config.profile (server/profile/profile_parser.hpp), then what needs the filesystem: the
+// --seccomp program loaded, each --setns file checked to be a namespace the profile does not
+// also create. Throws ConfigError (config_error.hpp).
+
+#include <boost/program_options/variables_map.hpp>
+#include <vector>
+
+#include "server/profile/profile_parser.hpp"
+#include "server/server_config.hpp"
+
+namespace bro::server {
+
+// --check, or --run with the command after "--" as the executable and its arguments (PATH is
+// searched for a program without a slash).
+void read_mode(const boost::program_options::variables_map& vm, ServerConfig& config,
+               ParsedCommandLine& result);
+
+// Call after the rest of `config` is read: the profile depends on the identity flags, --cwd,
+// --tmpdir and the transfer modes.
+void read_profile(const std::vector<profile::ProfileFlag>& flags, bool cwd_given,
+                  ServerConfig& config);
+
+}  // namespace bro::server
