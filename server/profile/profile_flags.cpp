@@ -14,7 +14,8 @@ constexpr auto kFlags = std::to_array<ProfileFlagSpec>({
      "--user, --group, --groups and --as-peer)"},
     {"unshare-ipc", 0, "", G::kNamespaces, "a new IPC namespace"},
     {"unshare-pid", 0, "", G::kNamespaces,
-     "a new pid namespace; the program is its pid 2 (the holder is pid 1 and reaps orphans)"},
+     "a new pid namespace, whose pid 1 is the sandbox's holder (it reaps orphans); with "
+     "--fresh-sandbox the program is its pid 2"},
     {"unshare-net", 0, "", G::kNamespaces, "a new network namespace (only a loopback device)"},
     {"unshare-uts", 0, "", G::kNamespaces, "a new UTS namespace (see --hostname)"},
     {"unshare-cgroup", 0, "", G::kNamespaces, "a new cgroup namespace"},
