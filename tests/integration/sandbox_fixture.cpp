@@ -45,8 +45,11 @@ std::string SandboxTest::in_both_modes(const std::string& script) const {
 }
 
 pid_t SandboxTest::holder_pid() const {
-    const std::string log = server->log();
+    // The socket listens a moment before the server has built its sandbox and said so.
     const std::string marker = "its holder is pid ";
+    std::string log;
+    eventually([&] { return (log = server->log()).find(marker) != std::string::npos; },
+               std::chrono::seconds(10));
     const auto at = log.find(marker);
     return at == std::string::npos ? 0 : std::stoi(log.substr(at + marker.size()));
 }

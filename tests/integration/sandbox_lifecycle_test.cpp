@@ -1,0 +1,100 @@
+// The sandbox over many calls: a thousand calls leave no mount, descriptor or process behind on
+// the host; a fresh sandbox per call is reaped; a holder that dies is built again.
+
+#include <dirent.h>
+#include <signal.h>
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "sandbox_fixture.hpp"
+
+namespace bro::test {
+namespace {
+
+// bwrap --unshare-all --ro-bind / / --proc /proc --dev /dev, as a profile.
+const std::vector<std::string> kBenchmarkProfile = {"--unshare-all", "--ro-bind", "/",     "/",
+                                                    "--proc",        "/proc",     "--dev", "/dev"};
+
+// The pids whose parent is `parent`.
+std::vector<pid_t> children_of(pid_t parent) {
+    std::vector<pid_t> children;
+    DIR* proc = opendir("/proc");
+    while (dirent* entry = readdir(proc)) {
+        const std::string stat = read_file("/proc/" + std::string(entry->d_name) + "/stat");
+        const auto close = stat.rfind(')');
+        if (close == std::string::npos) continue;
+        std::istringstream fields(stat.substr(close + 2));
+        char state = 0;
+        pid_t ppid = 0;
+        fields >> state >> ppid;
+        if (ppid == parent) children.push_back(std::stoi(entry->d_name));
+    }
+    closedir(proc);
+    return children;
+}
+
+class SandboxLifecycle : public SandboxTest {
+  protected:
+    // `count` calls of the server's program, alternating content and fd mode; all must succeed.
+    void call_many_times(int count) {
+        for (int i = 0; i < count; ++i) {
+            const auto result =
+                run_client(*server, {.environment = {std::string("BRO_TRANSFER_MODE=") +
+                                                     (i % 2 == 0 ? "content" : "fd")}});
+            ASSERT_EQ(result.exit_code(), 0) << "call " << i << ": " << result.err << server->log();
+        }
+    }
+};
+
+TEST_F(SandboxLifecycle, AThousandCallsLeaveNoMountDescriptorOrProcessBehind) {
+    start(kBenchmarkProfile, "/bin/true");
+    const pid_t holder = holder_pid();
+    ASSERT_GT(holder, 0) << server->log();
+    call_many_times(2);  // anything done once, on the first calls, is done
+    const std::size_t host_mounts = host_mount_count();
+    const std::string sandbox_mounts = read_file("/proc/" + std::to_string(holder) + "/mountinfo");
+    const int descriptors = settled_fd_count(server->pid());
+    call_many_times(1000);
+    EXPECT_EQ(host_mount_count(), host_mounts);
+    EXPECT_EQ(read_file("/proc/" + std::to_string(holder) + "/mountinfo"), sandbox_mounts);
+    EXPECT_TRUE(fd_count_returns_to(server->pid(), descriptors));
+    EXPECT_TRUE(eventually([&] { return children_of(server->pid()) == std::vector{holder}; },
+                           std::chrono::seconds(10)))
+        << "the server's children are not just the holder";
+    EXPECT_TRUE(children_of(holder).empty()) << "the holder kept processes of finished calls";
+}
+
+TEST_F(SandboxLifecycle, FreshSandboxesAreReapedCallAfterCall) {
+    std::vector<std::string> fresh = kBenchmarkProfile;
+    fresh.push_back("--fresh-sandbox");
+    start(fresh, "/bin/true");
+    call_many_times(2);  // from now on the last call's holder waits to be reaped by the next
+    const std::size_t host_mounts = host_mount_count();
+    const int descriptors = settled_fd_count(server->pid());
+    call_many_times(20);
+    EXPECT_EQ(host_mount_count(), host_mounts);
+    EXPECT_TRUE(fd_count_returns_to(server->pid(), descriptors));
+    // The last call's holder is reaped by the next call; none before it may remain.
+    EXPECT_LE(children_of(server->pid()).size(), 1u);
+}
+
+TEST_F(SandboxLifecycle, AHolderThatDiesIsBuiltAgainForTheNextCall) {
+    start({"--unshare-net", "--unshare-pid"});
+    const pid_t holder = holder_pid();
+    const std::string before = call("content", "readlink /proc/self/ns/net").out;
+    ASSERT_EQ(kill(holder, SIGKILL), 0);
+    ASSERT_TRUE(eventually([&] { return process_state(holder) == 'Z'; }, std::chrono::seconds(10)));
+    for (const std::string mode : {"content", "fd"}) {
+        const auto result = call(mode, "readlink /proc/self/ns/net");
+        EXPECT_EQ(result.exit_code(), 0) << mode << ": " << result.err;
+        EXPECT_NE(result.out, before) << mode << ": still the dead holder's namespace";
+    }
+    EXPECT_NE(server->log().find("has died; building the sandbox again"), std::string::npos)
+        << server->log();
+    EXPECT_EQ(process_state(holder), '?') << "the dead holder was not reaped";
+}
+
+}  // namespace
+}  // namespace bro::test
