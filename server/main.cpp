@@ -12,6 +12,7 @@
 #include "server/environment_warnings.hpp"
 #include "server/listener.hpp"
 #include "server/profile_commands.hpp"
+#include "server/profile_config.hpp"
 #include "server/server.hpp"
 #include "server/server_config.hpp"
 #include "server/stale_session_cleanup.hpp"
@@ -51,6 +52,9 @@ int main(int argc, char** argv) {
     if (!parsed.config) return parsed.exit_code;
     configure_logging(parsed.config->log_level);
     for (const auto& warning : bro::server::environment_warnings(*parsed.config)) {
+        spdlog::warn("{}", warning);
+    }
+    for (const auto& warning : bro::server::profile_warnings(*parsed.config)) {
         spdlog::warn("{}", warning);
     }
     if (parsed.mode == bro::server::ServerMode::kCheck) {

@@ -4,8 +4,10 @@
 #include <linux/nsfs.h>
 #include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -95,6 +97,30 @@ void read_mode(const boost::program_options::variables_map& vm, ServerConfig& c,
     c.executable = command_path(result.run_command.front());
     c.argv0 = result.run_command.front();
     c.prepend_args.assign(result.run_command.begin() + 1, result.run_command.end());
+}
+
+std::vector<std::string> profile_warnings(const ServerConfig& config) {
+    std::vector<std::string> warnings;
+    const auto& profile = config.profile;
+    if (!profile.builds_root) return warnings;
+    struct stat st {};
+    if (config.accept_content && stat(config.tmpdir.c_str(), &st) == 0 &&
+        (st.st_mode & S_IWOTH) != 0) {
+        warnings.push_back("--tmpdir " + config.tmpdir +
+                           " is shared with other programs and is bound read-write into the "
+                           "sandbox (content mode's copies of file arguments live there); give "
+                           "this server a --tmpdir of its own, e.g. /run/bro/NAME");
+    }
+    const bool has_dev = std::any_of(
+        profile.operations.begin(), profile.operations.end(), [](const auto& operation) {
+            return operation.destination == "/dev" || operation.destination == "/dev/fd";
+        });
+    if (config.accept_fd_passing && !has_dev) {
+        warnings.push_back(
+            "fd mode gives the program its file arguments as /dev/fd/N, which the "
+            "sandbox's root does not have; add --dev /dev and --proc /proc");
+    }
+    return warnings;
 }
 
 void read_profile(const std::vector<profile::ProfileFlag>& flags, bool cwd_given,

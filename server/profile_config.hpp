@@ -6,6 +6,7 @@
 // also create. Throws ConfigError (config_error.hpp).
 
 #include <boost/program_options/variables_map.hpp>
+#include <string>
 #include <vector>
 
 #include "server/profile/profile_parser.hpp"
@@ -22,5 +23,10 @@ void read_mode(const boost::program_options::variables_map& vm, ServerConfig& co
 // --tmpdir and the transfer modes.
 void read_profile(const std::vector<profile::ProfileFlag>& flags, bool cwd_given,
                   ServerConfig& config);
+
+// Start-up warnings about a profile that works but may not do what its operator thinks: a
+// shared --tmpdir (like /tmp) visible read-write inside a new root, fd mode's /dev/fd/N file
+// arguments in a root without /dev.
+std::vector<std::string> profile_warnings(const ServerConfig& config);
 
 }  // namespace bro::server

@@ -97,5 +97,15 @@ TEST_F(SandboxCli, ProfileFlagsAreGroupedInHelpAndHaveNoEnvironmentVariables) {
     EXPECT_NE(at(result.out, "no execution profile"), std::string::npos) << result.out;
 }
 
+TEST_F(SandboxCli, ASharedTmpdirAndFdModeWithoutDevAreWarnedAbout) {
+    const auto result = run_server({"--executable", "/bin/true", "--check", "--tmpdir", "/tmp",
+                                    "--transfer-modes", "content,fd", "--ro-bind", "/usr", "/usr"});
+    EXPECT_NE(at(result.err, "--tmpdir /tmp is shared with other programs"), std::string::npos)
+        << result.err;
+    EXPECT_NE(at(result.err, "add --dev /dev and --proc /proc"), std::string::npos) << result.err;
+    const auto quiet = check({"--tmpdir", dir.path() + "/sessions", "--ro-bind", "/", "/"});
+    EXPECT_EQ(at(quiet.err, "warn"), std::string::npos) << quiet.err;
+}
+
 }  // namespace
 }  // namespace bro::test

@@ -3,6 +3,8 @@
 
 #include <dirent.h>
 #include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -94,6 +96,41 @@ TEST_F(SandboxLifecycle, AHolderThatDiesIsBuiltAgainForTheNextCall) {
     EXPECT_NE(server->log().find("has died; building the sandbox again"), std::string::npos)
         << server->log();
     EXPECT_EQ(process_state(holder), '?') << "the dead holder was not reaped";
+}
+
+TEST_F(SandboxLifecycle, TheCallersSignalsReachAProgramInANewPidNamespace) {
+    const std::string log = dir.path() + "/trapped";
+    const std::string ready = dir.path() + "/ready";
+    start({"--unshare-pid", "--ro-bind", "/", "/", "--bind", dir.path(), dir.path(), "--proc",
+           "/proc"},
+          dir.write_script("trapper", "trap \"echo INT >> '" + log +
+                                          "'\" INT\n"
+                                          "trap \"echo TERM >> '" +
+                                          log +
+                                          "'; exit 7\" TERM\n"
+                                          "echo $$ > '" +
+                                          ready +
+                                          "'\n"
+                                          "while :; do sleep 0.02; done"));
+    for (const std::string mode : {"content", "fd"}) {
+        unlink(log.c_str());
+        unlink(ready.c_str());
+        const pid_t client = start_background(
+            {client_binary()},
+            {"BRO_SOCKET_PATH=" + server->socket_path(), "BRO_TRANSFER_MODE=" + mode},
+            dir.path() + "/client.log");
+        ASSERT_TRUE(
+            eventually([&] { return !read_file(ready).empty(); }, std::chrono::seconds(10)));
+        EXPECT_NE(read_file(ready), "1\n") << "the program must not be the namespace's init";
+        kill(client, SIGINT);
+        EXPECT_TRUE(eventually([&] { return read_file(log) == "INT\n"; }, std::chrono::seconds(5)))
+            << mode << ": " << read_file(log);
+        kill(client, SIGTERM);
+        const auto status = wait_with_deadline(client, std::chrono::seconds(10));
+        ASSERT_TRUE(status && WIFEXITED(*status)) << mode;
+        EXPECT_EQ(WEXITSTATUS(*status), 7) << mode << ": " << read_file(dir.path() + "/client.log");
+        EXPECT_EQ(read_file(log), "INT\nTERM\n") << mode;
+    }
 }
 
 }  // namespace
