@@ -104,8 +104,12 @@ std::vector<std::string> profile_warnings(const ServerConfig& config) {
     const auto& profile = config.profile;
     if (!profile.builds_root) return warnings;
     struct stat st {};
-    if (config.accept_content && stat(config.tmpdir.c_str(), &st) == 0 &&
-        (st.st_mode & S_IWOTH) != 0) {
+    const bool binds_tmpdir = std::any_of(
+        profile.operations.begin(), profile.operations.end(), [&](const auto& operation) {
+            return operation.type == profile::OperationType::kBind &&
+                   operation.source == config.tmpdir;
+        });
+    if (binds_tmpdir && stat(config.tmpdir.c_str(), &st) == 0 && (st.st_mode & S_IWOTH) != 0) {
         warnings.push_back("--tmpdir " + config.tmpdir +
                            " is shared with other programs and is bound read-write into the "
                            "sandbox (content mode's copies of file arguments live there); give "
@@ -124,13 +128,15 @@ std::vector<std::string> profile_warnings(const ServerConfig& config) {
 }
 
 void read_profile(const std::vector<profile::ProfileFlag>& flags, bool cwd_given,
-                  ServerConfig& config) {
+                  bool session_directories, ServerConfig& config) {
     profile::ProfileContext context;
     context.server_uid = geteuid();
     context.server_gid = getegid();
     context.child_identity_switches = config.run_as.has_value() || config.run_as_peer;
     context.cwd_given = cwd_given;
-    if (config.accept_content) context.session_directories = config.tmpdir;
+    if (config.accept_content && session_directories) {
+        context.session_directories = config.tmpdir;
+    }
     try {
         config.profile = profile::parse_profile(flags, context);
     } catch (const profile::ProfileError& e) {

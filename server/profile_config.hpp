@@ -21,8 +21,9 @@ void read_mode(const boost::program_options::variables_map& vm, ServerConfig& co
 
 // Call after the rest of `config` is read: the profile depends on the identity flags, --cwd,
 // --tmpdir and the transfer modes.
+// `session_directories`: calls will have content mode's session directories (not --run).
 void read_profile(const std::vector<profile::ProfileFlag>& flags, bool cwd_given,
-                  ServerConfig& config);
+                  bool session_directories, ServerConfig& config);
 
 // Start-up warnings about a profile that works but may not do what its operator thinks: a
 // shared --tmpdir (like /tmp) visible read-write inside a new root, fd mode's /dev/fd/N file

@@ -367,7 +367,7 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
         config.allowed_env = to_strings(vm, "allowed-env");
         config.inherit_env = to_strings(vm, "inherit-env");
         read_dangerous_env(vm, config);
-        read_profile(profile_flags, vm.count("cwd") > 0, config);
+        read_profile(profile_flags, vm.count("cwd") > 0, result.mode != ServerMode::kRun, config);
         validate(config, result.mode);
     } catch (const ConfigError& e) {
         return refuse_to_start(e.what());
