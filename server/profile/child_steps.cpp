@@ -116,7 +116,8 @@ StepFailure apply_process_operation(const ExecutionProfile& profile, const Opera
 
 StepFailure apply_stage(const ExecutionProfile& profile, Stage stage, const StageContext& context) {
     // --cap-add/--cap-drop act on this in order; kApplyCapabilities makes it real.
-    std::uint64_t kept = stage == Stage::kLockDown ? baseline_capabilities() : 0;
+    std::uint64_t kept = 0;
+    if (stage == Stage::kLockDown && profile.manages_capabilities) kept = baseline_capabilities();
     for (const Operation& operation : profile.operations) {
         if (stage_of(operation.type) != stage) continue;
         StepFailure failure;

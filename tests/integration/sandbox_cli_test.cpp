@@ -67,6 +67,22 @@ TEST_F(SandboxCli, CheckSaysWhatToDoWithoutThePrivilegeForNamespaces) {
         << result.out << result.err;
 }
 
+TEST_F(SandboxCli, AnUnprivilegedServerBuildsItsSandboxInAUserNamespace) {
+    const std::vector<std::string> as_nobody = {"/usr/bin/setpriv", "--reuid=nobody",
+                                                "--regid=nogroup", "--clear-groups"};
+    if (run_process({.argv = {as_nobody[0], as_nobody[1], as_nobody[2], as_nobody[3],
+                              "/usr/bin/unshare", "--user", "/bin/true"}})
+            .exit_code() != 0) {
+        GTEST_SKIP() << "this kernel does not let unprivileged users create user namespaces";
+    }
+    const auto result = run_server(
+        {"--unshare-user", "--unshare-pid", "--ro-bind", "/", "/", "--proc", "/proc", "--tmpfs",
+         "/tmp", "--run", "--", "sh", "-c", "id -un; echo $$; touch /tmp/x && echo private-tmp"},
+        {}, as_nobody);
+    EXPECT_EQ(result.exit_code(), 0) << result.err;
+    EXPECT_EQ(result.out, "nobody\n2\nprivate-tmp\n");
+}
+
 TEST_F(SandboxCli, RunExecutesTheCommandUnderTheProfileAndExitsAsItDid) {
     const auto result = run_server({"--unshare-uts", "--hostname", "tried", "--run", "--", "sh",
                                     "-c", "cat /proc/sys/kernel/hostname; exit 3"});
