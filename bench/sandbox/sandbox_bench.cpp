@@ -84,32 +84,23 @@ Options parse_options(int argc, char** argv) {
     return options;
 }
 
-// The bwrap options every sandboxed arm has, as bro-server profile flags and bwrap flags alike.
+// The bwrap options every sandboxed arm has, as bro-server profile flags and bwrap flags alike,
+// and the namespaces of the arms that leave the user (and pid) namespace out.
 const std::vector<std::string> kSandbox = {"--unshare-all", "--ro-bind", "/",     "/",
                                            "--proc",        "/proc",     "--dev", "/dev"};
-const std::vector<std::string> kSandboxWithoutUser = {"--unshare-ipc",
-                                                      "--unshare-pid",
-                                                      "--unshare-net",
-                                                      "--unshare-uts",
-                                                      "--unshare-cgroup",
-                                                      "--ro-bind",
-                                                      "/",
-                                                      "/",
-                                                      "--proc",
-                                                      "/proc",
-                                                      "--dev",
-                                                      "/dev"};
-const std::vector<std::string> kSandboxWithoutUserOrPid = {"--unshare-ipc",
-                                                           "--unshare-net",
-                                                           "--unshare-uts",
-                                                           "--unshare-cgroup",
-                                                           "--ro-bind",
-                                                           "/",
-                                                           "/",
-                                                           "--proc",
-                                                           "/proc",
-                                                           "--dev",
-                                                           "/dev"};
+const std::vector<std::string> kNamespacesButUser = {
+    "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup"};
+
+// kSandbox with `namespaces` in place of --unshare-all, leaving out `left_out`.
+std::vector<std::string> sandbox_with(const std::vector<std::string>& namespaces,
+                                      const std::string& left_out = "") {
+    std::vector<std::string> flags;
+    for (const auto& flag : namespaces) {
+        if (flag != left_out) flags.push_back(flag);
+    }
+    flags.insert(flags.end(), kSandbox.begin() + 1, kSandbox.end());
+    return flags;
+}
 
 enum class Arm { kDirect, kBro, kPrepared, kWithoutUser, kWithoutUserOrPid, kFresh, kBwrap };
 constexpr std::array<const char*, 7> kArmNames = {"direct",      "bro",   "prepared", "no-user",
@@ -143,9 +134,9 @@ Setup set_up(const Options& options, const TempDir& dir) {
     setup.servers[static_cast<std::size_t>(Arm::kPrepared)] =
         sandboxed_server(options, dir, "prepared", kSandbox, false);
     setup.servers[static_cast<std::size_t>(Arm::kWithoutUser)] =
-        sandboxed_server(options, dir, "no-user", kSandboxWithoutUser, false);
-    setup.servers[static_cast<std::size_t>(Arm::kWithoutUserOrPid)] =
-        sandboxed_server(options, dir, "no-user-pid", kSandboxWithoutUserOrPid, false);
+        sandboxed_server(options, dir, "no-user", sandbox_with(kNamespacesButUser), false);
+    setup.servers[static_cast<std::size_t>(Arm::kWithoutUserOrPid)] = sandboxed_server(
+        options, dir, "no-user-pid", sandbox_with(kNamespacesButUser, "--unshare-pid"), false);
     setup.servers[static_cast<std::size_t>(Arm::kFresh)] =
         sandboxed_server(options, dir, "fresh", kSandbox, true);
     for (std::size_t arm = 0; arm < kArms; ++arm) {
