@@ -362,6 +362,7 @@ std::variant<ChildProcess, SpawnFailure> Spawner::spawn(const SpawnRequest& requ
         return SpawnFailure{ExitStatus::not_started(SpawnStep::kCreateProcess, errno), "clone"};
     }
     ChildProcess child(pid, UniqueFd(pidfd));
+    if (notes != nullptr) notes->used_fallback_directory = context.used_fallback;
     if (context.program_stack_top != nullptr) {
         child.reap();  // it has exited, once the program has exec'd or failed
         auto adopted = adopt_program(context.program_pid, context.error != 0);
@@ -373,10 +374,7 @@ std::variant<ChildProcess, SpawnFailure> Spawner::spawn(const SpawnRequest& requ
         }
         return failure_of(context, request);
     }
-    if (context.error == 0) {
-        if (notes != nullptr) notes->used_fallback_directory = context.used_fallback;
-        return child;
-    }
+    if (context.error == 0) return child;
     child.reap();  // it has already _exit()ed
     return failure_of(context, request);
 }

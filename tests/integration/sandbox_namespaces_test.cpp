@@ -102,14 +102,19 @@ TEST_F(SandboxNamespaces, SetnsOfANamespaceTheProfileCreatesIsRefusedAtStart) {
         << result.err;
 }
 
+// Namespace inode numbers are reused once a namespace is gone, so what a call leaves in the
+// sandbox's writable /tmp is what tells one sandbox from another.
 TEST_F(SandboxNamespaces, CallsShareThePreparedSandboxButNotAFreshOne) {
-    start({"--unshare-net"});
-    const std::string first = call("content", "readlink /proc/self/ns/net").out;
-    EXPECT_EQ(call("fd", "readlink /proc/self/ns/net").out, first);
-    start({"--unshare-net", "--fresh-sandbox"});
-    const std::string fresh = call("content", "readlink /proc/self/ns/net").out;
-    EXPECT_NE(fresh, "");
-    EXPECT_NE(call("fd", "readlink /proc/self/ns/net").out, fresh);
+    for (const bool fresh : {false, true}) {
+        std::vector<std::string> flags = {"--unshare-net", "--ro-bind", "/", "/",
+                                          "--tmpfs",       "/tmp"};
+        if (fresh) flags.push_back("--fresh-sandbox");
+        start(flags);
+        ASSERT_EQ(call("content", "touch /tmp/left-behind").exit_code(), 0) << server->log();
+        const auto next = call("fd", "ls /tmp");
+        EXPECT_EQ(next.out.find("left-behind") != std::string::npos, !fresh)
+            << (fresh ? "fresh" : "prepared") << ": " << next.out << next.err;
+    }
 }
 
 }  // namespace
