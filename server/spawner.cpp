@@ -96,14 +96,22 @@ bool program_is_second_clone(const ChildContext& context) {
     return context.program_stack_top != nullptr;
 }
 
-[[noreturn]] void execute_program(ChildContext& context) {
+// Leaves the child without a call to a [[noreturn]] function: before one, ASan's runtime
+// checks the stack, does not recognise the clone's, and says so on stderr, which here is
+// already the program's.
+void leave_child(int code) {
+    syscall(SYS_exit_group, code);
+}
+
+// Does not return (no [[noreturn]], see leave_child).
+void execute_program(ChildContext& context) {
     if (context.dry_run) {
         // --check: everything the call would do, then whether exec could find the program.
         if (syscall(SYS_faccessat2, AT_FDCWD, context.executable, X_OK, AT_EACCESS) != 0) {
             child_fail(context, SpawnStep::kExecute, "execute (checked, not run)",
                        context.executable);
         }
-        _exit(0);
+        leave_child(0);
     }
     execve(context.executable, context.argv, context.envp);
     child_fail(context, SpawnStep::kExecute, "execve", context.executable);
@@ -120,11 +128,13 @@ int program_main(void* argument) {
                    "ioctl TIOCSCTTY on the new pseudo-terminal");
     }
     execute_program(context);
+    return 0;
 }
 
 // setns() into a pid namespace moves only the children to come: the program is one more clone.
-// The child waits for it to exec (CLONE_VFORK), then leaves; the server reaps it.
-[[noreturn]] void start_in_pid_namespace(ChildContext& context) {
+// The child waits for it to exec (CLONE_VFORK), then leaves; the server reaps it. Does not
+// return.
+void start_in_pid_namespace(ChildContext& context) {
     const pid_t pid = clone(program_main, context.program_stack_top,
                             CLONE_VM | CLONE_VFORK | CLONE_PARENT | SIGCHLD, &context);
     if (pid < 0) {
@@ -132,7 +142,7 @@ int program_main(void* argument) {
                    "clone the program into the sandbox's pid namespace");
     }
     context.program_pid = pid;
-    _exit(context.error == 0 ? 0 : 127);
+    leave_child(context.error == 0 ? 0 : 127);
 }
 
 // Raw system calls, never glibc's setgroups/setresgid/setresuid: those broadcast the change to
@@ -249,8 +259,12 @@ int child_main(void* argument) {
     syscall(SYS_close_range, static_cast<unsigned>(context.first_free), ~0U, CLOSE_RANGE_CLOEXEC);
     if (context.identity != nullptr) complete_identity(context);
     apply_profile_stage(context, profile::Stage::kLockDown);
-    if (program_is_second_clone(context)) start_in_pid_namespace(context);
-    execute_program(context);
+    if (program_is_second_clone(context)) {
+        start_in_pid_namespace(context);
+    } else {
+        execute_program(context);
+    }
+    return 0;  // not reached
 }
 
 std::vector<char*> pointers_to(const std::vector<std::string>& strings) {
