@@ -32,8 +32,11 @@ Number number_in(const ProfileFlag& flag, const std::string& text, long long low
     const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value, base);
     if (text.empty() || error != std::errc{} || end != text.data() + text.size() || value < low ||
         value > high) {
-        refuse(flag, std::string(base == 8 ? "use an octal number" : "use a number") + " from " +
-                         std::to_string(low) + " to " + std::to_string(high));
+        std::ostringstream range;
+        range << (base == 8 ? "use an octal number from " : "use a number from ");
+        if (base == 8) range << std::oct << std::showbase;
+        range << low << " to " << high;
+        refuse(flag, range.str());
     }
     return static_cast<Number>(value);
 }

@@ -138,7 +138,8 @@ TEST_F(ProfileParser, SizeFollowedByAnotherOperationIsRefused) {
     EXPECT_NE(refusal({"--size", "10", "--dir", "/a"}).find("must be followed by --tmpfs"),
               std::string::npos);
     EXPECT_NE(refusal({"--perms", "0700"}).find("must be followed"), std::string::npos);
-    EXPECT_NE(refusal({"--perms", "999", "--dir", "/a"}).find("octal"), std::string::npos);
+    EXPECT_NE(refusal({"--perms", "999", "--dir", "/a"}).find("an octal number from 0 to 07777"),
+              std::string::npos);
 }
 
 TEST_F(ProfileParser, UidAndGidAreMappedToTheServersInsideAUserNamespace) {
