@@ -16,8 +16,8 @@
 #include <cstring>
 
 #include "server/profile/child_steps.hpp"
-#include "server/profile/sandbox_holder.hpp"
 #include "server/program_adoption.hpp"
+#include "server/spawn_failure.hpp"
 
 namespace bro::server {
 namespace {
@@ -275,35 +275,16 @@ std::vector<char*> pointers_to(const std::vector<std::string>& strings) {
     return pointers;
 }
 
-// " as uid 65534 gid 65534 groups 65534", for failure reports.
-std::string describe_identity(const ChildIdentity& identity) {
-    std::string text = " as uid ";
-    text.append(std::to_string(identity.uid)).append(" gid ").append(std::to_string(identity.gid));
-    text.append(identity.groups.empty() ? " without supplementary groups" : " groups");
-    for (std::size_t i = 0; i < identity.groups.size(); ++i) {
-        text.append(i == 0 ? " " : ",").append(std::to_string(identity.groups[i]));
-    }
-    return text;
-}
-
 // The top of a clone stack: it grows down on every architecture we build for; 16-byte aligned.
 unsigned char* stack_top_of(std::vector<unsigned char>& stack) {
     return stack.data() + (stack.size() & ~std::size_t{15});
 }
 
+// What the failed step wrote into the context, as the call's report.
 SpawnFailure failure_of(const ChildContext& context, const SpawnRequest& request) {
-    std::string detail;
-    if (context.failed_operation != nullptr) {
-        detail = profile::describe_failure(
-            {context.failed_operation, context.failed_call, context.failed_path, context.error});
-    } else {
-        detail = context.failed_call;
-        if (context.failed_path != nullptr) detail.append(" ").append(context.failed_path);
-    }
-    if (request.identity) detail += describe_identity(*request.identity);
-    // The errno travels separately; the client prints its text once.
-    return SpawnFailure{ExitStatus::not_started(context.failed_step, context.error),
-                        std::move(detail)};
+    return spawn_failure({context.failed_step, context.error, context.failed_call,
+                          context.failed_path, context.failed_operation},
+                         request.identity);
 }
 
 }  // namespace

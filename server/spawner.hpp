@@ -13,16 +13,10 @@
 #include "core/exit_status.hpp"
 #include "server/child_process.hpp"
 #include "server/profile/sandbox.hpp"
+#include "server/spawn_failure.hpp"
 #include "server/spawn_request.hpp"
 
 namespace bro::server {
-
-// A child that never reached exec: the failed step with its errno, and what it was doing
-// ("execve /usr/bin/tool"), which the Exit frame carries to the client.
-struct SpawnFailure {
-    ExitStatus status;
-    std::string detail;
-};
 
 // What a successful spawn did beyond the request's first choice.
 struct SpawnNotes {
