@@ -60,7 +60,7 @@ int namespace_type(const std::string& path) {
 }
 
 void check_namespace_files(profile::ExecutionProfile& profile) {
-    for (const auto& operation : profile.operations) {
+    for (auto& operation : profile.operations) {
         if (operation.type != profile::OperationType::kJoinNamespace) continue;
         const int type = namespace_type(operation.source);
         const char* name = profile::namespace_name(type);
@@ -73,7 +73,11 @@ void check_namespace_files(profile::ExecutionProfile& profile) {
                               " namespace, from which the sandbox's own namespaces cannot be "
                               "joined; use it without --unshare-*/filesystem flags");
         }
-        if (type == CLONE_NEWPID) profile.joins_pid_namespace = true;
+        if (type == CLONE_NEWPID) {
+            // Entered by the server for the clone, not by the child (setns only moves children).
+            profile.joins_pid_namespace = true;
+            operation.number = CLONE_NEWPID;
+        }
     }
 }
 

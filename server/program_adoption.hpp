@@ -1,7 +1,8 @@
 #pragma once
-// With a new pid namespace the spawner's child starts the program by a second clone
-// (CLONE_PARENT: the program is the server's child too) and exits. The server then takes the
-// program as the ChildProcess of the call.
+// With a pid namespace the server cannot enter for the clone (an unprivileged server with
+// --unshare-user), the spawner's child starts the program by a second clone (CLONE_PARENT: the
+// program is the server's child too) and exits. The server then takes the program as the
+// ChildProcess of the call.
 
 #include <sys/types.h>
 

@@ -55,9 +55,10 @@ struct ChildContext {
     // The execution profile (nullptr: none) and what its stages need from the parent.
     const profile::ExecutionProfile* profile = nullptr;
     profile::StageContext stages = {};
-    // Set: the program starts in a new pid namespace, as a second clone made on this stack.
-    unsigned char* program_stack_top = nullptr;
     bool dry_run = false;  // --check: no exec
+    // Set: the program starts in the sandbox's pid namespace as a second clone made on this
+    // stack (a server that cannot enter that namespace itself; children_pid_namespace.hpp).
+    unsigned char* program_stack_top = nullptr;
     // Written by the child: the program's pid after a second clone, the operation that failed.
     pid_t program_pid = 0;
     const profile::Operation* failed_operation = nullptr;
@@ -92,10 +93,6 @@ void apply_profile_stage(ChildContext& context, profile::Stage stage) {
     child_fail(context, SpawnStep::kApplyProfile, failure.call, failure.path);
 }
 
-bool program_is_second_clone(const ChildContext& context) {
-    return context.program_stack_top != nullptr;
-}
-
 // Leaves the child without a call to a [[noreturn]] function: before one, ASan's runtime
 // checks the stack, does not recognise the clone's, and says so on stderr, which here is
 // already the program's.
@@ -117,9 +114,13 @@ void execute_program(ChildContext& context) {
     child_fail(context, SpawnStep::kExecute, "execve", context.executable);
 }
 
-// The program in a new pid namespace: the child's clone, in the namespace the child joined, and
-// the server's child too (CLONE_PARENT), so the server waits for it as for any program. It
-// leads a session of its own, as the child would have.
+bool program_is_second_clone(const ChildContext& context) {
+    return context.program_stack_top != nullptr;
+}
+
+// The program as a second clone: in the pid namespace the child joined, and the server's child
+// too (CLONE_PARENT), so the server waits for it as for any program. It leads a session of its
+// own, as the child would have.
 int program_main(void* argument) {
     auto& context = *static_cast<ChildContext*>(argument);
     if (setsid() < 0) child_fail(context, SpawnStep::kCreateSession, "start a new session");
@@ -131,9 +132,8 @@ int program_main(void* argument) {
     return 0;
 }
 
-// setns() into a pid namespace moves only the children to come: the program is one more clone.
-// The child waits for it to exec (CLONE_VFORK), then leaves; the server reaps it. Does not
-// return.
+// The child waits for the program to exec (CLONE_VFORK), then leaves; the server reaps it.
+// Does not return.
 void start_in_pid_namespace(ChildContext& context) {
     const pid_t pid = clone(program_main, context.program_stack_top,
                             CLONE_VM | CLONE_VFORK | CLONE_PARENT | SIGCHLD, &context);
@@ -275,11 +275,6 @@ std::vector<char*> pointers_to(const std::vector<std::string>& strings) {
     return pointers;
 }
 
-// The top of a clone stack: it grows down on every architecture we build for; 16-byte aligned.
-unsigned char* stack_top_of(std::vector<unsigned char>& stack) {
-    return stack.data() + (stack.size() & ~std::size_t{15});
-}
-
 // What the failed step wrote into the context, as the call's report.
 SpawnFailure failure_of(const ChildContext& context, const SpawnRequest& request) {
     return spawn_failure({context.failed_step, context.error, context.failed_call,
@@ -335,26 +330,37 @@ std::variant<ChildProcess, SpawnFailure> Spawner::spawn(const SpawnRequest& requ
         nullptr,
         nullptr};
     std::optional<profile::SandboxHolder> fresh_holder;
+    // With a pid namespace the child is born in it: the server enters it for this clone only.
+    std::optional<profile::ChildrenPidNamespace> children_pid_namespace;
     if (sandbox_ != nullptr) {
         try {
             const int holder = sandbox_->holder_for_call(fresh_holder);
-            context.stages = {holder, sandbox_->last_capability()};
+            context.stages = {holder, sandbox_->last_capability(),
+                              sandbox_->server_enters_pid_namespace()};
+            sandbox_->place_children(holder, children_pid_namespace);
         } catch (const profile::SandboxError& e) {
             return SpawnFailure{ExitStatus::not_started(SpawnStep::kApplyProfile, e.error),
                                 e.detail};
         }
         context.profile = &sandbox_->profile();
-        if (context.profile->program_in_new_pid_namespace()) {
-            context.program_stack_top = stack_top_of(program_stack_);
+        if (context.profile->program_in_new_pid_namespace() &&
+            !context.stages.born_in_pid_namespace) {
+            context.program_stack_top =
+                program_stack_.data() + (program_stack_.size() & ~std::size_t{15});
         }
     }
     context.dry_run = request.dry_run;
     int pidfd = -1;
-    const pid_t pid = clone(child_main, stack_top_of(stack_),
-                            CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, &context, &pidfd);
+    // The stack grows down on every architecture we build for: pass its top, 16-byte aligned.
+    auto* stack_top = stack_.data() + (stack_.size() & ~std::size_t{15});
+    const pid_t pid = clone(child_main, stack_top, CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD,
+                            &context, &pidfd);
+    const int clone_error = errno;
+    children_pid_namespace.reset();
     if (sandbox_ != nullptr) sandbox_->program_started(fresh_holder);
     if (pid < 0) {
-        return SpawnFailure{ExitStatus::not_started(SpawnStep::kCreateProcess, errno), "clone"};
+        return SpawnFailure{ExitStatus::not_started(SpawnStep::kCreateProcess, clone_error),
+                            "clone"};
     }
     ChildProcess child(pid, UniqueFd(pidfd));
     if (notes != nullptr) notes->used_fallback_directory = context.used_fallback;

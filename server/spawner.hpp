@@ -43,8 +43,8 @@ class Spawner {
     // The child's stack. Reused: with CLONE_VFORK the child is done with it before clone()
     // returns in the parent.
     std::vector<unsigned char> stack_;
-    // With a new pid namespace the program is a second clone, made by the child on this stack
-    // while the child waits on its own (CLONE_VFORK again).
+    // For a server that cannot enter the sandbox's pid namespace itself, the program is a second
+    // clone, made by the child on this stack while the child waits on its own (CLONE_VFORK).
     std::vector<unsigned char> program_stack_;
     sigset_t ignored_signals_;
     std::optional<rlimit> child_descriptor_limit_;

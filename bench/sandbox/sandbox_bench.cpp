@@ -7,7 +7,7 @@
 //                  built once (each call joins the holder's namespaces)
 //   no-user        the same without the user namespace (a root server needs none)
 //   no-user-pid    the same without the pid namespace either: no-user minus this is what the
-//                  second clone into a pid namespace costs
+//                  pid namespace costs a call
 //   fresh          the same profile with --fresh-sandbox (built for every call)
 //   bwrap          bwrap --unshare-all --ro-bind / / --proc /proc --dev /dev /bin/true
 // each bro arm in the transfer mode --mode names (fd or content). The report gives each arm's
@@ -223,7 +223,7 @@ int main(int argc, char** argv) {
         const Spread pid = block_spread(t[at(Arm::kWithoutUser)], t[at(Arm::kWithoutUserOrPid)],
                                         options.blocks, difference_of);
         std::printf(
-            "\nthe pid namespace's second clone: no-user - no-user-pid = %.3f ms "
+            "\nthe pid namespace's cost per call: no-user - no-user-pid = %.3f ms "
             "(%.3f to %.3f over the blocks)\n",
             pid.value, pid.min, pid.max);
         return 0;

@@ -34,7 +34,9 @@ StepFailure write_proc_file(const Operation& operation, const char* path) {
     return {};
 }
 
-StepFailure join_namespace_file(const Operation& operation) {
+StepFailure join_namespace_file(const Operation& operation, const StageContext& context) {
+    // A pid namespace the server entered for the clone: the child is already in it.
+    if (operation.number == CLONE_NEWPID && context.born_in_pid_namespace) return {};
     const int fd = open(operation.source.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return failed(operation, "open", operation.source.c_str());
     const int joined = setns(fd, 0);
@@ -74,7 +76,7 @@ StepFailure apply_process_operation(const ExecutionProfile& profile, const Opera
                 return failed(operation, "prctl PR_SET_KEEPCAPS");
             return {};
         case OperationType::kJoinNamespace:
-            return join_namespace_file(operation);
+            return join_namespace_file(operation, context);
         case OperationType::kCreateNamespaces:
             return {};  // the holder was cloned into them
         case OperationType::kDenySetgroups:
@@ -88,11 +90,13 @@ StepFailure apply_process_operation(const ExecutionProfile& profile, const Opera
                 return failed(operation, "sethostname");
             }
             return {};
-        case OperationType::kJoinSandbox:
-            if (setns(context.holder_pidfd, profile.namespaces) != 0) {
+        case OperationType::kJoinSandbox: {
+            const int pid = context.born_in_pid_namespace ? CLONE_NEWPID : 0;
+            if (setns(context.holder_pidfd, profile.namespaces & ~pid) != 0) {
                 return failed(operation, "setns on the sandbox holder's pidfd");
             }
             return {};
+        }
         case OperationType::kChroot:
             if (chroot(operation.destination.c_str()) != 0 || chdir("/") != 0) {
                 return failed(operation, "chroot", operation.destination.c_str());

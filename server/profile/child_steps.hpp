@@ -16,6 +16,10 @@ namespace bro::server::profile {
 struct StageContext {
     int holder_pidfd = -1;     // the sandbox holder to join (kJoinSandbox)
     int last_capability = 40;  // the kernel's, read by the parent
+    // The server entered the pid namespace for the clone (children_pid_namespace.hpp): the
+    // child is born in it and joins every other namespace. Otherwise (a server without
+    // CAP_SYS_ADMIN) the child joins it too, and starts the program by a second clone.
+    bool born_in_pid_namespace = true;
 };
 
 StepFailure apply_stage(const ExecutionProfile& profile, Stage stage, const StageContext& context);

@@ -33,8 +33,8 @@ struct ExecutionProfile {
     bool builds_root = false;           // the holder pivots into a new root
     bool chroots = false;               // --chroot
     bool manages_capabilities = false;  // --cap-add/--cap-drop/--lock-securebits/--build-root
-    bool joins_pid_namespace = false;   // a --setns FILE names a pid namespace
-    uid_t uid_inside = 0;               // with a user namespace: the child's uid in it
+    bool joins_pid_namespace = false;  // a --setns FILE names a pid namespace (number CLONE_NEWPID)
+    uid_t uid_inside = 0;              // with a user namespace: the child's uid in it
     // --chdir: the program's directory inside the sandbox, in place of the caller's.
     std::optional<std::string> working_directory;
     // --seccomp FILE, loaded at start-up (profile_config.cpp); empty: no filter.
@@ -47,7 +47,8 @@ struct ExecutionProfile {
     // never entered through a descriptor from outside (which would escape the new root).
     bool changes_root() const { return builds_root || chroots; }
     bool user_namespace() const;
-    // A new pid namespace: the program is started by a second clone, so it is inside it.
+    // The call's child is born in another pid namespace (the sandbox's, or a --setns one): the
+    // server enters it for the moment of the clone (children_pid_namespace.hpp).
     bool program_in_new_pid_namespace() const;
 };
 
