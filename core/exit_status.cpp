@@ -25,12 +25,14 @@ const char* describe(SpawnStep step) {
             return "switch to the user";
         case SpawnStep::kVerifyIdentity:
             return "verify the identity change";
+        case SpawnStep::kApplyProfile:
+            return "apply the execution profile";
     }
     return "unknown step";
 }
 
 bool is_spawn_step(std::uint8_t value) {
-    return value <= static_cast<std::uint8_t>(SpawnStep::kVerifyIdentity) && value != 5;
+    return value <= static_cast<std::uint8_t>(SpawnStep::kApplyProfile) && value != 5;
 }
 
 int ExitStatus::shell_code() const {

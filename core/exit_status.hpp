@@ -19,6 +19,7 @@ enum class SpawnStep : std::uint8_t {
     kSetGroup = 7,        // setresgid
     kSetUser = 8,         // setresuid
     kVerifyIdentity = 9,  // the ids did not stick, or root could be regained
+    kApplyProfile = 10,   // an operation of the execution profile (namespaces, mounts, ...)
 };
 
 const char* describe(SpawnStep step);

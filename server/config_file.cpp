@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/name_list.hpp"
+#include "server/profile/profile_flags.hpp"
 #include "server/server_options.hpp"
 
 namespace bro::server {
@@ -25,6 +26,9 @@ struct Origin {
                key + ": ";
     }
 };
+
+// The key that holds the execution profile, which no option stands for.
+constexpr const char* kProfileKey = "profile";
 
 bool valid_tool_name(std::string_view name) {
     return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
@@ -88,6 +92,30 @@ void append_arguments(const po::option_description& option, const toml::node& va
     std::string joined;
     for (const auto& item : items) joined += (joined.empty() ? "" : ",") + item;
     arguments.insert(arguments.end(), {flag, joined});
+}
+
+// The execution profile's flags in order, as on the command line, since their order is part
+// of their meaning: profile = ["--unshare-all", "--ro-bind", "/usr", "/usr"].
+void append_profile(const toml::node& value, const Origin& origin,
+                    std::vector<std::string>& arguments) {
+    const auto* array = value.as_array();
+    if (array == nullptr) {
+        throw ConfigError(origin.at(kProfileKey) +
+                          "use a list of the profile's flags and their values, in order");
+    }
+    bool first = true;
+    for (const auto& item : *array) {
+        std::string token = scalar_text(item, origin, kProfileKey);
+        const bool is_flag = token.rfind("--", 0) == 0;
+        if ((first && !is_flag) ||
+            (is_flag && profile::find_profile_flag(token.substr(2)) == nullptr)) {
+            throw ConfigError(origin.at(kProfileKey) + token +
+                              ": not a profile flag (bro-server --help lists them under "
+                              "\"Sandbox\"); the list holds flags and their values");
+        }
+        first = false;
+        arguments.push_back(std::move(token));
+    }
 }
 
 // The key a tool's error message is about: the longest "--key" it mentions.
@@ -162,7 +190,8 @@ class ConfigFileReader {
         }
     }
 
-    std::vector<ToolConfig> read_tools(const std::string& only) const {
+    std::vector<ToolConfig> read_tools(const ProcessSettings& process) const {
+        const std::string& only = process.only_tool;
         for (const auto& [name, value] : file_) {
             const std::string key(name.str());
             if (key != "server" && key != "defaults" && key != "tool") {
@@ -182,7 +211,7 @@ class ConfigFileReader {
             const std::string tool(name.str());
             names += (names.empty() ? "" : ", ") + tool;
             if (!only.empty() && tool != only) continue;
-            read.push_back(read_tool(tool, value));
+            read.push_back(read_tool(tool, value, process));
         }
         if (read.empty()) {
             throw ConfigError(path_ + " has no [tool." + only + "] (its tools: " + names + ")");
@@ -191,7 +220,8 @@ class ConfigFileReader {
     }
 
   private:
-    ToolConfig read_tool(const std::string& name, const toml::node& node) const {
+    ToolConfig read_tool(const std::string& name, const toml::node& node,
+                         const ProcessSettings& process) const {
         const Origin origin{path_, "tool." + name, static_cast<int>(node.source().begin.line)};
         if (!valid_tool_name(name)) {
             throw ConfigError(origin.at() +
@@ -213,7 +243,7 @@ class ConfigFileReader {
         add_keys(table, origin.table, nullptr, arguments, lines);
         ToolConfig tool{name, {}, {}};
         try {
-            tool.config = read_tool_settings(arguments);
+            tool.config = read_tool_settings(arguments, process);
             tool.config.tool = name;
         } catch (const ConfigError& e) {
             const std::string key = key_named_in(e.what(), lines);
@@ -234,14 +264,19 @@ class ConfigFileReader {
             if (key == "wrapper" && table_name != "defaults") continue;
             if (overridden != nullptr && overridden->contains(key)) continue;
             const Origin origin{path_, table_name, static_cast<int>(value.source().begin.line)};
+            lines[key] = origin.line;
+            if (key == kProfileKey) {
+                append_profile(value, origin, arguments);
+                continue;
+            }
             const auto* option = options_->find_nothrow(key, false);
             if (option == nullptr) {
                 throw ConfigError(origin.at(key) +
                                   "unknown setting; the keys are bro-server's tool options "
-                                  "without their dashes (bro-server --help)");
+                                  "without their dashes (bro-server --help), and profile "
+                                  "(the sandbox's flags, in order)");
             }
             append_arguments(*option, value, origin, arguments);
-            lines[key] = origin.line;
         }
     }
 
@@ -256,7 +291,7 @@ class ConfigFileReader {
 std::vector<ToolConfig> read_config_file(ProcessSettings& process, bool log_level_given) {
     const ConfigFileReader reader(process.config_file);
     reader.read_server_table(process, log_level_given);
-    return reader.read_tools(process.only_tool);
+    return reader.read_tools(process);
 }
 
 }  // namespace bro::server

@@ -10,12 +10,14 @@
 //   socket-path = "/run/bro/sendmail.sock"    # or systemd-socket = true
 //   fd-passing = true
 //   allowed-env = ["LANG"]
+//   profile = ["--unshare-all", "--ro-bind", "/usr", "/usr"]  # the sandbox, flags in order
 //   [tool.sendmail.wrapper]       # what --print-wrapper writes for the client side
 //   file-flags = ["-C"]
 //
 // A key becomes its flag (true: the flag alone; a list: comma-joined, or the flag repeated for
-// a repeatable option), and each table is then read exactly as a command line is, by
-// read_tool_settings(). Every error names the file, the line and the key.
+// a repeatable option; profile: its items as they are, since the order of the execution
+// profile's flags is part of their meaning), and each table is then read exactly as a
+// command line is, by read_tool_settings(). Every error names the file, the line and the key.
 
 #include <vector>
 

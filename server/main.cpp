@@ -12,6 +12,8 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <sstream>
+#include <string>
 #include <vector>
 
 #include "ring/ring.hpp"
@@ -21,6 +23,8 @@
 #include "server/environment_warnings.hpp"
 #include "server/listener.hpp"
 #include "server/log_setup.hpp"
+#include "server/profile_commands.hpp"
+#include "server/profile_config.hpp"
 #include "server/server.hpp"
 #include "server/server_config.hpp"
 #include "server/stale_session_cleanup.hpp"
@@ -53,15 +57,36 @@ void clean_up_after_crashed_servers(const std::vector<ToolConfig>& tools) {
     }
 }
 
-int check(const std::vector<ToolConfig>& tools) {
+// Start-up warnings about settings that work but may not do what the operator thinks.
+void warn_about(const std::vector<ToolConfig>& tools) {
     for (const auto& tool : tools) {
-        for (const auto& warning : environment_warnings(tool.config)) {
-            std::cout << "# warning: " << warning << "\n";
+        auto warnings = environment_warnings(tool.config);
+        for (auto& warning : profile_warnings(tool.config)) warnings.push_back(std::move(warning));
+        for (const auto& warning : warnings) {
+            spdlog::warn("{}{}{}", tool.name, tool.name.empty() ? "" : ": ", warning);
         }
-        std::cout << describe_effective_settings(tool) << "\n";
     }
-    std::cout << "# " << tools.size() << " tool(s): the configuration is usable\n";
-    return 0;
+}
+
+// Each tool's settings as a [tool.NAME] table, then its profile and the trial of it as
+// comments, so the output stays a valid config file.
+int check(const std::vector<ToolConfig>& tools) {
+    int failed = 0;
+    for (const auto& tool : tools) {
+        std::cout << describe_effective_settings(tool);
+        std::ostringstream trial;
+        if (check_profile(tool.config, trial) != 0) ++failed;
+        std::istringstream lines(trial.str());
+        for (std::string line; std::getline(lines, line);) {
+            std::cout << "#" << (line.empty() ? "" : " ") << line << "\n";
+        }
+        std::cout << "\n";
+    }
+    std::cout << "# " << tools.size() << " tool(s): "
+              << (failed == 0 ? "the configuration is usable"
+                              : std::to_string(failed) + " profile(s) failed")
+              << "\n";
+    return failed == 0 ? 0 : 1;
 }
 
 int print_wrapper(const std::vector<ToolConfig>& tools, const std::string& name) {
@@ -149,21 +174,19 @@ int main(int argc, char** argv) {
     ensure_standard_fds();
     auto parsed = parse_command_line(argc, argv);
     if (parsed.tools.empty()) return parsed.exit_code;
+    configure_logging(parsed.process.log_level);
+    warn_about(parsed.tools);
     switch (parsed.process.action) {
         case ServerAction::kCheck:
             return check(parsed.tools);
+        case ServerAction::kRun:
+            return run_with_profile(parsed.tools.front().config);
         case ServerAction::kPrintWrapper:
             return print_wrapper(parsed.tools, parsed.process.wrapper_tool);
         case ServerAction::kInstallWrappers:
             return install_wrappers(parsed.tools, parsed.process.wrappers_directory);
         case ServerAction::kServe:
             break;
-    }
-    configure_logging(parsed.process.log_level);
-    for (const auto& tool : parsed.tools) {
-        for (const auto& warning : environment_warnings(tool.config)) {
-            spdlog::warn("{}{}{}", tool.name, tool.name.empty() ? "" : ": ", warning);
-        }
     }
     try {
         return serve(std::move(parsed.tools));

@@ -12,6 +12,7 @@
 #include "core/reply_encoding.hpp"
 #include "ring/acceptor.hpp"
 #include "ring/operations.hpp"
+#include "server/profile/namespace_names.hpp"
 
 namespace bro::server {
 
@@ -20,9 +21,17 @@ Server::Server(ring::Ring& ring, ServerConfig config, Listener listener, std::ui
       config_(std::move(config)),
       listener_(std::move(listener)),
       env_policy_(config_.allowed_env, config_.inherit_env, config_.allow_dangerous_env),
+      sandbox_(config_.profile),
       admission_(config_.admission),
       context_{ring_, config_, env_policy_, spawner_, live_sessions_},
-      session_ids_(session_ids) {}
+      session_ids_(session_ids) {
+    if (config_.profile.empty()) return;
+    spawner_.use_sandbox(sandbox_);
+    if (const pid_t holder = sandbox_.prepared_holder_pid()) {
+        spdlog::info("sandbox prepared: its holder is pid {} ({} namespaces)", holder,
+                     profile::namespace_list(config_.profile.namespaces));
+    }
+}
 
 ring::Task<void> Server::serve() {
     spdlog::info("serving {}{}{} on {} (io_uring: {})", config_.tool,

@@ -47,6 +47,9 @@ class Server {
     Listener listener_;
     EnvPolicy env_policy_;
     Spawner spawner_;
+    // The execution profile's sandbox: its holder is built in the constructor (throws
+    // profile::SandboxError naming the operation that failed).
+    profile::Sandbox sandbox_;
     Admission admission_;
     std::unordered_set<Session*> live_sessions_;
     SessionContext context_;

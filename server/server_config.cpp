@@ -14,32 +14,21 @@
 
 #include "core/name_list.hpp"
 #include "server/account_lookup.hpp"
-#include "server/config_file.hpp"
 #include "server/limit_flags.hpp"
+#include "server/profile_commands.hpp"
+#include "server/profile_config.hpp"
+#include "server/profile_options.hpp"
 #include "server/run_as.hpp"
 #include "server/server_options.hpp"
+#include "server/tool_settings.hpp"
 
 namespace bro::server {
 namespace po = boost::program_options;
 namespace {
 
 // This file's one error convention: a reader or check that finds the configuration unusable
-// throws a ConfigError (server_config.hpp); parse_command_line() prints it once and refuses
-// to start.
-
-ParsedCommandLine refuse_to_start(const std::string& why) {
-    std::cerr << "bro-server: " << why << "\nTry 'bro-server --help'.\n";
-    ParsedCommandLine refused;
-    refused.exit_code = 2;
-    return refused;
-}
-
-bool valid_log_level(const std::string& level) {
-    for (const char* known : {"trace", "debug", "info", "warn", "error", "off"}) {
-        if (level == known) return true;
-    }
-    return false;
-}
+// throws a ConfigError (config_error.hpp); parse_command_line() prints it once and refuses to
+// start.
 
 std::vector<std::string> to_strings(const po::variables_map& vm, const char* name) {
     std::vector<std::string> out;
@@ -75,7 +64,7 @@ void validate_tmpdir(const std::string& tmpdir) {
 }
 
 // Throws ConfigError unless the configuration is usable.
-void validate(ServerConfig& c) {
+void validate(ServerConfig& c, bool needs_socket) {
     if (c.executable.empty()) throw ConfigError("--executable is required (the program to run)");
     if (c.executable.front() != '/') {
         char cwd[4096];
@@ -84,13 +73,15 @@ void validate(ServerConfig& c) {
         c.executable = std::string(cwd) + "/" + c.executable;
     }
     struct stat st {};
-    if (stat(c.executable.c_str(), &st) != 0) {
+    // In a new root the program is looked up inside it, when --check tries the profile.
+    if (!c.profile.changes_root() && stat(c.executable.c_str(), &st) != 0) {
         throw ConfigError("--executable " + c.executable + ": " + std::strerror(errno));
     }
-    if (!S_ISREG(st.st_mode) || access(c.executable.c_str(), X_OK) != 0) {
+    if (!c.profile.changes_root() &&
+        (!S_ISREG(st.st_mode) || access(c.executable.c_str(), X_OK) != 0)) {
         throw ConfigError("--executable " + c.executable + ": not an executable regular file");
     }
-    if (c.systemd_socket == !c.socket_path.empty()) {
+    if (needs_socket && c.systemd_socket == !c.socket_path.empty()) {
         throw ConfigError("give exactly one of --socket-path and --systemd-socket");
     }
     validate_tmpdir(c.tmpdir);
@@ -321,8 +312,25 @@ void read_dangerous_env(const po::variables_map& vm, ServerConfig& c) {
     }
 }
 
-// The readers of one tool's values, then its lists and the checks of the whole.
-void read_tool_values(const po::variables_map& vm, ServerConfig& config) {
+// --run: the command after "--" is the program, with its arguments fixed; it wins over the
+// tool's own --executable, --argv0 and --prepend-arg.
+void use_run_command(const std::vector<std::string>& command, ServerConfig& c) {
+    c.executable = command_path(command.front());
+    c.argv0 = command.front();
+    c.prepend_args.assign(command.begin() + 1, command.end());
+}
+
+}  // namespace
+
+ServerConfig tool_defaults() {
+    ServerConfig config;
+    if (const char* tmp = std::getenv("TMPDIR"); tmp && *tmp) config.tmpdir = tmp;
+    return config;
+}
+
+void read_tool_values(const po::variables_map& vm,
+                      const std::vector<profile::ProfileFlag>& profile_flags,
+                      const ProcessSettings& process, ServerConfig& config) {
     config.systemd_socket = vm["systemd-socket"].as<bool>();
     for (auto* read :
          {read_transfer_modes, read_cwd_policy, read_durations, read_limits, read_allow_lists,
@@ -332,118 +340,34 @@ void read_tool_values(const po::variables_map& vm, ServerConfig& config) {
     config.allowed_env = to_strings(vm, "allowed-env");
     config.inherit_env = to_strings(vm, "inherit-env");
     read_dangerous_env(vm, config);
-    validate(config);
+    const bool run = process.action == ServerAction::kRun;
+    if (run) use_run_command(process.run_command, config);
+    read_profile(profile_flags, vm.count("cwd") > 0, !run, config);
+    // A file's tools must be servable even when only checked; --check of flags and --run
+    // try a profile before any socket is chosen.
+    const bool needs_socket =
+        process.action == ServerAction::kServe ||
+        (process.action == ServerAction::kCheck && !process.config_file.empty());
+    validate(config, needs_socket);
 }
 
-ServerConfig tool_defaults() {
-    ServerConfig config;
-    if (const char* tmp = std::getenv("TMPDIR"); tmp && *tmp) config.tmpdir = tmp;
-    return config;
-}
-
-// A tool option given as a flag or a BRO_SERVER_* variable.
-std::string first_tool_option_given(const po::variables_map& vm,
-                                    const po::options_description& tool_options) {
-    for (const auto& option : tool_options.options()) {
-        const auto found = vm.find(option->long_name());
-        if (found != vm.end() && !found->second.defaulted()) return option->long_name();
-    }
-    return {};
-}
-
-void check_log_level(const ProcessSettings& process) {
-    if (!valid_log_level(process.log_level)) {
-        throw ConfigError("log level " + process.log_level +
-                          ": use trace, debug, info, warn, error or off (--log-level)");
-    }
-}
-
-void read_process_settings(const po::variables_map& vm, ProcessSettings& process) {
-    const std::pair<bool, ServerAction> requested[] = {
-        {vm["check"].as<bool>(), ServerAction::kCheck},
-        {vm.count("print-wrapper") > 0, ServerAction::kPrintWrapper},
-        {vm.count("install-wrappers") > 0, ServerAction::kInstallWrappers}};
-    int actions = 0;
-    for (const auto& [given, action] : requested) {
-        if (!given) continue;
-        process.action = action;
-        ++actions;
-    }
-    if (actions > 1) {
-        throw ConfigError("--check, --print-wrapper and --install-wrappers exclude each other");
-    }
-    const bool needs_file = vm.count("tool") || process.action == ServerAction::kPrintWrapper ||
-                            process.action == ServerAction::kInstallWrappers;
-    if (needs_file && process.config_file.empty()) {
-        throw ConfigError(
-            "--tool, --print-wrapper and --install-wrappers name tools of a config file: give "
-            "--config FILE too");
-    }
-}
-
-}  // namespace
-
-ServerConfig read_tool_settings(const std::vector<std::string>& arguments) {
+ServerConfig read_tool_settings(const std::vector<std::string>& arguments,
+                                const ProcessSettings& process) {
     ServerConfig config = tool_defaults();
-    const auto options = describe_tool_options(config);
+    po::options_description options;
+    options.add(describe_tool_options(config)).add(describe_profile_options());
     po::variables_map vm;
+    std::vector<profile::ProfileFlag> profile_flags;
     try {
-        po::store(po::command_line_parser(arguments).options(options).run(), vm);
+        auto parsed = po::command_line_parser(arguments).options(options).run();
+        profile_flags = take_profile_flags(parsed);
+        po::store(parsed, vm);
         po::notify(vm);
     } catch (const po::error& e) {
         throw ConfigError(e.what());
     }
-    read_tool_values(vm, config);
+    read_tool_values(vm, profile_flags, process, config);
     return config;
-}
-
-ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
-    ParsedCommandLine parsed;
-    ServerConfig command_line_tool = tool_defaults();
-    const auto process_options = describe_process_options(parsed.process);
-    const auto tool_options = describe_tool_options(command_line_tool);
-    po::options_description all;
-    all.add(process_options).add(tool_options);
-    po::variables_map vm;
-    try {
-        po::store(po::command_line_parser(argc, argv).options(all).run(), vm);
-        po::store(po::parse_environment(
-                      all, [&](const std::string& v) { return option_for_variable(v, all); }),
-                  vm);
-        po::notify(vm);
-    } catch (const po::error& e) {
-        return refuse_to_start(e.what());
-    }
-    if (vm.count("help")) {
-        print_help(std::cout, process_options, tool_options);
-        return parsed;
-    }
-    if (vm.count("version")) {
-        std::cout << "bro-server " << BRO_VERSION << " (protocol version 1)\n";
-        return parsed;
-    }
-    try {
-        read_process_settings(vm, parsed.process);
-        if (parsed.process.config_file.empty()) {
-            check_log_level(parsed.process);
-            read_tool_values(vm, command_line_tool);
-            parsed.tools.push_back({{}, std::move(command_line_tool), {}});
-            return parsed;
-        }
-        if (const auto given = first_tool_option_given(vm, tool_options); !given.empty()) {
-            throw ConfigError("--" + given + " (or " + variable_for_option(given) +
-                              ") is a tool option, but --config gives the tools: set it in "
-                              "the tool's table of " +
-                              parsed.process.config_file);
-        }
-        parsed.tools = read_config_file(parsed.process, vm.count("log-level") > 0);
-        check_log_level(parsed.process);
-    } catch (const ConfigError& e) {
-        return refuse_to_start(e.what());
-    } catch (const std::system_error& e) {  // a user or group database lookup failed
-        return refuse_to_start(std::string("looking up users and groups: ") + e.what());
-    }
-    return parsed;
 }
 
 }  // namespace bro::server

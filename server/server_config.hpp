@@ -3,14 +3,15 @@
 
 #include <chrono>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "core/limits.hpp"
 #include "server/admission.hpp"
 #include "server/child_identity.hpp"
+#include "server/config_error.hpp"
 #include "server/listener.hpp"
+#include "server/profile/execution_profile.hpp"
 
 namespace bro::server {
 
@@ -55,18 +56,15 @@ struct ServerConfig {
     std::chrono::nanoseconds drain_timeout = std::chrono::seconds(10);
     ProtocolLimits limits;       // --max-* (server/limit_flags.hpp)
     bool log_arguments = false;  // --log-arguments: the audit record shows the arguments
-};
-
-// A configuration that cannot be used: the text names the flag (or the file, line and key),
-// the value, and what to do instead.
-struct ConfigError : std::runtime_error {
-    using std::runtime_error::runtime_error;
+    // --unshare-*, --bind, --cap-drop, ...: what every child is run in (server/profile/).
+    profile::ExecutionProfile profile;
 };
 
 // What bro-server does this time.
 enum class ServerAction {
     kServe,            // serve every configured tool
-    kCheck,            // --check: validate, print the effective settings, exit
+    kCheck,            // --check: validate, print the effective settings, try the profile
+    kRun,              // --run -- PROGRAM ARGS: one command under a tool's profile, here
     kPrintWrapper,     // --print-wrapper TOOL
     kInstallWrappers,  // --install-wrappers DIR
 };
@@ -77,8 +75,9 @@ struct ProcessSettings {
     std::string config_file;         // --config: serve the tools this file describes
     std::string only_tool;           // --tool NAME: only this one of them
     ServerAction action = ServerAction::kServe;
-    std::string wrapper_tool;        // --print-wrapper TOOL
-    std::string wrappers_directory;  // --install-wrappers DIR
+    std::string wrapper_tool;              // --print-wrapper TOOL
+    std::string wrappers_directory;        // --install-wrappers DIR
+    std::vector<std::string> run_command;  // --run -- PROGRAM ARGS
 };
 
 // What the wrapper file of a tool says (bro-server --print-wrapper): the client's settings
@@ -114,7 +113,9 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv);
 
 // One tool's settings from its long options, as a command line without argv[0]
 // ({"--executable", "/bin/cat", "--fd-passing"}): what a [tool.NAME] table becomes. No
-// environment variable is read. Throws ConfigError.
-ServerConfig read_tool_settings(const std::vector<std::string>& arguments);
+// environment variable is read. With `process.action` kRun, process.run_command replaces the
+// executable. Throws ConfigError.
+ServerConfig read_tool_settings(const std::vector<std::string>& arguments,
+                                const ProcessSettings& process);
 
 }  // namespace bro::server

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "server/limit_flags.hpp"
+#include "server/profile_options.hpp"
 
 namespace bro::server {
 namespace po = boost::program_options;
@@ -19,6 +20,8 @@ std::string option_for_variable(const std::string& variable,
     if (variable.rfind(kEnvPrefix, 0) != 0) return {};
     std::string name = variable.substr(std::strlen(kEnvPrefix));
     for (char& c : name) c = c == '_' ? '-' : static_cast<char>(std::tolower(c));
+    // Profile flags are ordered, --check and --run are modes: the command line only.
+    if (command_line_only(name)) return {};
     return options.find_nothrow(name, false) ? name : std::string{};
 }
 
@@ -98,8 +101,15 @@ po::options_description describe_process_options(ProcessSettings& p) {
         "BRO_SERVER_* variables")("tool", po::value(&p.only_tool)->value_name("NAME"),
                                   "with --config: serve only this tool (a bro@NAME.service)")(
         "check", flag(),
-        "check the configuration (flags, or every tool of --config) and print the effective "
-        "settings of each tool, then exit without listening; exit status 2 if it is unusable")(
+        "check the configuration (flags, or every tool of --config) without listening: print "
+        "the effective settings of each tool, try its profile once in a throwaway child that "
+        "does every step of a call but the exec (privileges, every path, the executable inside "
+        "the sandbox) and print the profile in order. Exit 0 if all works, 1 if a tool's "
+        "profile fails, 2 if the configuration is unusable")(
+        "run", flag(),
+        "run the command after -- (a program and its arguments) under the tool's profile "
+        "here, with this terminal's stdin, stdout and stderr and no socket, and exit as it "
+        "did: try a profile by hand. --executable is not needed; with --config, give --tool")(
         "print-wrapper", po::value(&p.wrapper_tool)->value_name("TOOL"),
         "with --config: print the wrapper file of TOOL (install it in the sandbox as the tool's "
         "name, mode 0755) and exit")(
@@ -169,24 +179,26 @@ po::options_description describe_tool_options(ServerConfig& c) {
     return o;
 }
 
-void print_help(std::ostream& out, const po::options_description& process,
-                const po::options_description& tool) {
+void print_help(std::ostream& out, std::initializer_list<const po::options_description*> groups) {
     out << "Usage: bro-server --executable PATH (--socket-path PATH | --systemd-socket) "
            "[options]\n"
            "       bro-server --config FILE [--tool NAME] [--check | --print-wrapper TOOL |\n"
-           "                  --install-wrappers DIR]\n\n"
+           "                  --install-wrappers DIR]\n"
+           "       bro-server [options] --run -- PROGRAM [ARGS...]\n\n"
            "Runs PATH on behalf of bro-client callers connecting to a UNIX socket: their\n"
            "arguments, stdin and file arguments in; stdout, stderr and the exact exit status\n"
-           "out. With --config, one process serves each tool of the file on its own socket.\n"
-           "Stop it with SIGTERM or SIGINT. Every option is also settable as BRO_SERVER_<NAME>\n"
-           "(e.g. BRO_SERVER_SOCKET_PATH; a flag wins), and every tool option is a key of a\n"
-           "[tool.NAME] table in the --config file.\n\n"
-        << process << "\n"
-        << tool << "\nEnvironment equivalents:\n";
-    for (const auto* group : {&process, &tool}) {
+           "out, optionally in a sandbox (the Sandbox options). With --config, one process\n"
+           "serves each tool of the file on its own socket. Stop it with SIGTERM or SIGINT.\n"
+           "Options are also settable as BRO_SERVER_<NAME> (e.g. BRO_SERVER_SOCKET_PATH; a flag\n"
+           "wins), except the Sandbox options, whose order matters; every tool option is a\n"
+           "key of a [tool.NAME] table in the --config file, and its profile key lists the\n"
+           "Sandbox options in order.\n\n";
+    for (const auto* group : groups) out << *group << "\n";
+    out << "Environment equivalents:\n";
+    for (const auto* group : groups) {
         for (const auto& option : group->options()) {
             const auto& name = option->long_name();
-            if (name == "help" || name == "version") continue;
+            if (name == "help" || name == "version" || command_line_only(name)) continue;
             out << "  " << variable_for_option(name) << "\n";
         }
     }

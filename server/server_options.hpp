@@ -4,6 +4,7 @@
 // Reading the values into a ServerConfig and checking them is server_config.cpp's job.
 
 #include <boost/program_options.hpp>
+#include <initializer_list>
 #include <ostream>
 #include <string>
 
@@ -18,9 +19,10 @@ boost::program_options::options_description describe_process_options(ProcessSett
 // members; the others are read by server_config.cpp.
 boost::program_options::options_description describe_tool_options(ServerConfig& config);
 
-// The --help page: usage, what the server does, the options, their environment names.
-void print_help(std::ostream& out, const boost::program_options::options_description& process,
-                const boost::program_options::options_description& tool);
+// The --help page: usage, what the server does, the groups of options, their environment
+// names.
+void print_help(std::ostream& out,
+                std::initializer_list<const boost::program_options::options_description*> groups);
 
 // BRO_SERVER_SOCKET_PATH -> "socket-path"; empty for variables that name no option.
 std::string option_for_variable(const std::string& variable,

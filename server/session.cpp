@@ -9,7 +9,6 @@
 #include <chrono>
 #include <cstring>
 #include <system_error>
-#include <type_traits>
 
 #include "core/reply_encoding.hpp"
 #include "ring/deadline.hpp"
@@ -21,6 +20,7 @@
 #include "server/program_run.hpp"
 #include "server/pseudo_terminal.hpp"
 #include "server/session_errors.hpp"
+#include "server/status_text.hpp"
 
 extern char** environ;
 
@@ -28,22 +28,6 @@ namespace bro::server {
 namespace {
 
 using protocol::FrameType;
-
-// core's wording of how a run ended, as one log string.
-std::string status_text(const ExitStatus& status, std::string_view detail = {}) {
-    std::string text;
-    describe_status(status, detail, [&](const auto& piece) {
-        using Piece = std::decay_t<decltype(piece)>;
-        if constexpr (std::is_same_v<Piece, ErrorNumber>) {
-            text += std::strerror(piece.value);
-        } else if constexpr (std::is_same_v<Piece, int>) {
-            text += std::to_string(piece);
-        } else {
-            text += piece;
-        }
-    });
-    return text;
-}
 
 }  // namespace
 

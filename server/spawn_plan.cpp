@@ -51,6 +51,21 @@ void choose_directory(const ServerConfig& config, const SpawnInputs& inputs, Spa
         spawn.fallback_directory = inputs.fallback_directory;
 }
 
+// In a changed root (a sandbox's, --chroot) the caller's directory is looked up by path
+// inside it, never entered through the descriptor fd mode passes: that directory lies outside
+// the new root and would let the program escape it (the smuggling dived documents). What does
+// not exist inside falls back or is refused as --cwd says. --chdir replaces the caller's
+// directory.
+void keep_directory_inside_root(const profile::ExecutionProfile& profile, SpawnRequest& spawn) {
+    if (profile.working_directory) {
+        spawn.working_directory = *profile.working_directory;
+        spawn.working_directory_fd = -1;
+        spawn.fallback_directory.clear();
+    } else if (profile.changes_root()) {
+        spawn.working_directory_fd = -1;
+    }
+}
+
 }  // namespace
 
 std::optional<ChildIdentity> child_identity(const ServerConfig& config,
@@ -72,6 +87,7 @@ SpawnRequest plan_spawn(const SpawnPolicy& policy, const SpawnInputs& inputs,
     spawn.controlling_terminal = inputs.stdio.controlling_terminal;
     spawn.extra_fds = inputs.extra_fds;
     choose_directory(config, inputs, spawn);
+    keep_directory_inside_root(config.profile, spawn);
     spawn.umask = inputs.request.umask;
     spawn.identity = child_identity(config, inputs.peer);
     return spawn;

@@ -36,6 +36,9 @@ struct SpawnRequest {
     // Switched to before the working directory is entered, so the directory and the program
     // are reached with the child's own permissions. nullopt: the server's identity.
     std::optional<ChildIdentity> identity = {};
+    // bro-server --check: every step up to exec, which is replaced by a check that the
+    // executable can be run there; the child then exits 0.
+    bool dry_run = false;
 };
 
 }  // namespace bro::server

@@ -15,6 +15,10 @@
 #include <cerrno>
 #include <cstring>
 
+#include "server/profile/child_steps.hpp"
+#include "server/program_adoption.hpp"
+#include "server/spawn_failure.hpp"
+
 namespace bro::server {
 namespace {
 
@@ -48,6 +52,16 @@ struct ChildContext {
     int error;
     const char* failed_call;
     const char* failed_path;
+    // The execution profile (nullptr: none) and what its stages need from the parent.
+    const profile::ExecutionProfile* profile = nullptr;
+    profile::StageContext stages = {};
+    bool dry_run = false;  // --check: no exec
+    // Set: the program starts in the sandbox's pid namespace as a second clone made on this
+    // stack (a server that cannot enter that namespace itself; children_pid_namespace.hpp).
+    unsigned char* program_stack_top = nullptr;
+    // Written by the child: the program's pid after a second clone, the operation that failed.
+    pid_t program_pid = 0;
+    const profile::Operation* failed_operation = nullptr;
 };
 
 constexpr const char* kRedirectCall = "set up stdin/stdout/stderr";
@@ -66,6 +80,69 @@ constexpr const char* kVerifyCalls = "getresuid/setresuid(0)";
                                   const char* call) {
     errno = error;
     child_fail(context, step, call);
+}
+
+// One stage of the execution profile; its failure names the operation.
+void apply_profile_stage(ChildContext& context, profile::Stage stage) {
+    if (context.profile == nullptr) return;
+    const profile::StepFailure failure =
+        profile::apply_stage(*context.profile, stage, context.stages);
+    if (!failure) return;
+    context.failed_operation = failure.operation;
+    errno = failure.error;
+    child_fail(context, SpawnStep::kApplyProfile, failure.call, failure.path);
+}
+
+// Leaves the child without a call to a [[noreturn]] function: before one, ASan's runtime
+// checks the stack, does not recognise the clone's, and says so on stderr, which here is
+// already the program's.
+void leave_child(int code) {
+    syscall(SYS_exit_group, code);
+}
+
+// Does not return (no [[noreturn]], see leave_child).
+void execute_program(ChildContext& context) {
+    if (context.dry_run) {
+        // --check: everything the call would do, then whether exec could find the program.
+        if (syscall(SYS_faccessat2, AT_FDCWD, context.executable, X_OK, AT_EACCESS) != 0) {
+            child_fail(context, SpawnStep::kExecute, "execute (checked, not run)",
+                       context.executable);
+        }
+        leave_child(0);
+    }
+    execve(context.executable, context.argv, context.envp);
+    child_fail(context, SpawnStep::kExecute, "execve", context.executable);
+}
+
+bool program_is_second_clone(const ChildContext& context) {
+    return context.program_stack_top != nullptr;
+}
+
+// The program as a second clone: in the pid namespace the child joined, and the server's child
+// too (CLONE_PARENT), so the server waits for it as for any program. It leads a session of its
+// own, as the child would have.
+int program_main(void* argument) {
+    auto& context = *static_cast<ChildContext*>(argument);
+    if (setsid() < 0) child_fail(context, SpawnStep::kCreateSession, "start a new session");
+    if (context.controlling_terminal && ioctl(STDIN_FILENO, TIOCSCTTY, 0) != 0) {
+        child_fail(context, SpawnStep::kCreateSession,
+                   "ioctl TIOCSCTTY on the new pseudo-terminal");
+    }
+    execute_program(context);
+    return 0;
+}
+
+// The child waits for the program to exec (CLONE_VFORK), then leaves; the server reaps it.
+// Does not return.
+void start_in_pid_namespace(ChildContext& context) {
+    const pid_t pid = clone(program_main, context.program_stack_top,
+                            CLONE_VM | CLONE_VFORK | CLONE_PARENT | SIGCHLD, &context);
+    if (pid < 0) {
+        child_fail(context, SpawnStep::kApplyProfile,
+                   "clone the program into the sandbox's pid namespace");
+    }
+    context.program_pid = pid;
+    leave_child(context.error == 0 ? 0 : 127);
 }
 
 // Raw system calls, never glibc's setgroups/setresgid/setresuid: those broadcast the change to
@@ -134,6 +211,10 @@ int child_main(void* argument) {
     if (context.descriptor_limit != nullptr) {
         setrlimit(RLIMIT_NOFILE, context.descriptor_limit);
     }
+    // The execution profile's limits, then its sandbox: while the child still has the
+    // privileges that needs, before the identity switch gives them up.
+    apply_profile_stage(context, profile::Stage::kPrepare);
+    apply_profile_stage(context, profile::Stage::kEnter);
     if (setsid() < 0) child_fail(context, SpawnStep::kCreateSession, "start a new session");
     // Two phases, so no source is overwritten before it was copied and no fd lands on its
     // own number (dup2 onto itself would keep FD_CLOEXEC and the fd would vanish at exec).
@@ -157,7 +238,9 @@ int child_main(void* argument) {
             child_fail(context, SpawnStep::kRedirectStdio, kRedirectCall);
     }
     // Only a session leader without a controlling terminal may take one: setsid() made it so.
-    if (context.controlling_terminal && ioctl(STDIN_FILENO, TIOCSCTTY, 0) != 0) {
+    // A program started by a second clone takes it itself.
+    if (context.controlling_terminal && !program_is_second_clone(context) &&
+        ioctl(STDIN_FILENO, TIOCSCTTY, 0) != 0) {
         child_fail(context, SpawnStep::kCreateSession,
                    "ioctl TIOCSCTTY on the new pseudo-terminal");
     }
@@ -175,8 +258,13 @@ int child_main(void* argument) {
     // Every server fd is already O_CLOEXEC; this makes it hold for any fd a library opened.
     syscall(SYS_close_range, static_cast<unsigned>(context.first_free), ~0U, CLOSE_RANGE_CLOEXEC);
     if (context.identity != nullptr) complete_identity(context);
-    execve(context.executable, context.argv, context.envp);
-    child_fail(context, SpawnStep::kExecute, "execve", context.executable);
+    apply_profile_stage(context, profile::Stage::kLockDown);
+    if (program_is_second_clone(context)) {
+        start_in_pid_namespace(context);
+    } else {
+        execute_program(context);
+    }
+    return 0;  // not reached
 }
 
 std::vector<char*> pointers_to(const std::vector<std::string>& strings) {
@@ -187,20 +275,16 @@ std::vector<char*> pointers_to(const std::vector<std::string>& strings) {
     return pointers;
 }
 
-// " as uid 65534 gid 65534 groups 65534", for failure reports.
-std::string describe_identity(const ChildIdentity& identity) {
-    std::string text = " as uid ";
-    text.append(std::to_string(identity.uid)).append(" gid ").append(std::to_string(identity.gid));
-    text.append(identity.groups.empty() ? " without supplementary groups" : " groups");
-    for (std::size_t i = 0; i < identity.groups.size(); ++i) {
-        text.append(i == 0 ? " " : ",").append(std::to_string(identity.groups[i]));
-    }
-    return text;
+// What the failed step wrote into the context, as the call's report.
+SpawnFailure failure_of(const ChildContext& context, const SpawnRequest& request) {
+    return spawn_failure({context.failed_step, context.error, context.failed_call,
+                          context.failed_path, context.failed_operation},
+                         request.identity);
 }
 
 }  // namespace
 
-Spawner::Spawner() : stack_(256 * 1024) {
+Spawner::Spawner() : stack_(256 * 1024), program_stack_(64 * 1024) {
     sigemptyset(&ignored_signals_);
     sigaddset(&ignored_signals_, SIGPIPE);  // the server ignores it from its start on
     for (int signal_number = 1; signal_number < NSIG; ++signal_number) {
@@ -245,26 +329,55 @@ std::variant<ChildProcess, SpawnFailure> Spawner::spawn(const SpawnRequest& requ
         0,
         nullptr,
         nullptr};
+    std::optional<profile::SandboxHolder> fresh_holder;
+    // With a pid namespace the child is born in it: the server enters it for this clone only.
+    std::optional<profile::ChildrenPidNamespace> children_pid_namespace;
+    if (sandbox_ != nullptr) {
+        try {
+            const int holder = sandbox_->holder_for_call(fresh_holder);
+            context.stages = {holder, sandbox_->last_capability(),
+                              sandbox_->server_enters_pid_namespace()};
+            sandbox_->place_children(holder, children_pid_namespace);
+        } catch (const profile::SandboxError& e) {
+            return SpawnFailure{ExitStatus::not_started(SpawnStep::kApplyProfile, e.error),
+                                e.detail};
+        }
+        context.profile = &sandbox_->profile();
+        if (context.profile->program_in_new_pid_namespace() &&
+            !context.stages.born_in_pid_namespace) {
+            context.program_stack_top =
+                program_stack_.data() + (program_stack_.size() & ~std::size_t{15});
+        }
+    }
+    context.dry_run = request.dry_run;
     int pidfd = -1;
     // The stack grows down on every architecture we build for: pass its top, 16-byte aligned.
     auto* stack_top = stack_.data() + (stack_.size() & ~std::size_t{15});
     const pid_t pid = clone(child_main, stack_top, CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD,
                             &context, &pidfd);
+    const int clone_error = errno;
+    children_pid_namespace.reset();
+    if (sandbox_ != nullptr) sandbox_->program_started(fresh_holder);
     if (pid < 0) {
-        return SpawnFailure{ExitStatus::not_started(SpawnStep::kCreateProcess, errno), "clone"};
+        return SpawnFailure{ExitStatus::not_started(SpawnStep::kCreateProcess, clone_error),
+                            "clone"};
     }
     ChildProcess child(pid, UniqueFd(pidfd));
-    if (context.error == 0) {
-        if (notes != nullptr) notes->used_fallback_directory = context.used_fallback;
-        return child;
+    if (notes != nullptr) notes->used_fallback_directory = context.used_fallback;
+    if (context.program_stack_top != nullptr) {
+        child.reap();  // it has exited, once the program has exec'd or failed
+        auto adopted = adopt_program(context.program_pid, context.error != 0);
+        if (auto* program = std::get_if<ChildProcess>(&adopted)) return std::move(*program);
+        if (context.error == 0) {
+            context.failed_step = SpawnStep::kCreateProcess;
+            context.error = std::get<int>(adopted);
+            context.failed_call = "pidfd_open for the program in the new pid namespace";
+        }
+        return failure_of(context, request);
     }
+    if (context.error == 0) return child;
     child.reap();  // it has already _exit()ed
-    std::string detail = context.failed_call;
-    if (context.failed_path != nullptr) detail.append(" ").append(context.failed_path);
-    if (request.identity) detail += describe_identity(*request.identity);
-    // The errno travels separately; the client prints its text once.
-    return SpawnFailure{ExitStatus::not_started(context.failed_step, context.error),
-                        std::move(detail)};
+    return failure_of(context, request);
 }
 
 }  // namespace bro::server

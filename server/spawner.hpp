@@ -12,16 +12,11 @@
 
 #include "core/exit_status.hpp"
 #include "server/child_process.hpp"
+#include "server/profile/sandbox.hpp"
+#include "server/spawn_failure.hpp"
 #include "server/spawn_request.hpp"
 
 namespace bro::server {
-
-// A child that never reached exec: the failed step with its errno, and what it was doing
-// ("execve /usr/bin/tool"), which the Exit frame carries to the client.
-struct SpawnFailure {
-    ExitStatus status;
-    std::string detail;
-};
 
 // What a successful spawn did beyond the request's first choice.
 struct SpawnNotes {
@@ -40,13 +35,20 @@ class Spawner {
     // use select() break on descriptors above 1024, so they get the limit the server was
     // started with (the usual soft limit), not the server's.
     void give_children_descriptor_limit(const rlimit& limit) { child_descriptor_limit_ = limit; }
+    // Every child from now on gets the execution profile: its prepare, enter and lock-down
+    // stages, inside the sandbox `sandbox` holds (server/profile/execution_profile.hpp).
+    void use_sandbox(profile::Sandbox& sandbox) { sandbox_ = &sandbox; }
 
   private:
     // The child's stack. Reused: with CLONE_VFORK the child is done with it before clone()
     // returns in the parent.
     std::vector<unsigned char> stack_;
+    // For a server that cannot enter the sandbox's pid namespace itself, the program is a second
+    // clone, made by the child on this stack while the child waits on its own (CLONE_VFORK).
+    std::vector<unsigned char> program_stack_;
     sigset_t ignored_signals_;
     std::optional<rlimit> child_descriptor_limit_;
+    profile::Sandbox* sandbox_ = nullptr;
 };
 
 }  // namespace bro::server

@@ -39,7 +39,7 @@ TEST(ExitStatus, ShellCodeIs126WhenAStepBeforeExecFailedEvenWithEnoent) {
 
 TEST(ExitStatus, OnlyTheDefinedStepsAreSteps) {
     for (int value = 0; value <= 255; ++value) {
-        const bool defined = value <= 9 && value != 5;
+        const bool defined = value <= 10 && value != 5;
         EXPECT_EQ(is_spawn_step(static_cast<std::uint8_t>(value)), defined) << value;
     }
 }
@@ -64,10 +64,10 @@ TEST(ExitStatus, WaitidDumpedGivesASignalWithCore) {
 }
 
 TEST(ExitStatus, EveryStepHasADescription) {
-    for (auto step :
-         {SpawnStep::kCreateProcess, SpawnStep::kRedirectStdio, SpawnStep::kChangeDirectory,
-          SpawnStep::kCreateSession, SpawnStep::kExecute, SpawnStep::kSetGroups,
-          SpawnStep::kSetGroup, SpawnStep::kSetUser, SpawnStep::kVerifyIdentity}) {
+    for (auto step : {SpawnStep::kCreateProcess, SpawnStep::kRedirectStdio,
+                      SpawnStep::kChangeDirectory, SpawnStep::kCreateSession, SpawnStep::kExecute,
+                      SpawnStep::kSetGroups, SpawnStep::kSetGroup, SpawnStep::kSetUser,
+                      SpawnStep::kVerifyIdentity, SpawnStep::kApplyProfile}) {
         EXPECT_STRNE(describe(step), "unknown step") << static_cast<int>(step);
     }
 }

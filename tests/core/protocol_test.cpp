@@ -14,6 +14,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "core/byte_codec.hpp"
@@ -532,11 +533,16 @@ TEST(Protocol, ExitFrameRoundTripsSignalWithAndWithoutCore) {
 }
 
 TEST(Protocol, ExitFrameRoundTripsNotStartedWithStepErrnoAndDetail) {
-    const ExitStatus status = ExitStatus::not_started(SpawnStep::kChangeDirectory, ENOENT);
-    const auto decoded = exit_round_trip(status, "chdir /nowhere");
-    ASSERT_TRUE(decoded.status);
-    EXPECT_EQ(*decoded.status, status);
-    EXPECT_EQ(decoded.detail, "chdir /nowhere");
+    // The last row: an execution profile's operation, named in the detail.
+    for (const auto& [step, error, detail] :
+         {std::tuple{SpawnStep::kChangeDirectory, ENOENT, "chdir /nowhere"},
+          std::tuple{SpawnStep::kApplyProfile, EPERM, "--cap-add CAP_SYS_ADMIN: capset"}}) {
+        const ExitStatus status = ExitStatus::not_started(step, error);
+        const auto decoded = exit_round_trip(status, detail);
+        ASSERT_TRUE(decoded.status) << detail;
+        EXPECT_EQ(*decoded.status, status);
+        EXPECT_EQ(decoded.detail, detail);
+    }
 }
 
 TEST(Protocol, ExitFrameSaysTheRunTimedOut) {
@@ -565,7 +571,7 @@ TEST(Protocol, ExitFrameRejectsSignalOutside0To127) {
 TEST(Protocol, ExitFrameRejectsUnknownKindCoreFlagOrStep) {
     constexpr std::size_t kKind = 0, kCore = 5, kStep = 6;
     for (const auto& [offset, value] :
-         {std::pair{kKind, 3}, std::pair{kCore, 2}, std::pair{kStep, 5}, std::pair{kStep, 10}}) {
+         {std::pair{kKind, 3}, std::pair{kCore, 2}, std::pair{kStep, 5}, std::pair{kStep, 11}}) {
         Bytes payload = exit_payload(ExitStatus::exited(0));
         payload[offset] = static_cast<std::uint8_t>(value);
         EXPECT_TRUE(refused(decode_exit(payload, ProtocolLimits{})))

@@ -256,5 +256,66 @@ TEST_F(ConfigFile, SystemdSocketsAreMatchedToToolsByName) {
     EXPECT_EQ(catted.out, "through cat\n") << catted.err;
 }
 
+TEST_F(ConfigFile, AToolsProfileListIsItsSandboxFlagsInOrder) {
+    if (geteuid() != 0) GTEST_SKIP() << "a new UTS namespace needs root";
+    const std::string file = dir.write_file("bro.toml",
+                                            "[tool.hostname]\n"
+                                            "executable = \"/bin/cat\"\n"
+                                            "prepend-arg = [\"/proc/sys/kernel/hostname\"]\n"
+                                            "socket-path = \"" +
+                                                socket("hostname") +
+                                                "\"\n"
+                                                "profile = [\"--unshare-uts\", \"--hostname\", "
+                                                "\"from-the-file\"]\n");
+    const pid_t server = start({"--config", file}, {socket("hostname")});
+    const auto result = run_client(socket("hostname"), {});
+    stop(server);
+    EXPECT_EQ(result.out, "from-the-file\n") << result.err;
+}
+
+TEST_F(ConfigFile, AProfileListHoldsOnlyProfileFlags) {
+    const std::string file =
+        dir.write_file("bad.toml",
+                       "[tool.echo]\n"
+                       "executable = \"/bin/echo\"\n"
+                       "socket-path = \"/tmp/x.sock\"\n"
+                       "profile = [\"--unshare-net\", \"--timeout\", \"3\"]\n");
+    const auto result = run_server({"--config", file, "--check"});
+    EXPECT_EQ(result.exit_code(), 2);
+    EXPECT_NE(result.err.find(file + ":4: [tool.echo] profile: --timeout: not a profile flag"),
+              std::string::npos)
+        << result.err;
+}
+
+TEST_F(ConfigFile, AProfileFlagBesideTheFileIsRefused) {
+    const auto result = run_server({"--config", three_tools(), "--unshare-net"});
+    EXPECT_EQ(result.exit_code(), 2);
+    EXPECT_NE(result.err.find("--unshare-net is a profile flag, but --config gives the tools"),
+              std::string::npos)
+        << result.err;
+}
+
+TEST_F(ConfigFile, RunTriesTheProfileOfTheNamedTool) {
+    if (geteuid() != 0) GTEST_SKIP() << "a new UTS namespace needs root";
+    const std::string file =
+        dir.write_file("bro.toml",
+                       "[tool.a]\n"
+                       "executable = \"/bin/true\"\n"
+                       "socket-path = \"/tmp/a.sock\"\n"
+                       "profile = [\"--unshare-uts\", \"--hostname\", \"aa\"]\n"
+                       "[tool.b]\n"
+                       "executable = \"/bin/true\"\n"
+                       "socket-path = \"/tmp/b.sock\"\n");
+    const auto both = run_server({"--config", file, "--run", "--", "hostname"});
+    EXPECT_EQ(both.exit_code(), 2);
+    EXPECT_NE(both.err.find("--run tries one tool's profile: give --tool NAME too"),
+              std::string::npos)
+        << both.err;
+    const auto result = run_server(
+        {"--config", file, "--tool", "a", "--run", "--", "cat", "/proc/sys/kernel/hostname"});
+    EXPECT_EQ(result.exit_code(), 0) << result.err;
+    EXPECT_EQ(result.out, "aa\n");
+}
+
 }  // namespace
 }  // namespace bro::test

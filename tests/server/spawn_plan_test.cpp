@@ -25,11 +25,12 @@ class SpawnPlanTest : public ::testing::Test {
         peer.pid = 4242;
     }
 
-    SpawnRequest plan(std::vector<std::string> file_paths = {}, std::string fallback = "/") {
+    SpawnRequest plan(std::vector<std::string> file_paths = {}, std::string fallback = "/",
+                      int cwd_fd = -1) {
         paths = std::move(file_paths);
         const EnvPolicy env_policy(allowed_env, inherited_env);
         const SpawnPolicy policy{config, env_policy, server_environment.data()};
-        return plan_spawn(policy, {request, peer, {0, 1, 2, false}, paths, {}, -1, fallback},
+        return plan_spawn(policy, {request, peer, {0, 1, 2, false}, paths, {}, cwd_fd, fallback},
                           [&](std::string_view name) { refused.emplace_back(name); });
     }
 
@@ -106,6 +107,29 @@ TEST_F(SpawnPlanTest, AFixedCwdIgnoresTheCallersDirectory) {
     config.fixed_cwd = "/srv";
     const SpawnRequest spawn = plan();
     EXPECT_EQ(spawn.working_directory, "/srv");
+    EXPECT_TRUE(spawn.fallback_directory.empty());
+}
+
+TEST_F(SpawnPlanTest, TheCallersDirectoryDescriptorIsEnteredWhenTheRootIsTheHosts) {
+    EXPECT_EQ(plan({}, "/", 27).working_directory_fd, 27);
+}
+
+TEST_F(SpawnPlanTest, InAChangedRootTheCallersDirectoryIsLookedUpByPathNotByDescriptor) {
+    for (const bool sandbox_root : {true, false}) {
+        config.profile.builds_root = sandbox_root;
+        config.profile.chroots = !sandbox_root;
+        const SpawnRequest spawn = plan({}, "/", 27);
+        EXPECT_EQ(spawn.working_directory_fd, -1) << "a descriptor from outside escapes the root";
+        EXPECT_EQ(spawn.working_directory, "/home/caller/project");
+        EXPECT_EQ(spawn.fallback_directory, "/");
+    }
+}
+
+TEST_F(SpawnPlanTest, ChdirReplacesTheCallersDirectoryAndItsFallback) {
+    config.profile.working_directory = "/work";
+    const SpawnRequest spawn = plan({}, "/tmp/bro-1-session", 27);
+    EXPECT_EQ(spawn.working_directory, "/work");
+    EXPECT_EQ(spawn.working_directory_fd, -1);
     EXPECT_TRUE(spawn.fallback_directory.empty());
 }
 
