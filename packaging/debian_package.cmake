@@ -28,6 +28,7 @@ set(CPACK_STRIP_FILES ON)
 install(FILES ${CMAKE_CURRENT_SOURCE_DIR}/debian/copyright
         DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/changelog.Debian.gz
+              ${CMAKE_CURRENT_BINARY_DIR}/changelog.gz
         DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(FILES ${CMAKE_CURRENT_SOURCE_DIR}/debian/lintian-overrides
         DESTINATION ${CMAKE_INSTALL_DATADIR}/lintian/overrides RENAME bro)
@@ -35,5 +36,11 @@ add_custom_command(OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/changelog.Debian.gz
                    COMMAND gzip -9nc ${CMAKE_CURRENT_SOURCE_DIR}/debian/changelog >
                            ${CMAKE_CURRENT_BINARY_DIR}/changelog.Debian.gz
                    DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/debian/changelog VERBATIM)
-add_custom_target(debian_changelog ALL DEPENDS ${CMAKE_CURRENT_BINARY_DIR}/changelog.Debian.gz)
+# The upstream changelog, under the name Debian gives it.
+add_custom_command(OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/changelog.gz
+                   COMMAND gzip -9nc ${PROJECT_SOURCE_DIR}/CHANGELOG.md >
+                           ${CMAKE_CURRENT_BINARY_DIR}/changelog.gz
+                   DEPENDS ${PROJECT_SOURCE_DIR}/CHANGELOG.md VERBATIM)
+add_custom_target(debian_changelog ALL DEPENDS ${CMAKE_CURRENT_BINARY_DIR}/changelog.Debian.gz
+                                               ${CMAKE_CURRENT_BINARY_DIR}/changelog.gz)
 include(CPack)
