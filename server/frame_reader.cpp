@@ -1,7 +1,9 @@
 #include "server/frame_reader.hpp"
 
 #include <sys/socket.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 #include "ring/operations.hpp"
@@ -11,7 +13,7 @@ namespace {
 constexpr std::size_t kInitialBuffer = 512;
 // Frames up to this size are read into a buffer of their own size at once.
 constexpr std::size_t kGrowthFloor = 64 << 10;
-// Large enough that one receive takes a whole client data chunk.
+// Large enough that one receive takes a whole client data chunk (payload_piece).
 constexpr std::size_t kStreamingBuffer = kDataChunkBytes + protocol::kFrameHeaderBytes;
 }  // namespace
 
@@ -46,31 +48,49 @@ ring::Task<ring::IoResult> FrameReader::receive_with_fds(std::span<std::uint8_t>
     co_return result;
 }
 
-void FrameReader::prepare_for_streaming() {
-    if (buffer_.size() < kStreamingBuffer) buffer_.resize(kStreamingBuffer);
+void FrameReader::reserve(std::size_t size) {
+    if (capacity_ >= size) return;
+    auto grown = std::make_unique_for_overwrite<std::uint8_t[]>(size);
+    if (end_ > begin_) std::memcpy(grown.get(), buffer_.get() + begin_, end_ - begin_);
+    end_ -= begin_;
+    begin_ = 0;
+    buffer_ = std::move(grown);
+    capacity_ = size;
+}
+
+// A receive is tried at once (MSG_DONTWAIT on the ring's thread: what a client streams is
+// usually there already) and goes through the ring only when the socket is empty.
+ring::Task<ring::IoResult> FrameReader::receive(std::span<std::uint8_t> space,
+                                                ring::StopToken stop) {
+    if (stop.stop_requested()) co_return ring::IoResult(-ECANCELED);
+    for (;;) {
+        const ssize_t got = ::recv(fd_, space.data(), space.size(), MSG_DONTWAIT);
+        if (got >= 0) co_return ring::IoResult(static_cast<int>(got));
+        if (errno == EAGAIN) break;
+        if (errno != EINTR) co_return ring::IoResult(-errno);
+    }
+    co_return co_await ring::Receive(ring_, fd_, space).stop_on(stop);
 }
 
 ring::Task<bool> FrameReader::fill(std::size_t count, ring::StopToken stop, bool greedy) {
     while (end_ - begin_ < count) {
         if (begin_ > 0) {  // compact so the free space is at the end
-            std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
+            std::memmove(buffer_.get(), buffer_.get() + begin_, end_ - begin_);
             end_ -= begin_;
             begin_ = 0;
         }
         // Grow with what has arrived, not with what a header announces: a client may declare
         // a 1 MiB request and send nothing more, and every idle connection would then hold
         // that much. Doubling keeps large requests to a handful of receives.
-        const std::size_t wanted =
-            std::max(kInitialBuffer, std::min(count, std::max(kGrowthFloor, 2 * end_)));
-        if (buffer_.size() < wanted) buffer_.resize(wanted);
-        auto space = std::span(buffer_).subspan(end_);
+        reserve(std::max(kInitialBuffer, std::min(count, std::max(kGrowthFloor, 2 * end_))));
+        auto space = std::span(buffer_.get(), capacity_).subspan(end_);
         if (!greedy) space = space.first(std::min(space.size(), count - (end_ - begin_)));
         // Not a ?: of two co_awaits: GCC 12 miscompiles co_await inside conditions.
         ring::IoResult received(0);
         if (accepting_fds_) {
             received = co_await receive_with_fds(space, stop);
         } else {
-            received = co_await ring::Receive(ring_, fd_, space).stop_on(stop);
+            received = co_await receive(space, stop);
         }
         if (!received || received.value() == 0) co_return false;
         end_ += static_cast<std::size_t>(received.value());
@@ -83,7 +103,8 @@ ring::Task<std::optional<protocol::FrameHeader>> FrameReader::next_header(
     const bool filled = co_await fill(protocol::kFrameHeaderBytes, stop, !leave_payload_in_socket);
     if (!filled) co_return std::nullopt;
     auto decoded = protocol::decode_frame_header(
-        std::span(buffer_).subspan(begin_, protocol::kFrameHeaderBytes), limits_);
+        std::span<const std::uint8_t>(buffer_.get() + begin_, protocol::kFrameHeaderBytes),
+        limits_);
     if (auto* error = std::get_if<protocol::FrameHeaderError>(&decoded)) {
         if (error->reason == protocol::FrameHeaderError::Reason::kTooLong &&
             error->type == static_cast<std::uint8_t>(protocol::FrameType::kRequest)) {
@@ -107,6 +128,9 @@ ring::Task<std::optional<std::span<const std::uint8_t>>> FrameReader::whole_payl
 ring::Task<std::optional<std::span<const std::uint8_t>>> FrameReader::payload_piece(
     std::size_t max, ring::StopToken stop) {
     if (buffered() == 0) {
+        // Payloads taken piece by piece (a terminal's stdin, a discarded rest): let one
+        // receive take a whole chunk.
+        reserve(std::min(max, kStreamingBuffer));
         const bool filled = co_await fill(1, stop);
         if (!filled) co_return std::nullopt;
     }
@@ -115,7 +139,7 @@ ring::Task<std::optional<std::span<const std::uint8_t>>> FrameReader::payload_pi
 
 std::span<const std::uint8_t> FrameReader::take_buffered(std::size_t max) {
     const std::size_t count = std::min(max, buffered());
-    std::span<const std::uint8_t> piece(buffer_.data() + begin_, count);
+    std::span<const std::uint8_t> piece(buffer_.get() + begin_, count);
     begin_ += count;
     if (begin_ == end_) begin_ = end_ = 0;
     return piece;

@@ -12,6 +12,7 @@
 #include "ring/child_wait.hpp"
 #include "ring/deadline.hpp"
 #include "ring/when_all.hpp"
+#include "server/output_relay.hpp"
 #include "server/pseudo_terminal.hpp"
 #include "server/session_errors.hpp"
 
@@ -33,7 +34,8 @@ ring::Task<void> ProgramRun::relay_client_frames(ring::StopToken call_over) {
     std::string violation;
     try {
         while (!call_over.stop_requested()) {
-            const auto header = co_await reader.next_header(call_over);
+            // A StdinData payload for a pipe stays in the socket, to be spliced from there.
+            const auto header = co_await reader.next_header(call_over, stdio_.stdin_splices());
             if (!header) break;
             if (header->type == FrameType::kStdinData) {
                 const bool forwarded = co_await forward_stdin(header->length, call_over);
@@ -67,23 +69,38 @@ ring::Task<void> ProgramRun::relay_client_frames(ring::StopToken call_over) {
     co_await enforce_kill_grace(call_over);
 }
 
-// Copies one StdinData payload into the child's stdin. A child that closed its stdin makes
-// the rest be discarded, as a local pipe would; false only when the client went away.
+// Moves one StdinData payload into the child's stdin: into a pipe by splice, straight from
+// the socket, after the few bytes the reader may already hold; into a terminal by write. A
+// child that closed its stdin makes the rest be discarded, as a local pipe would; false only
+// when the client went away.
 ring::Task<bool> ProgramRun::forward_stdin(std::uint32_t length, ring::StopToken stop) {
+    FrameReader& reader = run_.reader;
     std::size_t remaining = length;
     while (remaining > 0) {
-        const auto piece = co_await run_.reader.payload_piece(remaining, stop);
+        if (reader.buffered() == 0 && stdio_.stdin_splices()) {
+            const ring::IoResult moved =
+                co_await stdio_.splice_stdin(run_.ring, reader.socket(), remaining, stop);
+            if (moved && moved.value() > 0) {
+                remaining -= static_cast<std::size_t>(moved.value());
+                continue;
+            }
+            if (moved.raw() != -EPIPE) co_return false;  // closed, cancelled, or broken
+            stdin_closed_early();
+            continue;
+        }
+        const auto piece = co_await reader.payload_piece(remaining, stop);
         if (!piece) co_return false;
         remaining -= piece->size();
         if (!stdio_.stdin_open()) continue;
         const bool written = co_await stdio_.write_stdin(run_.ring, *piece, stop);
-        if (!written) {
-            spdlog::debug("session {}: child stdin closed early, discarding the rest",
-                          run_.session_id);
-            stdio_.close_stdin();
-        }
+        if (!written) stdin_closed_early();
     }
     co_return true;
+}
+
+void ProgramRun::stdin_closed_early() {
+    spdlog::debug("session {}: child stdin closed early, discarding the rest", run_.session_id);
+    stdio_.close_stdin();
 }
 
 // A Signal frame: only the forwardable signals, only to this connection's own child. On a
@@ -166,22 +183,15 @@ ring::Task<void> ProgramRun::relay_outputs() {
 }
 
 ring::Task<void> ProgramRun::relay_output(UniqueFd& reader, FrameType type) {
-    std::vector<std::uint8_t> frame(protocol::kFrameHeaderBytes + kDataChunkBytes);
-    const auto payload = std::span(frame).subspan(protocol::kFrameHeaderBytes);
-    for (;;) {
-        const ring::IoResult got =
-            co_await stdio_.read_output(run_.ring, reader.get(), payload, output_stop_.token());
-        if (!got || got.value() == 0) break;
-        const auto header =
-            protocol::encode_frame_header(type, static_cast<std::uint32_t>(got.value()));
-        std::copy(header.begin(), header.end(), frame.begin());
-        const bool sent =
-            co_await run_.writer.send(std::span(frame).first(header.size() + got.value()));
-        if (!sent) {
-            client_vanished("the client stopped reading");
-            break;
-        }
+    OutputEnd end;
+    if (stdio_.terminal()) {
+        end = co_await relay_terminal_output(run_.ring, run_.writer, reader.get(), type,
+                                             output_stop_.token());
+    } else {
+        end = co_await relay_pipe_output(run_.ring, run_.writer, reader.get(), type,
+                                         output_stop_.token());
     }
+    if (end == OutputEnd::kClientGone) client_vanished("the client stopped reading");
     reader.reset();
 }
 

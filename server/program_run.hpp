@@ -59,6 +59,7 @@ class ProgramRun {
 
   private:
     ring::Task<bool> forward_stdin(std::uint32_t length, ring::StopToken stop);
+    void stdin_closed_early();
     void deliver_signal(std::uint8_t signal);
     void resize_terminal(std::span<const std::uint8_t> payload);
     void client_vanished(const char* why);

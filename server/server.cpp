@@ -97,7 +97,7 @@ ring::Task<void> Server::serve() {
 }
 
 ring::Task<void> Server::accept_connections() {
-    ring::Acceptor acceptor(ring_, listener_.fd());
+    ring::Acceptor acceptor(ring_, listener_.fd(), /*nonblocking=*/true);
     while (!stopping_) {
         // Poll for the stop flag between connections: the signal task cannot reach into this
         // frame, so it shuts the listener down, which fails the pending accept.

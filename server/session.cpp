@@ -1,11 +1,13 @@
 #include "server/session.hpp"
 
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cassert>
 #include <chrono>
 #include <cstring>
 #include <system_error>
@@ -55,6 +57,9 @@ Session::Session(SessionContext& context, UniqueFd socket, std::uint64_t id, Pee
       reader_(context.ring, socket_.get(), context.config.limits),
       writer_(context.ring, socket_.get()),
       phase_(id) {
+    // Payloads are spliced into this socket and out of it (nonblocking_splice.hpp).
+    assert((::fcntl(socket_.get(), F_GETFL) & O_NONBLOCK) &&
+           "a Session needs a nonblocking socket");
     context_.live_sessions.insert(this);
 }
 
@@ -199,7 +204,6 @@ ring::Task<void> Session::run_with_content(const protocol::Request& request) {
                                      -1,
                                      directory_ ? directory_->path() : "/"});
     if (stdio.terminal() && spawn.identity) give_terminal_to(spawn.stdin_fd, spawn.identity->uid);
-    if (request.stdin_mode == protocol::StdinMode::kStreamed) reader_.prepare_for_streaming();
     co_await run_program(spawn, std::move(child_side.owned), stdio, request.arguments.size());
 }
 

@@ -56,6 +56,7 @@ struct SessionContext {
 
 class Session {
   public:
+    // `socket` is nonblocking (SOCK_NONBLOCK), as data is spliced through it.
     // `peer`: the caller as the kernel recorded it at connect() (BRO_PEER_*, --as-peer).
     Session(SessionContext& context, UniqueFd socket, std::uint64_t id, PeerCredentials peer,
             AdmissionSlot slot);

@@ -41,10 +41,10 @@
 #include "ring/operations.hpp"
 #include "ring/ring.hpp"
 #include "server/admission.hpp"
-#include "server/spawner.hpp"
 #include "server/peer_credentials.hpp"
 #include "server/server_config.hpp"
 #include "server/session.hpp"
+#include "server/spawner.hpp"
 #include "tests/ring/bounded_run.hpp"
 
 namespace {
@@ -244,6 +244,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     int pair[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) fail("socketpair");
+    // The server's end is nonblocking, as the server accepts it (SOCK_NONBLOCK).
+    if (fcntl(pair[1], F_SETFL, O_NONBLOCK) != 0) fail("fcntl O_NONBLOCK");
     UniqueFd client(pair[0]);
     send_client_bytes(client.get(), std::span(data + 1, size - 1), (data[0] >> 2) & 7);
 
