@@ -1,5 +1,6 @@
 #include "client/content_exchange.hpp"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -33,15 +34,67 @@ struct RelayFds {
 
 enum class SendResult { kProgress, kWouldBlock, kPeerGone, kFailed };
 
+// splice(2) into the socket cannot say MSG_NOSIGNAL: a server that closed its end (it sent the
+// Exit frame, the program stopped reading) would kill the client with SIGPIPE before the
+// client reads that last frame. So while a relay splices stdin, SIGPIPE is blocked; one raised
+// meanwhile is discarded at the end, and a broken output of the caller's ends the client by
+// SIGPIPE explicitly (OutputFds::sigpipe_deferred), as it would have ended anyway.
+class SigpipeDeferral {
+  public:
+    explicit SigpipeDeferral(bool wanted) {
+        if (!wanted) return;
+        sigset_t only = sigpipe_only();
+        active_ = ::sigprocmask(SIG_BLOCK, &only, &previous_) == 0;
+    }
+    ~SigpipeDeferral() {
+        if (!active_) return;
+        // A SIGPIPE the caller had blocked already is the caller's, not ours to discard.
+        if (!sigismember(&previous_, SIGPIPE)) {
+            const sigset_t only = sigpipe_only();
+            const timespec now{};
+            while (::sigtimedwait(&only, nullptr, &now) == SIGPIPE) {
+            }
+        }
+        ::sigprocmask(SIG_SETMASK, &previous_, nullptr);
+    }
+    SigpipeDeferral(const SigpipeDeferral&) = delete;
+    SigpipeDeferral& operator=(const SigpipeDeferral&) = delete;
+
+    bool active() const { return active_; }
+
+  private:
+    static sigset_t sigpipe_only() {
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGPIPE);
+        return set;
+    }
+    bool active_ = false;
+    sigset_t previous_{};
+};
+
+// Sends what the stream has pending, or splices the stdin payload that waits in its private
+// pipe into the socket.
 SendResult send_some(int socket, OutgoingStream& outgoing, int& error) {
     const auto pending = outgoing.pending();
     ssize_t n;
-    do {
-        n = ::send(socket, pending.data(), pending.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
-    } while (n < 0 && errno == EINTR);
-    if (n >= 0) {
-        outgoing.sent(static_cast<std::size_t>(n));
-        return SendResult::kProgress;
+    if (pending.empty()) {
+        do {
+            n = ::splice(outgoing.splice_source(), nullptr, socket, nullptr, outgoing.splice_left(),
+                         SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+        } while (n < 0 && errno == EINTR);
+        if (n > 0) {
+            outgoing.spliced(static_cast<std::size_t>(n));
+            return SendResult::kProgress;
+        }
+    } else {
+        do {
+            n = ::send(socket, pending.data(), pending.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+        } while (n < 0 && errno == EINTR);
+        if (n >= 0) {
+            outgoing.sent(static_cast<std::size_t>(n));
+            return SendResult::kProgress;
+        }
     }
     error = errno;
     if (error == EAGAIN || error == EWOULDBLOCK) return SendResult::kWouldBlock;
@@ -114,16 +167,15 @@ void forward_signals(int signal_fd, RawTerminal* terminal, OutgoingStream& outgo
 // request has a stdin_start, stdin's offset is left where the program stopped reading.
 ExitOutcome relay(const RelayFds& fds, ClientRequest& request, std::string_view socket_path,
                   const Diagnostics& diagnostics) {
-    OutgoingStream outgoing(request, fds.stdin_fd);
+    const SigpipeDeferral sigpipe(request.stdin_is_pipe);
+    OutgoingStream outgoing(request, fds.stdin_fd, request.stdin_is_pipe && sigpipe.active());
     IncomingStream incoming(fds.output, socket_path, diagnostics, fds.terminal != nullptr);
-    if (!outgoing.valid() || !incoming.valid()) {
-        diagnostics.error("out of memory for the relay buffers");
-        return kClientFailure;
-    }
+    if (sigpipe.active()) incoming.sigpipe_deferred();
     bool socket_writable = true;  // until send() says otherwise; saves a poll() per chunk
     for (;;) {
         if (!outgoing.fill_from_files(diagnostics)) return kClientFailure;
-        if (socket_writable && !outgoing.pending().empty()) {
+        const bool has_output = !outgoing.pending().empty() || outgoing.splice_left() > 0;
+        if (socket_writable && has_output) {
             int error = 0;
             switch (send_some(fds.socket, outgoing, error)) {
                 case SendResult::kProgress:
@@ -146,11 +198,11 @@ ExitOutcome relay(const RelayFds& fds, ClientRequest& request, std::string_view 
         std::array<pollfd, 3> poll_fds{{{fds.socket, POLLIN, 0},
                                         {outgoing.wants_stdin() ? fds.stdin_fd : -1, POLLIN, 0},
                                         {fds.signal_fd, POLLIN, 0}}};
-        if (!outgoing.pending().empty()) poll_fds[0].events |= POLLOUT;
+        const bool still_to_send = !outgoing.pending().empty() || outgoing.splice_left() > 0;
+        if (still_to_send) poll_fds[0].events |= POLLOUT;
         const nfds_t count = fds.signal_fd >= 0 ? 3 : (outgoing.wants_stdin() ? 2 : 1);
         // More file content can be read at once: only look at the socket, do not wait.
-        const bool busy =
-            outgoing.wants_files() || (socket_writable && !outgoing.pending().empty());
+        const bool busy = outgoing.wants_files() || (socket_writable && still_to_send);
         if (::poll(poll_fds.data(), count, busy ? 0 : -1) < 0) {
             if (errno == EINTR) continue;
             diagnostics.error("poll failed: ", SystemError{errno});
@@ -158,7 +210,12 @@ ExitOutcome relay(const RelayFds& fds, ClientRequest& request, std::string_view 
         }
 
         if (poll_fds[0].revents & POLLOUT) socket_writable = true;
-        if (poll_fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+        if ((poll_fds[0].revents & (POLLIN | POLLHUP | POLLERR)) && incoming.wants_splice()) {
+            if (const auto outcome = incoming.splice_from(fds.socket)) {
+                log_totals(diagnostics, outgoing, incoming);
+                return *outcome;
+            }
+        } else if (poll_fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
             const auto space = incoming.receive_space();
             ssize_t n;
             do {
@@ -180,7 +237,7 @@ ExitOutcome relay(const RelayFds& fds, ClientRequest& request, std::string_view 
         }
         if (count >= 2 && poll_fds[1].fd >= 0 &&
             (poll_fds[1].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL))) {
-            outgoing.read_stdin(diagnostics);
+            if (!outgoing.read_stdin(diagnostics)) return kClientFailure;
         }
         if (count == 3 && (poll_fds[2].revents & POLLIN))
             forward_signals(fds.signal_fd, fds.terminal, outgoing, diagnostics);
@@ -207,7 +264,10 @@ ExitOutcome run_content_mode(const Invocation& invocation) {
     }
     ClientRequest request = build_request(config, invocation.arguments, invocation.environment,
                                           invocation.stdin_was_closed, options, diagnostics);
-    const RelayFds fds{socket.get(), STDIN_FILENO, {}, invocation.signal_fd};
+    // Payloads are spliced (zero-copy) wherever the caller's descriptors allow it; a
+    // terminal session's are the terminal, which cannot be spliced.
+    const OutputFds output{STDOUT_FILENO, STDERR_FILENO, /*splice=*/!terminal};
+    const RelayFds fds{socket.get(), STDIN_FILENO, output, invocation.signal_fd};
     if (!terminal) return relay(fds, request, config.socket_path, diagnostics);
 
     // Raw only now, so every message about a failed start came out with the usual settings.

@@ -49,6 +49,8 @@ struct ClientRequest {
     // Content mode, stdin a seekable file: its offset before the call. The server reports how
     // much the program consumed, and the client leaves the offset there afterwards.
     std::optional<off_t> stdin_start;
+    // Content mode, streamed: stdin is a pipe, whose content the relay splices.
+    bool stdin_is_pipe = false;
 };
 
 struct RequestOptions {
