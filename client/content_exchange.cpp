@@ -41,8 +41,14 @@ enum class SendResult { kProgress, kWouldBlock, kPeerGone, kFailed };
 // SIGPIPE explicitly (OutputFds::sigpipe_deferred), as it would have ended anyway.
 class SigpipeDeferral {
   public:
+    // `wanted`: the relay will splice. A caller that ignores SIGPIPE needs no deferral (and
+    // then gets EPIPE reported as usual).
     explicit SigpipeDeferral(bool wanted) {
-        if (!wanted) return;
+        struct sigaction current {};
+        if (!wanted || ::sigaction(SIGPIPE, nullptr, &current) != 0 ||
+            current.sa_handler == SIG_IGN) {
+            return;
+        }
         sigset_t only = sigpipe_only();
         active_ = ::sigprocmask(SIG_BLOCK, &only, &previous_) == 0;
     }
@@ -168,7 +174,7 @@ void forward_signals(int signal_fd, RawTerminal* terminal, OutgoingStream& outgo
 ExitOutcome relay(const RelayFds& fds, ClientRequest& request, std::string_view socket_path,
                   const Diagnostics& diagnostics) {
     const SigpipeDeferral sigpipe(request.stdin_is_pipe);
-    OutgoingStream outgoing(request, fds.stdin_fd, request.stdin_is_pipe && sigpipe.active());
+    OutgoingStream outgoing(request, fds.stdin_fd, request.stdin_is_pipe);
     IncomingStream incoming(fds.output, socket_path, diagnostics, fds.terminal != nullptr);
     if (sigpipe.active()) incoming.sigpipe_deferred();
     bool socket_writable = true;  // until send() says otherwise; saves a poll() per chunk
