@@ -168,6 +168,28 @@ void forward_signals(int signal_fd, RawTerminal* terminal, OutgoingStream& outgo
     }
 }
 
+// One splice or receive from the socket into `incoming`: nullopt while the run goes on, else
+// how the client ends. `more` says the receive filled all its room, so more is likely waiting
+// and the next one need not wait in poll() first.
+std::optional<ExitOutcome> take_from_socket(int socket, IncomingStream& incoming, bool& more,
+                                            const Diagnostics& diagnostics) {
+    more = false;
+    if (incoming.wants_splice()) return incoming.splice_from(socket);
+    const auto space = incoming.receive_space();
+    ssize_t n;
+    do {
+        n = ::recv(socket, space.data(), space.size(), MSG_DONTWAIT);
+    } while (n < 0 && errno == EINTR);
+    if (n > 0) {
+        more = static_cast<std::size_t>(n) == space.size();
+        return incoming.received(static_cast<std::size_t>(n));
+    }
+    if (n == 0 || errno == ECONNRESET) return incoming.end_of_stream();
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return std::nullopt;
+    diagnostics.error("cannot receive from the server: ", SystemError{errno});
+    return kClientFailure;
+}
+
 // Runs the exchange and returns how the client ends (exit_code.hpp). Closes each file
 // argument once its content is sent. `socket_path` names the server in messages. When the
 // request has a stdin_start, stdin's offset is left where the program stopped reading.
@@ -177,7 +199,8 @@ ExitOutcome relay(const RelayFds& fds, ClientRequest& request, std::string_view 
     OutgoingStream outgoing(request, fds.stdin_fd, request.stdin_is_pipe);
     IncomingStream incoming(fds.output, socket_path, diagnostics, fds.terminal != nullptr);
     if (sigpipe.active()) incoming.sigpipe_deferred();
-    bool socket_writable = true;  // until send() says otherwise; saves a poll() per chunk
+    bool socket_writable = true;   // until send() says otherwise; saves a poll() per chunk
+    bool socket_readable = false;  // the last receive filled its room: more is likely there
     for (;;) {
         if (!outgoing.fill_from_files(diagnostics)) return kClientFailure;
         const bool has_output = !outgoing.pending().empty() || outgoing.splice_left() > 0;
@@ -208,7 +231,8 @@ ExitOutcome relay(const RelayFds& fds, ClientRequest& request, std::string_view 
         if (still_to_send) poll_fds[0].events |= POLLOUT;
         const nfds_t count = fds.signal_fd >= 0 ? 3 : (outgoing.wants_stdin() ? 2 : 1);
         // More file content can be read at once: only look at the socket, do not wait.
-        const bool busy = outgoing.wants_files() || (socket_writable && still_to_send);
+        const bool busy =
+            outgoing.wants_files() || (socket_writable && still_to_send) || socket_readable;
         if (::poll(poll_fds.data(), count, busy ? 0 : -1) < 0) {
             if (errno == EINTR) continue;
             diagnostics.error("poll failed: ", SystemError{errno});
@@ -216,29 +240,12 @@ ExitOutcome relay(const RelayFds& fds, ClientRequest& request, std::string_view 
         }
 
         if (poll_fds[0].revents & POLLOUT) socket_writable = true;
-        if ((poll_fds[0].revents & (POLLIN | POLLHUP | POLLERR)) && incoming.wants_splice()) {
-            if (const auto outcome = incoming.splice_from(fds.socket)) {
+        if ((poll_fds[0].revents & (POLLIN | POLLHUP | POLLERR)) || socket_readable) {
+            if (const auto outcome =
+                    take_from_socket(fds.socket, incoming, socket_readable, diagnostics)) {
                 log_totals(diagnostics, outgoing, incoming);
+                restore_stdin_offset(request, fds.stdin_fd, incoming, diagnostics);
                 return *outcome;
-            }
-        } else if (poll_fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-            const auto space = incoming.receive_space();
-            ssize_t n;
-            do {
-                n = ::recv(fds.socket, space.data(), space.size(), MSG_DONTWAIT);
-            } while (n < 0 && errno == EINTR);
-            if (n > 0) {
-                if (const auto outcome = incoming.received(static_cast<std::size_t>(n))) {
-                    log_totals(diagnostics, outgoing, incoming);
-                    restore_stdin_offset(request, fds.stdin_fd, incoming, diagnostics);
-                    return *outcome;
-                }
-            } else if (n == 0 || errno == ECONNRESET) {
-                log_totals(diagnostics, outgoing, incoming);
-                return incoming.end_of_stream();
-            } else if (errno != EAGAIN && errno != EWOULDBLOCK) {
-                diagnostics.error("cannot receive from the server: ", SystemError{errno});
-                return kClientFailure;
             }
         }
         if (count >= 2 && poll_fds[1].fd >= 0 &&

@@ -86,7 +86,9 @@ std::span<std::uint8_t> IncomingStream::receive_space() {
         begin_ = 0;
     }
     const auto space = bytes.subspan(end_);
-    if (output_.splice && data_remaining_ == 0 && end_ < kFrameHeaderBytes) {
+    // Once a payload has been spliced, receive no further than the next header: the payload
+    // behind it may be one to splice too. Until then, take what comes (an Exit frame whole).
+    if (spliced_ && data_remaining_ == 0 && end_ < kFrameHeaderBytes) {
         return space.first(kFrameHeaderBytes - end_);
     }
     return space;
@@ -201,7 +203,7 @@ std::optional<ExitOutcome> IncomingStream::received(std::size_t count) {
         const auto header = std::get<protocol::FrameHeader>(decoded);
         if (header.type == FrameType::kStdout || header.type == FrameType::kStderr) {
             data_stream_ = header.type == FrameType::kStdout ? 0 : 1;
-            route_for(data_stream_);
+            if (route_for(data_stream_) != Route::kCopy) spliced_ = true;
             data_remaining_ = header.length;
             begin_ += kFrameHeaderBytes;
             continue;

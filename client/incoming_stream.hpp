@@ -51,7 +51,7 @@ class IncomingStream {
     IncomingStream(const IncomingStream&) = delete;
     IncomingStream& operator=(const IncomingStream&) = delete;
 
-    // Where to receive the next bytes (never empty). Where an output splices, only up to the
+    // Where to receive the next bytes (never empty). Once an output splices, only up to the
     // end of the next header, so no payload is copied that could be spliced.
     std::span<std::uint8_t> receive_space();
     // Handles `count` bytes just received into receive_space(). Returns how the client ends
@@ -96,6 +96,7 @@ class IncomingStream {
     const Diagnostics& diagnostics_;
     bool terminal_session_;
     bool sigpipe_deferred_ = false;
+    bool spliced_ = false;  // an output splices: receive headers alone
     std::array<std::uint8_t, kSmallBytes> small_;
     ByteBuffer large_;       // in use once allocated
     std::size_t begin_ = 0;  // unprocessed bytes are [begin_, end_)

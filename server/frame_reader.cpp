@@ -58,18 +58,26 @@ void FrameReader::reserve(std::size_t size) {
     capacity_ = size;
 }
 
-// A receive is tried at once (MSG_DONTWAIT on the ring's thread: what a client streams is
-// usually there already) and goes through the ring only when the socket is empty.
+// While a client streams, the next frame is usually there already: after a receive that
+// filled all the room it had, the next one is tried at once (MSG_DONTWAIT on the ring's
+// thread) and goes through the ring only if the socket turns out empty. Otherwise, as for the
+// first frame after the Request, which a client sends only when it has something to say, the
+// receive goes straight to the ring.
 ring::Task<ring::IoResult> FrameReader::receive(std::span<std::uint8_t> space,
                                                 ring::StopToken stop) {
     if (stop.stop_requested()) co_return ring::IoResult(-ECANCELED);
-    for (;;) {
+    while (more_waiting_) {
         const ssize_t got = ::recv(fd_, space.data(), space.size(), MSG_DONTWAIT);
-        if (got >= 0) co_return ring::IoResult(static_cast<int>(got));
+        if (got >= 0) {
+            more_waiting_ = static_cast<std::size_t>(got) == space.size();
+            co_return ring::IoResult(static_cast<int>(got));
+        }
         if (errno == EAGAIN) break;
         if (errno != EINTR) co_return ring::IoResult(-errno);
     }
-    co_return co_await ring::Receive(ring_, fd_, space).stop_on(stop);
+    const ring::IoResult got = co_await ring::Receive(ring_, fd_, space).stop_on(stop);
+    more_waiting_ = got && static_cast<std::size_t>(got.value()) == space.size();
+    co_return got;
 }
 
 ring::Task<bool> FrameReader::fill(std::size_t count, ring::StopToken stop, bool greedy) {

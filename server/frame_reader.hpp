@@ -75,6 +75,7 @@ class FrameReader {
     std::size_t begin_ = 0;
     std::size_t end_ = 0;
     bool accepting_fds_ = true;
+    bool more_waiting_ = false;  // the last receive filled its room: try the next one at once
     std::vector<UniqueFd> received_fds_;
 };
 

@@ -39,8 +39,10 @@ ring::Task<OutputEnd> relay_pipe_output(ring::Ring& ring, FrameWriter& writer, i
         const ring::IoResult ready = co_await ring::Poll(ring, pipe, POLLIN).stop_on(stop);
         if (!ready) co_return OutputEnd::kStopped;
         // Only this relay reads the pipe, so what FIONREAD counts is there for the splice.
-        // A busy child refills it while a frame goes out: drain it before polling again.
-        for (std::size_t waiting = bytes_waiting(pipe); waiting > 0;
+        // A busy child refills it while a frame goes out: drain it before polling again. A
+        // hang-up without POLLIN is an empty pipe (a child that printed nothing).
+        const bool has_data = ready.value() & POLLIN;
+        for (std::size_t waiting = has_data ? bytes_waiting(pipe) : 0; waiting > 0;
              waiting = bytes_waiting(pipe)) {
             if (stop.stop_requested()) co_return OutputEnd::kStopped;
             if (!grown && waiting >= kDefaultPipeBytes) grown = grow_pipe(pipe);
