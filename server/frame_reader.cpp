@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 
@@ -20,15 +21,15 @@ constexpr std::size_t kStreamingBuffer = kDataChunkBytes + protocol::kFrameHeade
 ring::Task<ring::IoResult> FrameReader::receive_with_fds(std::span<std::uint8_t> space,
                                                          ring::StopToken stop) {
     const std::size_t max_fds = max_request_fds(limits_);
-    std::vector<std::uint8_t> control(CMSG_SPACE(max_fds * sizeof(int)));
+    // In the coroutine's frame, which is allocated anyway: no allocation of its own.
+    alignas(cmsghdr) std::array<std::uint8_t, CMSG_SPACE(kMaxFdsPerMessage * sizeof(int))> control;
     iovec io{space.data(), space.size()};
     msghdr message{};
     message.msg_iov = &io;
     message.msg_iovlen = 1;
     message.msg_control = control.data();
-    message.msg_controllen = control.size();
-    const ring::IoResult result =
-        co_await ring::ReceiveMessage(ring_, fd_, &message, MSG_CMSG_CLOEXEC).stop_on(stop);
+    message.msg_controllen = CMSG_SPACE(max_fds * sizeof(int));
+    const ring::IoResult result = co_await receive_message(message, stop);
     if (!result) co_return result;
     for (cmsghdr* c = CMSG_FIRSTHDR(&message); c; c = CMSG_NXTHDR(&message, c)) {
         if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
@@ -58,25 +59,42 @@ void FrameReader::reserve(std::size_t size) {
     capacity_ = size;
 }
 
-// While a client streams, the next frame is usually there already: after a receive that
-// filled all the room it had, the next one is tried at once (MSG_DONTWAIT on the ring's
-// thread) and goes through the ring only if the socket turns out empty. Otherwise, as for the
-// first frame after the Request, which a client sends only when it has something to say, the
-// receive goes straight to the ring.
 ring::Task<ring::IoResult> FrameReader::receive(std::span<std::uint8_t> space,
                                                 ring::StopToken stop) {
+    iovec io{space.data(), space.size()};
+    msghdr message{};
+    message.msg_iov = &io;
+    message.msg_iovlen = 1;
+    co_return co_await receive_message(message, stop);
+}
+
+// When more is likely waiting (a Session starts once its first bytes are there; a streaming
+// client's next frame follows the last one), the receive is tried at once, with MSG_DONTWAIT on
+// the ring's thread, and goes through the ring only if the socket turns out empty. Otherwise,
+// as for the first frame after the Request, which a client sends only when it has something
+// to say, it goes straight to the ring.
+ring::Task<ring::IoResult> FrameReader::receive_message(msghdr& message, ring::StopToken stop) {
     if (stop.stop_requested()) co_return ring::IoResult(-ECANCELED);
+    const std::size_t room = message.msg_iov->iov_len;
+    const int flags = message.msg_control != nullptr ? MSG_CMSG_CLOEXEC : 0;
     while (more_waiting_) {
-        const ssize_t got = ::recv(fd_, space.data(), space.size(), MSG_DONTWAIT);
+        const ssize_t got = ::recvmsg(fd_, &message, flags | MSG_DONTWAIT);
         if (got >= 0) {
-            more_waiting_ = static_cast<std::size_t>(got) == space.size();
+            more_waiting_ = static_cast<std::size_t>(got) == room;
             co_return ring::IoResult(static_cast<int>(got));
         }
         if (errno == EAGAIN) break;
         if (errno != EINTR) co_return ring::IoResult(-errno);
     }
-    const ring::IoResult got = co_await ring::Receive(ring_, fd_, space).stop_on(stop);
-    more_waiting_ = got && static_cast<std::size_t>(got.value()) == space.size();
+    ring::IoResult got(0);
+    if (flags != 0) {
+        got = co_await ring::ReceiveMessage(ring_, fd_, &message, flags).stop_on(stop);
+    } else {
+        const std::span<std::uint8_t> space(static_cast<std::uint8_t*>(message.msg_iov->iov_base),
+                                            room);
+        got = co_await ring::Receive(ring_, fd_, space).stop_on(stop);
+    }
+    more_waiting_ = got && static_cast<std::size_t>(got.value()) == room;
     co_return got;
 }
 

@@ -8,6 +8,8 @@
 // left in the socket and spliced (next_header's leave_payload_in_socket), so streaming stdin
 // or file content never makes it grow.
 
+#include <sys/socket.h>
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -64,6 +66,7 @@ class FrameReader {
     ring::Task<ring::IoResult> receive_with_fds(std::span<std::uint8_t> space,
                                                 ring::StopToken stop);
     ring::Task<ring::IoResult> receive(std::span<std::uint8_t> space, ring::StopToken stop);
+    ring::Task<ring::IoResult> receive_message(msghdr& message, ring::StopToken stop);
     // Room for at least `size` bytes, keeping the buffered ones (uninitialised otherwise).
     void reserve(std::size_t size);
 
@@ -75,7 +78,9 @@ class FrameReader {
     std::size_t begin_ = 0;
     std::size_t end_ = 0;
     bool accepting_fds_ = true;
-    bool more_waiting_ = false;  // the last receive filled its room: try the next one at once
+    // Bytes are likely waiting: the next receive is tried at once. True at the start, since a
+    // connection gets its Session when its first bytes arrive (server.cpp).
+    bool more_waiting_ = true;
     std::vector<UniqueFd> received_fds_;
 };
 

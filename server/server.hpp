@@ -3,12 +3,14 @@
 // or SIGINT (read through a signalfd on the ring) stops accepting, aborts live sessions (their
 // children are killed and reaped) and returns once the last session has finished.
 
+#include <chrono>
 #include <cstdint>
 #include <unordered_set>
 
 #include "core/env_policy.hpp"
 #include "core/unique_fd.hpp"
 #include "ring/ring.hpp"
+#include "ring/stop_token.hpp"
 #include "ring/task.hpp"
 #include "server/admission.hpp"
 #include "server/listener.hpp"
@@ -41,6 +43,8 @@ class Server {
     // too low. The usual soft limit of 1024 holds only about 120 sessions.
     void make_room_for_descriptors();
     ring::Task<void> run_session(UniqueFd socket, std::uint64_t id, PeerCredentials peer);
+    ring::Task<void> serve_session(UniqueFd socket, std::uint64_t id, PeerCredentials peer,
+                                   AdmissionSlot slot, std::chrono::nanoseconds waited);
 
     ring::Ring& ring_;
     ServerConfig config_;
@@ -52,6 +56,8 @@ class Server {
     SessionContext context_;
     UniqueFd signal_fd_;
     bool stopping_ = false;
+    // Stops the wait for the first bytes of connections that have sent nothing yet.
+    ring::StopSource stop_waiting_;
     std::uint64_t next_session_id_ = 1;
 };
 

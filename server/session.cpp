@@ -72,13 +72,13 @@ void Session::abort() {
     shutdown(socket_.get(), SHUT_RDWR);
 }
 
-ring::Task<void> Session::run() {
+ring::Task<void> Session::run(std::chrono::nanoseconds waited) {
     if (spdlog::should_log(spdlog::level::debug)) {
         spdlog::debug("session {}: connected ({})", id_, describe(peer_));
     }
     std::string refusal;
     try {
-        co_await serve();
+        co_await serve(waited);
     } catch (const RequestRefused& e) {
         refusal = e.what();
     } catch (const LimitExceeded& e) {
@@ -93,8 +93,8 @@ ring::Task<void> Session::run() {
     co_await refuse(std::move(refusal));
 }
 
-ring::Task<void> Session::serve() {
-    auto received = co_await receive_request_in_time();
+ring::Task<void> Session::serve(std::chrono::nanoseconds waited) {
+    auto received = co_await receive_request_in_time(waited);
     if (!received) co_return;
     const protocol::Request& request = received->request;
     check_arguments_allowed(request);
@@ -108,11 +108,13 @@ ring::Task<void> Session::serve() {
 // ---- receiving -----------------------------------------------------------------------------
 
 // --request-timeout: a connection that has not sent its whole Request by then is closed.
-ring::Task<std::optional<Session::Received>> Session::receive_request_in_time() {
+ring::Task<std::optional<Session::Received>> Session::receive_request_in_time(
+    std::chrono::nanoseconds waited) {
     ring::StopSource stop;
     const auto limit = context_.config.request_timeout;
+    const auto left = std::max(limit - waited, std::chrono::nanoseconds(1));  // never "none"
     auto received =
-        co_await ring::with_deadline(context_.ring, limit, stop, receive_request(stop.token()));
+        co_await ring::with_deadline(context_.ring, left, stop, receive_request(stop.token()));
     // A request that completed as the time ran out still counts.
     if (received.value && *received.value) co_return std::move(*received.value);
     if (received.expired) {

@@ -17,6 +17,7 @@
 // Teardown invariant: run() returns only after every operation it started has completed, so
 // the fds, buffers and the child it owns can be released in any order afterwards.
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -64,7 +65,9 @@ class Session {
     Session& operator=(const Session&) = delete;
     ~Session();
 
-    ring::Task<void> run();
+    // `waited`: how long the connection already waited for its first bytes, deducted from
+    // --request-timeout.
+    ring::Task<void> run(std::chrono::nanoseconds waited = {});
     // Ends the session early (server shutdown): kills the child and shuts the socket down, so
     // run() finishes through its usual client-vanished path.
     void abort();
@@ -76,8 +79,8 @@ class Session {
         std::vector<UniqueFd> fds;
     };
 
-    ring::Task<void> serve();
-    ring::Task<std::optional<Received>> receive_request_in_time();
+    ring::Task<void> serve(std::chrono::nanoseconds waited);
+    ring::Task<std::optional<Received>> receive_request_in_time(std::chrono::nanoseconds waited);
     ring::Task<std::optional<Received>> receive_request(ring::StopToken stop);
     ring::Task<void> reject_mode();
     // --no-client-args: throws RequestRefused for a request with arguments.
