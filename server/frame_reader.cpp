@@ -59,15 +59,6 @@ void FrameReader::reserve(std::size_t size) {
     capacity_ = size;
 }
 
-ring::Task<ring::IoResult> FrameReader::receive(std::span<std::uint8_t> space,
-                                                ring::StopToken stop) {
-    iovec io{space.data(), space.size()};
-    msghdr message{};
-    message.msg_iov = &io;
-    message.msg_iovlen = 1;
-    co_return co_await receive_message(message, stop);
-}
-
 // When more is likely waiting (a Session starts once its first bytes are there; a streaming
 // client's next frame follows the last one), the receive is tried at once, with MSG_DONTWAIT on
 // the ring's thread, and goes through the ring only if the socket turns out empty. Otherwise,
@@ -116,7 +107,11 @@ ring::Task<bool> FrameReader::fill(std::size_t count, ring::StopToken stop, bool
         if (accepting_fds_) {
             received = co_await receive_with_fds(space, stop);
         } else {
-            received = co_await receive(space, stop);
+            iovec io{space.data(), space.size()};
+            msghdr message{};
+            message.msg_iov = &io;
+            message.msg_iovlen = 1;
+            received = co_await receive_message(message, stop);
         }
         if (!received || received.value() == 0) co_return false;
         end_ += static_cast<std::size_t>(received.value());

@@ -65,7 +65,6 @@ class FrameReader {
     ring::Task<bool> fill(std::size_t count, ring::StopToken stop, bool greedy = true);
     ring::Task<ring::IoResult> receive_with_fds(std::span<std::uint8_t> space,
                                                 ring::StopToken stop);
-    ring::Task<ring::IoResult> receive(std::span<std::uint8_t> space, ring::StopToken stop);
     ring::Task<ring::IoResult> receive_message(msghdr& message, ring::StopToken stop);
     // Room for at least `size` bytes, keeping the buffered ones (uninitialised otherwise).
     void reserve(std::size_t size);

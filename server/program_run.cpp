@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <chrono>
 #include <string>
-#include <vector>
 
 #include "ring/child_wait.hpp"
 #include "ring/deadline.hpp"
@@ -166,19 +165,30 @@ ring::Task<void> ProgramRun::enforce_kill_grace(ring::StopToken call_over) {
 
 // ---- program -> client ---------------------------------------------------------------------
 
+// Only what a run needs is started: fd mode relays no output, and a run without --timeout has
+// no timer (each task is a coroutine frame and a resume or two, on every call).
 ring::Task<ExitStatus> ProgramRun::run_to_exit() {
     ExitStatus status;
-    co_await ring::when_all(relay_outputs(), wait_for_exit(status));
+    if (stdio_.stdout_reader() || stdio_.stderr_reader()) {
+        co_await ring::when_all(relay_outputs(), wait_for_exit(status));
+    } else {
+        output_done_.request_stop();
+        co_await wait_for_exit(status);
+    }
     co_return status;
 }
 
 ring::Task<void> ProgramRun::relay_outputs() {
-    std::vector<ring::Task<void>> relays;
-    if (stdio_.stdout_reader())
-        relays.push_back(relay_output(stdio_.stdout_reader(), FrameType::kStdout));
-    if (stdio_.stderr_reader())
-        relays.push_back(relay_output(stdio_.stderr_reader(), FrameType::kStderr));
-    co_await ring::when_all(std::move(relays));
+    UniqueFd& out = stdio_.stdout_reader();
+    UniqueFd& err = stdio_.stderr_reader();
+    if (out && err) {
+        co_await ring::when_all(relay_output(out, FrameType::kStdout),
+                                relay_output(err, FrameType::kStderr));
+    } else if (out) {
+        co_await relay_output(out, FrameType::kStdout);  // a terminal: both streams in one
+    } else if (err) {
+        co_await relay_output(err, FrameType::kStderr);
+    }
     output_done_.request_stop();
 }
 
@@ -198,11 +208,15 @@ ring::Task<void> ProgramRun::relay_output(UniqueFd& reader, FrameType type) {
 ring::Task<void> ProgramRun::wait_for_exit(ExitStatus& status) {
     ring::StopSource reaped;
     bool timed_out = false;
-    co_await ring::when_all(wait_child(reaped, status),
-                            enforce_run_timeout(reaped.token(), timed_out));
+    if (run_.config.run_timeout.count() == 0) {
+        co_await wait_child(reaped, status);
+    } else {
+        co_await ring::when_all(wait_child(reaped, status),
+                                enforce_run_timeout(reaped.token(), timed_out));
+    }
     status.timed_out = timed_out;
     run_.phase.enter(Phase::kDraining);
-    co_await enforce_drain_deadline();
+    if (!output_done_.stop_requested()) co_await enforce_drain_deadline();
 }
 
 ring::Task<void> ProgramRun::wait_child(ring::StopSource& reaped, ExitStatus& status) {
@@ -223,7 +237,6 @@ ring::Task<void> ProgramRun::wait_child(ring::StopSource& reaped, ExitStatus& st
 // --kill-grace; the Exit frame says it timed out. Ends early when the child is reaped.
 ring::Task<void> ProgramRun::enforce_run_timeout(ring::StopToken reaped, bool& timed_out) {
     const ServerConfig& config = run_.config;
-    if (config.run_timeout.count() == 0) co_return;
     for (const int signal : {SIGTERM, SIGKILL}) {
         const bool expired = co_await ring::sleep_for(
             run_.ring, signal == SIGTERM ? config.run_timeout : config.kill_grace, reaped);
@@ -240,7 +253,6 @@ ring::Task<void> ProgramRun::enforce_run_timeout(ring::StopToken reaped, bool& t
 // waits for them to reach end of file, at most --drain-timeout, then the relay stops and the
 // output written after that is not relayed.
 ring::Task<void> ProgramRun::enforce_drain_deadline() {
-    if (output_done_.stop_requested()) co_return;
     const auto limit = run_.config.drain_timeout;
     const bool expired = co_await ring::sleep_for(run_.ring, limit, output_done_.token());
     if (!expired) co_return;
