@@ -35,6 +35,7 @@ ring::Task<ring::IoResult> FrameReader::receive_with_fds(std::span<std::uint8_t>
         if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
         const std::size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
         const auto* fds = reinterpret_cast<const int*>(CMSG_DATA(c));
+        received_fds_.reserve(received_fds_.size() + count);
         for (std::size_t i = 0; i < count; ++i) received_fds_.emplace_back(fds[i]);
     }
     if ((message.msg_flags & MSG_CTRUNC) || received_fds_.size() > max_fds) {
