@@ -259,12 +259,16 @@ ExitOutcome relay(const RelayFds& fds, ClientRequest& request, std::string_view 
 
 }  // namespace
 
-ExitOutcome run_content_mode(const Invocation& invocation) {
+ExitOutcome run_content_mode(const Invocation& invocation, UniqueFd connection) {
     const ClientConfig& config = invocation.config;
     const Diagnostics& diagnostics = invocation.diagnostics;
-    const bro::UniqueFd socket = connect_to_server(
-        config.socket_path, config.connect_timeout_seconds.value_or(kDefaultConnectTimeoutSeconds),
-        diagnostics);
+    const bro::UniqueFd socket =
+        connection.valid()
+            ? std::move(connection)
+            : connect_to_server(
+                  config.socket_path,
+                  config.connect_timeout_seconds.value_or(kDefaultConnectTimeoutSeconds),
+                  diagnostics);
     if (!socket.valid()) return kClientFailure;
     RequestOptions options;
     std::optional<RawTerminal> terminal;

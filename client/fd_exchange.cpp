@@ -193,9 +193,18 @@ FdPassingResult receive_reply(int socket, std::string_view socket_path,
     }
     const auto accepted = accepted_modes_of(payload, diagnostics);
     if (!accepted) return {};
+    // A server that takes the content-mode Request on this connection says so with RetryHere,
+    // sent with the ModeRejected; an older one just closes the connection.
+    const std::size_t rejection = kFrameHeaderBytes + header.length;
+    const auto retry_header = protocol::encode_frame_header(FrameType::kRetryHere, 0);
+    const bool retry_here =
+        receive_at_least(socket, buffer, filled, rejection + kFrameHeaderBytes) ==
+            ReadResult::kComplete &&
+        filled == rejection + kFrameHeaderBytes &&
+        std::equal(retry_header.begin(), retry_header.end(), buffer.begin() + rejection);
     diagnostics.debug("the server at ", socket_path, " rejected fd-passing mode; it accepts ",
-                      accepted_modes_name(*accepted));
-    return {kClientFailure, *accepted};
+                      accepted_modes_name(*accepted), retry_here ? " (on this connection)" : "");
+    return {kClientFailure, *accepted, false, retry_here};
 }
 
 }  // namespace
@@ -203,7 +212,7 @@ FdPassingResult receive_reply(int socket, std::string_view socket_path,
 FdPassingResult run_fd_passing(const Invocation& invocation) {
     const ClientConfig& config = invocation.config;
     const Diagnostics& diagnostics = invocation.diagnostics;
-    const bro::UniqueFd socket = connect_to_server(
+    bro::UniqueFd socket = connect_to_server(
         config.socket_path, config.connect_timeout_seconds.value_or(kDefaultConnectTimeoutSeconds),
         diagnostics);
     if (!socket.valid()) return {};
@@ -290,7 +299,9 @@ FdPassingResult run_fd_passing(const Invocation& invocation) {
     diagnostics.debug("sent ", request.frame.size(), " bytes and ", fds.size(),
                       " descriptors; waiting for the exit status");
     if (!await_reply(socket.get(), invocation.signal_fd, diagnostics)) return {};
-    return receive_reply(socket.get(), config.socket_path, diagnostics);
+    FdPassingResult result = receive_reply(socket.get(), config.socket_path, diagnostics);
+    if (result.retry_here) result.connection = std::move(socket);
+    return result;
 }
 
 }  // namespace bro::client

@@ -124,48 +124,61 @@ ring::Task<std::optional<Session::Received>> Session::receive_request_in_time(
     co_return std::nullopt;
 }
 
+// An fd-passing Request to a server that takes only content mode gets ModeRejected followed by
+// RetryHere: the client's content-mode Request may follow on this same connection, once,
+// within the same --request-timeout, instead of costing a second connection.
 ring::Task<std::optional<Session::Received>> Session::receive_request(ring::StopToken stop) {
-    const auto header = co_await reader_.next_header(stop);
-    if (!header) {
-        spdlog::debug("session {}: closed before sending a request", id_);
-        co_return std::nullopt;
+    for (bool retry_offered = false;; retry_offered = true) {
+        const auto header = co_await reader_.next_header(stop);
+        if (!header) {
+            spdlog::debug("session {}: closed before sending a request", id_);
+            co_return std::nullopt;
+        }
+        if (header->type != FrameType::kRequest) {
+            throw ProtocolViolation(std::string("expected a Request frame first, got ") +
+                                    protocol::frame_name(header->type));
+        }
+        const auto payload = co_await reader_.whole_payload(header->length, stop);
+        if (!payload) co_return std::nullopt;
+        auto decoded = protocol::decode_request(*payload, context_.config.limits);
+        if (auto* error = std::get_if<protocol::DecodeError>(&decoded)) {
+            if (error->exceeded) throw LimitExceeded(*error->exceeded, error->message);
+            throw ProtocolViolation(error->message);
+        }
+        Received received{std::move(std::get<protocol::Request>(decoded)), {}};
+        reader_.stop_accepting_fds();
+        received.fds = reader_.take_received_fds();
+        const bool fd_mode = received.request.mode == protocol::TransferMode::kFdPassing;
+        if (!(fd_mode ? context_.config.accept_fd_passing : context_.config.accept_content)) {
+            const bool offer_retry = fd_mode && !retry_offered;  // content mode is accepted
+            co_await reject_mode(offer_retry);
+            if (offer_retry) continue;
+            co_return std::nullopt;
+        }
+        if (retry_offered) {
+            if (auto refusal = slot_.readmit(peer_)) throw RequestRefused(*refusal);
+        }
+        const std::size_t expected_fds = received.request.fd_count();
+        if (received.fds.size() != expected_fds) {
+            throw ProtocolViolation("the request carries " + std::to_string(received.fds.size()) +
+                                    " descriptors, its mode needs " + std::to_string(expected_fds));
+        }
+        co_return std::move(received);
     }
-    if (header->type != FrameType::kRequest) {
-        throw ProtocolViolation(std::string("expected a Request frame first, got ") +
-                                protocol::frame_name(header->type));
-    }
-    const auto payload = co_await reader_.whole_payload(header->length, stop);
-    if (!payload) co_return std::nullopt;
-    auto decoded = protocol::decode_request(*payload, context_.config.limits);
-    if (auto* error = std::get_if<protocol::DecodeError>(&decoded)) {
-        if (error->exceeded) throw LimitExceeded(*error->exceeded, error->message);
-        throw ProtocolViolation(error->message);
-    }
-    Received received{std::move(std::get<protocol::Request>(decoded)), {}};
-    reader_.stop_accepting_fds();
-    received.fds = reader_.take_received_fds();
-    const bool fd_mode = received.request.mode == protocol::TransferMode::kFdPassing;
-    if (!(fd_mode ? context_.config.accept_fd_passing : context_.config.accept_content)) {
-        co_await reject_mode();
-        co_return std::nullopt;
-    }
-    const std::size_t expected_fds = received.request.fd_count();
-    if (received.fds.size() != expected_fds) {
-        throw ProtocolViolation("the request carries " + std::to_string(received.fds.size()) +
-                                " descriptors, its mode needs " + std::to_string(expected_fds));
-    }
-    co_return std::move(received);
 }
 
-ring::Task<void> Session::reject_mode() {
+ring::Task<void> Session::reject_mode(bool offer_retry) {
     const auto& config = context_.config;
     const std::uint8_t accepted = (config.accept_content ? protocol::kAcceptsContent : 0) |
                                   (config.accept_fd_passing ? protocol::kAcceptsFdPassing : 0);
-    spdlog::debug("session {}: transfer mode not accepted; told the client", id_);
-    // The client retries in another mode at once: its new connection must find the slot free.
+    spdlog::debug("session {}: transfer mode not accepted; told the client{}", id_,
+                  offer_retry ? ", which may retry on this connection" : "");
+    // A client that retries on a new connection must find the slot free; one that retries
+    // here is admitted again when its Request arrives.
     slot_.release();
     std::vector<std::uint8_t> frame;
     protocol::encode_mode_rejected(accepted, frame);
+    if (offer_retry) protocol::encode_retry_here(frame);
     co_await writer_.send(frame);
 }
 

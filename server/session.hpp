@@ -82,7 +82,7 @@ class Session {
     ring::Task<void> serve(std::chrono::nanoseconds waited);
     ring::Task<std::optional<Received>> receive_request_in_time(std::chrono::nanoseconds waited);
     ring::Task<std::optional<Received>> receive_request(ring::StopToken stop);
-    ring::Task<void> reject_mode();
+    ring::Task<void> reject_mode(bool offer_retry);
     // --no-client-args: throws RequestRefused for a request with arguments.
     void check_arguments_allowed(const protocol::Request& request) const;
 
