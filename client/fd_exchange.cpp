@@ -220,7 +220,8 @@ FdPassingResult run_fd_passing(const Invocation& invocation) {
     // The child fchdir()s to this, so relative paths resolve as here even when the server sees
     // another mount namespace. Without it (cwd removed or not searchable), the server's --cwd
     // rule applies to the path alone.
-    const bro::UniqueFd cwd(::open(".", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    // openat: musl's open() adds an fcntl() for O_CLOEXEC.
+    const bro::UniqueFd cwd(::openat(AT_FDCWD, ".", O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!cwd.valid())
         diagnostics.debug("working directory not passed: open .: ", SystemError{errno});
 

@@ -111,9 +111,7 @@ bool is_dev_null(const struct stat& st) {
 // file records its offset (so it can be put back where the program stopped reading); a pipe
 // is spliced; /dev/null is not streamed at all (the server gives the program its own
 // /dev/null, so no pipe and no StdinEnd frame are needed for it).
-void classify_stdin(int fd, ClientRequest& request) {
-    struct stat st {};
-    if (::fstat(fd, &st) != 0) return;
+void classify_stdin(int fd, const struct stat& st, ClientRequest& request) {
     if (S_ISFIFO(st.st_mode)) {
         request.stdin_is_pipe = true;
     } else if (is_dev_null(st)) {
@@ -127,9 +125,14 @@ void classify_stdin(int fd, ClientRequest& request) {
 }  // namespace
 
 protocol::StdinMode choose_stdin_mode(int stdin_fd, bool stdin_was_closed,
-                                      const ClientConfig& config) {
+                                      const ClientConfig& config, const struct stat* known) {
     if (config.stdin_none || stdin_was_closed) return protocol::StdinMode::kNone;
-    if (::isatty(stdin_fd) && !config.capture_tty_stdin) return protocol::StdinMode::kNone;
+    // Only a character device can be a terminal: a known pipe or file needs no ioctl().
+    const bool maybe_terminal =
+        known == nullptr || (S_ISCHR(known->st_mode) && !is_dev_null(*known));
+    if (maybe_terminal && ::isatty(stdin_fd) && !config.capture_tty_stdin) {
+        return protocol::StdinMode::kNone;
+    }
     return protocol::StdinMode::kStreamed;
 }
 
@@ -182,12 +185,16 @@ ClientRequest build_request(const ClientConfig& config, std::span<const std::str
                                   ? FileAccess::kReadWrite
                                   : FileAccess::kRead;
     request.files = open_file_arguments(arguments, config.file_arguments, access, diagnostics);
+    // Content mode looks at what stdin is anyway (classify_stdin): one fstat() serves both.
+    struct stat stdin_status {};
+    const bool known = options.mode == protocol::TransferMode::kContent && !options.terminal &&
+                       ::fstat(STDIN_FILENO, &stdin_status) == 0;
     request.stdin_mode = options.terminal
                              ? protocol::StdinMode::kStreamed
-                             : choose_stdin_mode(STDIN_FILENO, stdin_was_closed, config);
-    if (options.mode == protocol::TransferMode::kContent && !options.terminal &&
-        request.stdin_mode == protocol::StdinMode::kStreamed) {
-        classify_stdin(STDIN_FILENO, request);
+                             : choose_stdin_mode(STDIN_FILENO, stdin_was_closed, config,
+                                                 known ? &stdin_status : nullptr);
+    if (known && request.stdin_mode == protocol::StdinMode::kStreamed) {
+        classify_stdin(STDIN_FILENO, stdin_status, request);
     }
     diagnostics.debug("stdin: ", stdin_mode_name(options.mode, request.stdin_mode));
 

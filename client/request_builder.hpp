@@ -3,6 +3,7 @@
 // and opens the file arguments whose content follows it (content mode) or whose descriptors
 // travel with it (fd-passing mode).
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -64,9 +65,11 @@ struct RequestOptions {
 };
 
 // kStreamed unless BRO_STDIN=none, the caller gave no stdin (`stdin_was_closed`), or stdin
-// is a terminal and capturing terminals was not asked for.
+// is a terminal and capturing terminals was not asked for. `known`: stdin's fstat(), when the
+// caller has it (only a character device is then asked whether it is a terminal).
 protocol::StdinMode choose_stdin_mode(int stdin_fd, bool stdin_was_closed,
-                                      const ClientConfig& config);
+                                      const ClientConfig& config,
+                                      const struct stat* known = nullptr);
 
 // Opens the candidates `rules` finds in `arguments` that are regular files. Anything else (a
 // directory, a FIFO, "-", a missing or unreadable path) stays a plain argument. kReadWrite
