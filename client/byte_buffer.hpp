@@ -1,7 +1,8 @@
 #pragma once
 // A fixed-size, uninitialised byte buffer. Unlike std::vector it does not zero its memory, so
-// a large relay buffer costs no page faults until it is used. Allocation failure leaves it
-// empty (check valid()); nothing here throws.
+// a large relay buffer costs no page faults until it is used. It can start empty and be
+// allocated when first needed (allocate()). Allocation failure leaves it empty (check
+// valid()); nothing here throws.
 
 #include <cstddef>
 #include <cstdint>
@@ -12,11 +13,19 @@ namespace bro::client {
 
 class ByteBuffer {
   public:
-    explicit ByteBuffer(std::size_t size)
-        : data_(static_cast<std::uint8_t*>(std::malloc(size))), size_(data_ ? size : 0) {}
+    ByteBuffer() = default;
+    explicit ByteBuffer(std::size_t size) { allocate(size); }
     ByteBuffer(const ByteBuffer&) = delete;
     ByteBuffer& operator=(const ByteBuffer&) = delete;
     ~ByteBuffer() { std::free(data_); }
+
+    // Replaces the buffer by one of `size` bytes; false (and empty) when that fails.
+    bool allocate(std::size_t size) {
+        std::free(data_);
+        data_ = static_cast<std::uint8_t*>(std::malloc(size));
+        size_ = data_ ? size : 0;
+        return data_ != nullptr;
+    }
 
     bool valid() const { return data_ != nullptr; }
     std::uint8_t* data() { return data_; }

@@ -1,5 +1,6 @@
 #include "client/content_exchange.hpp"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -33,15 +34,73 @@ struct RelayFds {
 
 enum class SendResult { kProgress, kWouldBlock, kPeerGone, kFailed };
 
+// splice(2) into the socket cannot say MSG_NOSIGNAL: a server that closed its end (it sent the
+// Exit frame, the program stopped reading) would kill the client with SIGPIPE before the
+// client reads that last frame. So while a relay splices stdin, SIGPIPE is blocked; one raised
+// meanwhile is discarded at the end, and a broken output of the caller's ends the client by
+// SIGPIPE explicitly (OutputFds::sigpipe_deferred), as it would have ended anyway.
+class SigpipeDeferral {
+  public:
+    // `wanted`: the relay will splice. A caller that ignores SIGPIPE needs no deferral (and
+    // then gets EPIPE reported as usual).
+    explicit SigpipeDeferral(bool wanted) {
+        struct sigaction current {};
+        if (!wanted || ::sigaction(SIGPIPE, nullptr, &current) != 0 ||
+            current.sa_handler == SIG_IGN) {
+            return;
+        }
+        sigset_t only = sigpipe_only();
+        active_ = ::sigprocmask(SIG_BLOCK, &only, &previous_) == 0;
+    }
+    ~SigpipeDeferral() {
+        if (!active_) return;
+        // A SIGPIPE the caller had blocked already is the caller's, not ours to discard.
+        if (!sigismember(&previous_, SIGPIPE)) {
+            const sigset_t only = sigpipe_only();
+            const timespec now{};
+            while (::sigtimedwait(&only, nullptr, &now) == SIGPIPE) {
+            }
+        }
+        ::sigprocmask(SIG_SETMASK, &previous_, nullptr);
+    }
+    SigpipeDeferral(const SigpipeDeferral&) = delete;
+    SigpipeDeferral& operator=(const SigpipeDeferral&) = delete;
+
+    bool active() const { return active_; }
+
+  private:
+    static sigset_t sigpipe_only() {
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGPIPE);
+        return set;
+    }
+    bool active_ = false;
+    sigset_t previous_{};
+};
+
+// Sends what the stream has pending, or splices the stdin payload that waits in its private
+// pipe into the socket.
 SendResult send_some(int socket, OutgoingStream& outgoing, int& error) {
     const auto pending = outgoing.pending();
     ssize_t n;
-    do {
-        n = ::send(socket, pending.data(), pending.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
-    } while (n < 0 && errno == EINTR);
-    if (n >= 0) {
-        outgoing.sent(static_cast<std::size_t>(n));
-        return SendResult::kProgress;
+    if (pending.empty()) {
+        do {
+            n = ::splice(outgoing.splice_source(), nullptr, socket, nullptr, outgoing.splice_left(),
+                         SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+        } while (n < 0 && errno == EINTR);
+        if (n > 0) {
+            outgoing.spliced(static_cast<std::size_t>(n));
+            return SendResult::kProgress;
+        }
+    } else {
+        do {
+            n = ::send(socket, pending.data(), pending.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+        } while (n < 0 && errno == EINTR);
+        if (n >= 0) {
+            outgoing.sent(static_cast<std::size_t>(n));
+            return SendResult::kProgress;
+        }
     }
     error = errno;
     if (error == EAGAIN || error == EWOULDBLOCK) return SendResult::kWouldBlock;
@@ -109,21 +168,43 @@ void forward_signals(int signal_fd, RawTerminal* terminal, OutgoingStream& outgo
     }
 }
 
+// One splice or receive from the socket into `incoming`: nullopt while the run goes on, else
+// how the client ends. `more` says the receive filled all its room, so more is likely waiting
+// and the next one need not wait in poll() first.
+std::optional<ExitOutcome> take_from_socket(int socket, IncomingStream& incoming, bool& more,
+                                            const Diagnostics& diagnostics) {
+    more = false;
+    if (incoming.wants_splice()) return incoming.splice_from(socket);
+    const auto space = incoming.receive_space();
+    ssize_t n;
+    do {
+        n = ::recv(socket, space.data(), space.size(), MSG_DONTWAIT);
+    } while (n < 0 && errno == EINTR);
+    if (n > 0) {
+        more = static_cast<std::size_t>(n) == space.size();
+        return incoming.received(static_cast<std::size_t>(n));
+    }
+    if (n == 0 || errno == ECONNRESET) return incoming.end_of_stream();
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return std::nullopt;
+    diagnostics.error("cannot receive from the server: ", SystemError{errno});
+    return kClientFailure;
+}
+
 // Runs the exchange and returns how the client ends (exit_code.hpp). Closes each file
 // argument once its content is sent. `socket_path` names the server in messages. When the
 // request has a stdin_start, stdin's offset is left where the program stopped reading.
 ExitOutcome relay(const RelayFds& fds, ClientRequest& request, std::string_view socket_path,
                   const Diagnostics& diagnostics) {
-    OutgoingStream outgoing(request, fds.stdin_fd);
+    const SigpipeDeferral sigpipe(request.stdin_is_pipe);
+    OutgoingStream outgoing(request, fds.stdin_fd, request.stdin_is_pipe);
     IncomingStream incoming(fds.output, socket_path, diagnostics, fds.terminal != nullptr);
-    if (!outgoing.valid() || !incoming.valid()) {
-        diagnostics.error("out of memory for the relay buffers");
-        return kClientFailure;
-    }
-    bool socket_writable = true;  // until send() says otherwise; saves a poll() per chunk
+    if (sigpipe.active()) incoming.sigpipe_deferred();
+    bool socket_writable = true;   // until send() says otherwise; saves a poll() per chunk
+    bool socket_readable = false;  // the last receive filled its room: more is likely there
     for (;;) {
         if (!outgoing.fill_from_files(diagnostics)) return kClientFailure;
-        if (socket_writable && !outgoing.pending().empty()) {
+        const bool has_output = !outgoing.pending().empty() || outgoing.splice_left() > 0;
+        if (socket_writable && has_output) {
             int error = 0;
             switch (send_some(fds.socket, outgoing, error)) {
                 case SendResult::kProgress:
@@ -146,11 +227,12 @@ ExitOutcome relay(const RelayFds& fds, ClientRequest& request, std::string_view 
         std::array<pollfd, 3> poll_fds{{{fds.socket, POLLIN, 0},
                                         {outgoing.wants_stdin() ? fds.stdin_fd : -1, POLLIN, 0},
                                         {fds.signal_fd, POLLIN, 0}}};
-        if (!outgoing.pending().empty()) poll_fds[0].events |= POLLOUT;
+        const bool still_to_send = !outgoing.pending().empty() || outgoing.splice_left() > 0;
+        if (still_to_send) poll_fds[0].events |= POLLOUT;
         const nfds_t count = fds.signal_fd >= 0 ? 3 : (outgoing.wants_stdin() ? 2 : 1);
         // More file content can be read at once: only look at the socket, do not wait.
         const bool busy =
-            outgoing.wants_files() || (socket_writable && !outgoing.pending().empty());
+            outgoing.wants_files() || (socket_writable && still_to_send) || socket_readable;
         if (::poll(poll_fds.data(), count, busy ? 0 : -1) < 0) {
             if (errno == EINTR) continue;
             diagnostics.error("poll failed: ", SystemError{errno});
@@ -158,29 +240,17 @@ ExitOutcome relay(const RelayFds& fds, ClientRequest& request, std::string_view 
         }
 
         if (poll_fds[0].revents & POLLOUT) socket_writable = true;
-        if (poll_fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-            const auto space = incoming.receive_space();
-            ssize_t n;
-            do {
-                n = ::recv(fds.socket, space.data(), space.size(), MSG_DONTWAIT);
-            } while (n < 0 && errno == EINTR);
-            if (n > 0) {
-                if (const auto outcome = incoming.received(static_cast<std::size_t>(n))) {
-                    log_totals(diagnostics, outgoing, incoming);
-                    restore_stdin_offset(request, fds.stdin_fd, incoming, diagnostics);
-                    return *outcome;
-                }
-            } else if (n == 0 || errno == ECONNRESET) {
+        if ((poll_fds[0].revents & (POLLIN | POLLHUP | POLLERR)) || socket_readable) {
+            if (const auto outcome =
+                    take_from_socket(fds.socket, incoming, socket_readable, diagnostics)) {
                 log_totals(diagnostics, outgoing, incoming);
-                return incoming.end_of_stream();
-            } else if (errno != EAGAIN && errno != EWOULDBLOCK) {
-                diagnostics.error("cannot receive from the server: ", SystemError{errno});
-                return kClientFailure;
+                restore_stdin_offset(request, fds.stdin_fd, incoming, diagnostics);
+                return *outcome;
             }
         }
         if (count >= 2 && poll_fds[1].fd >= 0 &&
             (poll_fds[1].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL))) {
-            outgoing.read_stdin(diagnostics);
+            if (!outgoing.read_stdin(diagnostics)) return kClientFailure;
         }
         if (count == 3 && (poll_fds[2].revents & POLLIN))
             forward_signals(fds.signal_fd, fds.terminal, outgoing, diagnostics);
@@ -189,12 +259,16 @@ ExitOutcome relay(const RelayFds& fds, ClientRequest& request, std::string_view 
 
 }  // namespace
 
-ExitOutcome run_content_mode(const Invocation& invocation) {
+ExitOutcome run_content_mode(const Invocation& invocation, UniqueFd connection) {
     const ClientConfig& config = invocation.config;
     const Diagnostics& diagnostics = invocation.diagnostics;
-    const bro::UniqueFd socket = connect_to_server(
-        config.socket_path, config.connect_timeout_seconds.value_or(kDefaultConnectTimeoutSeconds),
-        diagnostics);
+    const bro::UniqueFd socket =
+        connection.valid()
+            ? std::move(connection)
+            : connect_to_server(
+                  config.socket_path,
+                  config.connect_timeout_seconds.value_or(kDefaultConnectTimeoutSeconds),
+                  diagnostics);
     if (!socket.valid()) return kClientFailure;
     RequestOptions options;
     std::optional<RawTerminal> terminal;
@@ -207,7 +281,10 @@ ExitOutcome run_content_mode(const Invocation& invocation) {
     }
     ClientRequest request = build_request(config, invocation.arguments, invocation.environment,
                                           invocation.stdin_was_closed, options, diagnostics);
-    const RelayFds fds{socket.get(), STDIN_FILENO, {}, invocation.signal_fd};
+    // Payloads are spliced (zero-copy) wherever the caller's descriptors allow it; a
+    // terminal session's are the terminal, which cannot be spliced.
+    const OutputFds output{STDOUT_FILENO, STDERR_FILENO, /*splice=*/!terminal};
+    const RelayFds fds{socket.get(), STDIN_FILENO, output, invocation.signal_fd};
     if (!terminal) return relay(fds, request, config.socket_path, diagnostics);
 
     // Raw only now, so every message about a failed start came out with the usual settings.

@@ -8,11 +8,14 @@
 
 #include "client/exit_code.hpp"
 #include "client/invocation.hpp"
+#include "core/unique_fd.hpp"
 
 namespace bro::client {
 
 // How the client ends (exit_code.hpp). Everything it opens is closed on return (the caller's
 // terminal is restored); a seekable stdin is left where the program stopped reading.
-ExitOutcome run_content_mode(const Invocation& invocation);
+// `connection`: a connection the server keeps open for this request (it answered an
+// fd-passing attempt with RetryHere); otherwise the client connects.
+ExitOutcome run_content_mode(const Invocation& invocation, UniqueFd connection = {});
 
 }  // namespace bro::client

@@ -193,9 +193,18 @@ FdPassingResult receive_reply(int socket, std::string_view socket_path,
     }
     const auto accepted = accepted_modes_of(payload, diagnostics);
     if (!accepted) return {};
+    // A server that takes the content-mode Request on this connection says so with RetryHere,
+    // sent with the ModeRejected; an older one just closes the connection.
+    const std::size_t rejection = kFrameHeaderBytes + header.length;
+    const auto retry_header = protocol::encode_frame_header(FrameType::kRetryHere, 0);
+    const bool retry_here =
+        receive_at_least(socket, buffer, filled, rejection + kFrameHeaderBytes) ==
+            ReadResult::kComplete &&
+        filled == rejection + kFrameHeaderBytes &&
+        std::equal(retry_header.begin(), retry_header.end(), buffer.begin() + rejection);
     diagnostics.debug("the server at ", socket_path, " rejected fd-passing mode; it accepts ",
-                      accepted_modes_name(*accepted));
-    return {kClientFailure, *accepted};
+                      accepted_modes_name(*accepted), retry_here ? " (on this connection)" : "");
+    return {kClientFailure, *accepted, false, retry_here};
 }
 
 }  // namespace
@@ -203,7 +212,7 @@ FdPassingResult receive_reply(int socket, std::string_view socket_path,
 FdPassingResult run_fd_passing(const Invocation& invocation) {
     const ClientConfig& config = invocation.config;
     const Diagnostics& diagnostics = invocation.diagnostics;
-    const bro::UniqueFd socket = connect_to_server(
+    bro::UniqueFd socket = connect_to_server(
         config.socket_path, config.connect_timeout_seconds.value_or(kDefaultConnectTimeoutSeconds),
         diagnostics);
     if (!socket.valid()) return {};
@@ -211,7 +220,8 @@ FdPassingResult run_fd_passing(const Invocation& invocation) {
     // The child fchdir()s to this, so relative paths resolve as here even when the server sees
     // another mount namespace. Without it (cwd removed or not searchable), the server's --cwd
     // rule applies to the path alone.
-    const bro::UniqueFd cwd(::open(".", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    // openat: musl's open() adds an fcntl() for O_CLOEXEC.
+    const bro::UniqueFd cwd(::openat(AT_FDCWD, ".", O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!cwd.valid())
         diagnostics.debug("working directory not passed: open .: ", SystemError{errno});
 
@@ -275,12 +285,15 @@ FdPassingResult run_fd_passing(const Invocation& invocation) {
     }
     if (cwd.valid()) fds.push_back(cwd.get());
 
+    std::size_t fds_sent = fds.size();
     int error = send_with_fds(socket.get(), request.frame, fds);
     if (error == EPERM) {
         // A content-only server refuses descriptors in the kernel (SO_PASSRIGHTS off, Linux
         // 6.16) and nothing was sent. The request alone still gets the server's ModeRejected
-        // answer, which frees its session at once for the content-mode retry.
+        // answer, with RetryHere: the content-mode retry then goes over this same connection
+        // (receive_reply), as it does where the kernel delivers descriptors.
         diagnostics.debug("the server's socket refuses descriptors; sending the request alone");
+        fds_sent = 0;
         error = send_with_fds(socket.get(), request.frame, {});
     }
     // The server holds its own references now (or has none to hold): ours are not needed
@@ -294,10 +307,12 @@ FdPassingResult run_fd_passing(const Invocation& invocation) {
         diagnostics.error("cannot send the request to the server: ", SystemError{error});
         return {};
     }
-    diagnostics.debug("sent ", request.frame.size(), " bytes and ", fds.size(),
+    diagnostics.debug("sent ", request.frame.size(), " bytes and ", fds_sent,
                       " descriptors; waiting for the exit status");
     if (!await_reply(socket.get(), invocation.signal_fd, diagnostics)) return {};
-    return receive_reply(socket.get(), config.socket_path, diagnostics);
+    FdPassingResult result = receive_reply(socket.get(), config.socket_path, diagnostics);
+    if (result.retry_here) result.connection = std::move(socket);
+    return result;
 }
 
 }  // namespace bro::client

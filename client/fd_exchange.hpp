@@ -11,6 +11,7 @@
 
 #include "client/exit_code.hpp"
 #include "client/invocation.hpp"
+#include "core/unique_fd.hpp"
 
 namespace bro::client {
 
@@ -22,6 +23,10 @@ struct FdPassingResult {
     // BRO_TRANSFER_MODE=auto, no forwarded fds, and the request needs more descriptors than
     // one message carries: nothing was sent; content mode (no such bound) may carry it.
     bool needs_content_mode = false;
+    // The server followed its ModeRejected with RetryHere: `connection` is still open and
+    // takes a content-mode Request, so no second connection is needed.
+    bool retry_here = false;
+    bro::UniqueFd connection = {};
 
     bool rejected() const { return accepted_modes != 0; }
 };

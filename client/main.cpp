@@ -20,6 +20,7 @@
 #include <optional>
 #include <span>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "client/caller_terminal.hpp"
@@ -112,7 +113,7 @@ ExitOutcome run_invocation(const Invocation& invocation) {
                       choice == TransferChoice::kAuto
                           ? " (auto: content mode if the server takes only that)"
                           : " (BRO_TRANSFER_MODE=fd)");
-    const FdPassingResult result = run_fd_passing(invocation);
+    FdPassingResult result = run_fd_passing(invocation);
     if (result.needs_content_mode) return run_content_mode(invocation);
     if (!result.rejected()) return result.outcome;
 
@@ -126,8 +127,9 @@ ExitOutcome run_invocation(const Invocation& invocation) {
             "BRO_FORWARD_FDS needs a server in fd-passing mode (this one takes content mode)");
         return kClientFailure;
     }
-    diagnostics.debug("server accepts only content mode; retrying in content mode");
-    return run_content_mode(invocation);
+    diagnostics.debug("server accepts only content mode; retrying in content mode",
+                      result.connection.valid() ? " on the same connection" : "");
+    return run_content_mode(invocation, std::move(result.connection));
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "client/outgoing_stream.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -22,9 +23,18 @@ ssize_t read_retrying(int fd, std::span<std::uint8_t> into) {
 using protocol::FrameType;
 using protocol::kFrameHeaderBytes;
 
-OutgoingStream::OutgoingStream(ClientRequest& request, int stdin_fd)
-    : request_(request), stdin_fd_(stdin_fd), buffer_(kBufferBytes), pending_(request.frame) {
+OutgoingStream::OutgoingStream(ClientRequest& request, int stdin_fd, bool stdin_splices)
+    : request_(request),
+      stdin_fd_(stdin_fd),
+      pending_(request.frame),
+      stdin_splices_(stdin_splices) {
     if (request.files.empty()) end_files();
+}
+
+OutgoingStream::~OutgoingStream() {
+    for (const int fd : splice_pipe_) {
+        if (fd >= 0) ::close(fd);
+    }
 }
 
 void OutgoingStream::sent(std::size_t count) {
@@ -71,8 +81,22 @@ void OutgoingStream::end_files() {
     phase_ = request_.stdin_mode == protocol::StdinMode::kStreamed ? Phase::kStdin : Phase::kDone;
 }
 
+bool OutgoingStream::ensure_buffer(const Diagnostics& diagnostics) {
+    if (buffer_.valid() || buffer_.allocate(kBufferBytes)) return true;
+    diagnostics.error("out of memory for the relay buffer (", kBufferBytes, " bytes)");
+    return false;
+}
+
+// A header of its own, for a frame whose payload does not pass through the buffer.
+void OutgoingStream::queue_lone_header(FrameType type, std::size_t length) {
+    const auto header = protocol::encode_frame_header(type, static_cast<std::uint32_t>(length));
+    std::copy(header.begin(), header.end(), lone_header_.begin());
+    pending_ = lone_header_;
+}
+
 bool OutgoingStream::fill_from_files(const Diagnostics& diagnostics) {
     if (!wants_files()) return true;
+    if (!ensure_buffer(diagnostics)) return false;
     std::size_t used = 0;
     // Each pass needs room for a data header, at least one byte, and a possible FileEnd.
     while (next_file_ < request_.files.size() && buffer_.size() - used > 2 * kFrameHeaderBytes) {
@@ -105,26 +129,66 @@ bool OutgoingStream::fill_from_files(const Diagnostics& diagnostics) {
     return true;
 }
 
-void OutgoingStream::read_stdin(const Diagnostics& diagnostics) {
-    if (!wants_stdin()) return;
+bool OutgoingStream::read_stdin(const Diagnostics& diagnostics) {
+    if (!wants_stdin()) return true;
+    if (stdin_splices_ && splice_stdin(diagnostics)) return true;
+    if (!ensure_buffer(diagnostics)) return false;
     const ssize_t n =
         read_retrying(stdin_fd_, {buffer_.data() + kFrameHeaderBytes, kDataChunkBytes});
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;  // inherited O_NONBLOCK
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;  // inherited O_NONBLOCK
     if (n > 0) {
         put_header(0, FrameType::kStdinData, static_cast<std::size_t>(n));
         pending_ = {buffer_.data(), kFrameHeaderBytes + static_cast<std::size_t>(n)};
-        return;
+        return true;
     }
     if (n < 0)
         diagnostics.debug("stdin read failed, treated as end of input: ", SystemError{errno});
-    put_header(0, FrameType::kStdinEnd, 0);
-    pending_ = {buffer_.data(), kFrameHeaderBytes};
+    end_stdin(diagnostics);
+    return true;
+}
+
+bool OutgoingStream::splice_stdin(const Diagnostics& diagnostics) {
+    if (splice_pipe_[0] < 0) {
+        if (::pipe2(splice_pipe_, O_CLOEXEC) != 0) {
+            diagnostics.debug("pipe2 for stdin failed, copying stdin instead: ",
+                              SystemError{errno});
+            stdin_splices_ = false;
+            return false;
+        }
+        // Room for a whole chunk, so each frame carries as much as one may.
+        ::fcntl(splice_pipe_[1], F_SETPIPE_SZ, static_cast<int>(kDataChunkBytes));
+    }
+    ssize_t n;
+    do {
+        n = ::splice(stdin_fd_, nullptr, splice_pipe_[1], nullptr, kDataChunkBytes,
+                     SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+    } while (n < 0 && errno == EINTR);
+    if (n > 0) {
+        splice_left_ = static_cast<std::size_t>(n);
+        queue_lone_header(FrameType::kStdinData, splice_left_);
+        return true;
+    }
+    if (n < 0 && errno == EAGAIN) return true;  // nothing after all: poll again
+    if (n < 0 && errno == EINVAL) {
+        diagnostics.debug("stdin cannot be spliced, copying it instead");
+        stdin_splices_ = false;
+        return false;
+    }
+    if (n < 0)
+        diagnostics.debug("stdin splice failed, treated as end of input: ", SystemError{errno});
+    end_stdin(diagnostics);
+    return true;
+}
+
+void OutgoingStream::end_stdin(const Diagnostics& diagnostics) {
+    queue_lone_header(FrameType::kStdinEnd, 0);
     phase_ = Phase::kDone;
     diagnostics.debug("stdin ended");
 }
 
 void OutgoingStream::stop() {
     pending_ = {};
+    splice_left_ = 0;
     control_begin_ = control_end_ = 0;
     deferred_window_size_.reset();
     phase_ = Phase::kDone;

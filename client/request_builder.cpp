@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <array>
@@ -102,22 +103,36 @@ void mark_if_named_before(OpenedFileArgument& file, std::span<const OpenedFileAr
     }
 }
 
-// The file offset of `fd` when it is a regular file (so it can be put back where the program
-// stopped reading), else nullopt.
-std::optional<off_t> seekable_file_offset(int fd) {
-    struct stat st {};
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
-    const off_t offset = ::lseek(fd, 0, SEEK_CUR);
-    if (offset < 0) return std::nullopt;
-    return offset;
+bool is_dev_null(const struct stat& st) {
+    return S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3);
+}
+
+// Content mode, stdin streamed: what kind of file stdin is decides how it travels. A regular
+// file records its offset (so it can be put back where the program stopped reading); a pipe
+// is spliced; /dev/null is not streamed at all (the server gives the program its own
+// /dev/null, so no pipe and no StdinEnd frame are needed for it).
+void classify_stdin(int fd, const struct stat& st, ClientRequest& request) {
+    if (S_ISFIFO(st.st_mode)) {
+        request.stdin_is_pipe = true;
+    } else if (is_dev_null(st)) {
+        request.stdin_mode = protocol::StdinMode::kNone;
+    } else if (S_ISREG(st.st_mode)) {
+        const off_t offset = ::lseek(fd, 0, SEEK_CUR);
+        if (offset >= 0) request.stdin_start = offset;
+    }
 }
 
 }  // namespace
 
 protocol::StdinMode choose_stdin_mode(int stdin_fd, bool stdin_was_closed,
-                                      const ClientConfig& config) {
+                                      const ClientConfig& config, const struct stat* known) {
     if (config.stdin_none || stdin_was_closed) return protocol::StdinMode::kNone;
-    if (::isatty(stdin_fd) && !config.capture_tty_stdin) return protocol::StdinMode::kNone;
+    // Only a character device can be a terminal: a known pipe or file needs no ioctl().
+    const bool maybe_terminal =
+        known == nullptr || (S_ISCHR(known->st_mode) && !is_dev_null(*known));
+    if (maybe_terminal && ::isatty(stdin_fd) && !config.capture_tty_stdin) {
+        return protocol::StdinMode::kNone;
+    }
     return protocol::StdinMode::kStreamed;
 }
 
@@ -170,14 +185,18 @@ ClientRequest build_request(const ClientConfig& config, std::span<const std::str
                                   ? FileAccess::kReadWrite
                                   : FileAccess::kRead;
     request.files = open_file_arguments(arguments, config.file_arguments, access, diagnostics);
+    // Content mode looks at what stdin is anyway (classify_stdin): one fstat() serves both.
+    struct stat stdin_status {};
+    const bool known = options.mode == protocol::TransferMode::kContent && !options.terminal &&
+                       ::fstat(STDIN_FILENO, &stdin_status) == 0;
     request.stdin_mode = options.terminal
                              ? protocol::StdinMode::kStreamed
-                             : choose_stdin_mode(STDIN_FILENO, stdin_was_closed, config);
-    diagnostics.debug("stdin: ", stdin_mode_name(options.mode, request.stdin_mode));
-    if (options.mode == protocol::TransferMode::kContent &&
-        request.stdin_mode == protocol::StdinMode::kStreamed) {
-        request.stdin_start = seekable_file_offset(STDIN_FILENO);
+                             : choose_stdin_mode(STDIN_FILENO, stdin_was_closed, config,
+                                                 known ? &stdin_status : nullptr);
+    if (known && request.stdin_mode == protocol::StdinMode::kStreamed) {
+        classify_stdin(STDIN_FILENO, stdin_status, request);
     }
+    diagnostics.debug("stdin: ", stdin_mode_name(options.mode, request.stdin_mode));
 
     const auto environment_entries =
         collect_forwarded_environment(config.forward_environment, environment);

@@ -3,6 +3,7 @@
 // and opens the file arguments whose content follows it (content mode) or whose descriptors
 // travel with it (fd-passing mode).
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -49,6 +50,8 @@ struct ClientRequest {
     // Content mode, stdin a seekable file: its offset before the call. The server reports how
     // much the program consumed, and the client leaves the offset there afterwards.
     std::optional<off_t> stdin_start;
+    // Content mode, streamed: stdin is a pipe, whose content the relay splices.
+    bool stdin_is_pipe = false;
 };
 
 struct RequestOptions {
@@ -62,9 +65,11 @@ struct RequestOptions {
 };
 
 // kStreamed unless BRO_STDIN=none, the caller gave no stdin (`stdin_was_closed`), or stdin
-// is a terminal and capturing terminals was not asked for.
+// is a terminal and capturing terminals was not asked for. `known`: stdin's fstat(), when the
+// caller has it (only a character device is then asked whether it is a terminal).
 protocol::StdinMode choose_stdin_mode(int stdin_fd, bool stdin_was_closed,
-                                      const ClientConfig& config);
+                                      const ClientConfig& config,
+                                      const struct stat* known = nullptr);
 
 // Opens the candidates `rules` finds in `arguments` that are regular files. Anything else (a
 // directory, a FIFO, "-", a missing or unreadable path) stays a plain argument. kReadWrite

@@ -4,7 +4,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
+#include <span>
 
 #include "client/client_config.hpp"
 #include "core/unique_fd.hpp"
@@ -78,16 +80,28 @@ std::optional<WrapperFile> parse_wrapper_file(std::vector<char> text, std::strin
 }
 
 std::optional<WrapperFile> load_wrapper_file(const char* path, const Diagnostics& diagnostics) {
-    const UniqueFd fd(::open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY));
+    // openat, not open: musl's open() follows O_CLOEXEC with an fcntl() for old kernels. (The
+    // descriptor is closed before anything could exec, but a start-up syscall is a syscall.)
+    const UniqueFd fd(::openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC | O_NOCTTY));
     if (!fd) {
         diagnostics.error("cannot open the wrapper file ", path, ": ", SystemError{errno});
         return std::nullopt;
     }
-    // One byte more than allowed, to tell "exactly at the limit" from "too big".
-    std::vector<char> text(kMaxWrapperFileBytes + 1);
+    // A wrapper file is a few lines: read it on the stack, and only a large one (up to the
+    // limit, plus one byte to tell "exactly at the limit" from "too big") into the heap, so
+    // the usual call maps no 64 KiB buffer.
+    std::array<char, 4096> small;
+    std::vector<char> large;
+    std::span<char> room(small);
     std::size_t size = 0;
-    while (size < text.size()) {
-        const ssize_t n = ::read(fd.get(), text.data() + size, text.size() - size);
+    for (;;) {
+        if (size == room.size()) {
+            if (room.size() > kMaxWrapperFileBytes) break;
+            large.resize(kMaxWrapperFileBytes + 1);
+            std::copy(small.begin(), small.end(), large.begin());
+            room = large;
+        }
+        const ssize_t n = ::read(fd.get(), room.data() + size, room.size() - size);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) {
             diagnostics.error("cannot read the wrapper file ", path, ": ", SystemError{errno});
@@ -101,8 +115,8 @@ std::optional<WrapperFile> load_wrapper_file(const char* path, const Diagnostics
                           " bytes");
         return std::nullopt;
     }
-    text.resize(size);
-    return parse_wrapper_file(std::move(text), path, diagnostics);
+    return parse_wrapper_file(std::vector<char>(room.begin(), room.begin() + size), path,
+                              diagnostics);
 }
 
 }  // namespace bro::client

@@ -15,6 +15,8 @@ namespace bro::protocol {
 template <typename Fill>
 void encode_frame(FrameType type, std::vector<std::uint8_t>& out, Fill&& fill) {
     const std::size_t start = out.size();
+    // Room for a small frame (Exit, Signal, ...) at once, instead of growing byte by byte.
+    out.reserve(start + kFrameHeaderBytes + 64);
     out.resize(start + kFrameHeaderBytes);
     ByteWriter writer(out);
     fill(writer);

@@ -20,6 +20,9 @@ void encode_exit(const ExitStatus& status, std::string_view detail, std::vector<
 // ModeRejected frame: one byte, the kAccepts* bits of the modes the server takes. A client
 // that sent fd-passing may retry on a new connection in content mode (nothing was consumed).
 void encode_mode_rejected(std::uint8_t accepted_modes, std::vector<std::uint8_t>& out);
+// RetryHere frame (empty), sent right after a ModeRejected for an fd-passing Request when the
+// server takes content mode: the client may send its content-mode Request on this connection.
+void encode_retry_here(std::vector<std::uint8_t>& out);
 
 // Error frame: the server refused the request (policy, limits, malformed input). The run
 // never started.

@@ -36,6 +36,9 @@ enum class FrameType : std::uint8_t {
     kExit = 0x83,
     kError = 0x84,
     kModeRejected = 0x85,  // the server does not accept the request's transfer mode
+    // Empty, right after a ModeRejected: the server reads one more Request, in content mode, on
+    // this same connection (a client that reconnects instead just closes it).
+    kRetryHere = 0x86,
 };
 
 // The frame type's name as docs/PROTOCOL.md spells it ("StdinData"), for messages.

@@ -5,8 +5,11 @@
 
 namespace bro::ring {
 
-Acceptor::Acceptor(Ring& ring, int listen_fd)
-    : ring_(ring), listen_fd_(listen_fd), multishot_(ring.features().multishot_accept) {}
+Acceptor::Acceptor(Ring& ring, int listen_fd, bool nonblocking)
+    : ring_(ring),
+      listen_fd_(listen_fd),
+      multishot_(ring.features().multishot_accept),
+      socket_flags_(SOCK_CLOEXEC | (nonblocking ? SOCK_NONBLOCK : 0)) {}
 
 void Acceptor::arm() {
     if (armed_ || stopped_) return;
@@ -16,9 +19,9 @@ void Acceptor::arm() {
 
 void Acceptor::prepare(io_uring_sqe& sqe) {
     if (multishot_) {
-        io_uring_prep_multishot_accept(&sqe, listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+        io_uring_prep_multishot_accept(&sqe, listen_fd_, nullptr, nullptr, socket_flags_);
     } else {
-        io_uring_prep_accept(&sqe, listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+        io_uring_prep_accept(&sqe, listen_fd_, nullptr, nullptr, socket_flags_);
     }
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 // Accepts connections on a listening socket. Uses one multishot accept request where the
 // kernel supports it (5.19), so each new connection costs one CQE and no new SQE; otherwise
-// re-arms a single-shot accept after each connection. Accepted sockets are SOCK_CLOEXEC.
+// re-arms a single-shot accept after each connection. Accepted sockets are SOCK_CLOEXEC, and
+// SOCK_NONBLOCK when asked (for splice(2) into them: nonblocking_splice.hpp).
 
 #include <coroutine>
 #include <deque>
@@ -13,7 +14,7 @@ namespace bro::ring {
 
 class Acceptor final : public Operation {
   public:
-    Acceptor(Ring& ring, int listen_fd);
+    Acceptor(Ring& ring, int listen_fd, bool nonblocking = false);
     Acceptor(const Acceptor&) = delete;
     Acceptor& operator=(const Acceptor&) = delete;
     // The owner must stop() and wait until !active() before destroying an Acceptor.
@@ -53,6 +54,7 @@ class Acceptor final : public Operation {
     Ring& ring_;
     int listen_fd_;
     bool multishot_;
+    int socket_flags_;
     bool armed_ = false;
     bool stopped_ = false;
     std::coroutine_handle<> waiter_;

@@ -6,7 +6,6 @@
 // (never nested in the releasing coroutine's stack).
 
 #include <coroutine>
-#include <deque>
 #include <utility>
 
 #include "ring/ring.hpp"
@@ -38,37 +37,45 @@ class AsyncMutex {
     AsyncMutex(const AsyncMutex&) = delete;
     AsyncMutex& operator=(const AsyncMutex&) = delete;
 
-    auto lock() {
-        struct Awaiter {
-            AsyncMutex& mutex;
-            bool await_ready() noexcept {
-                if (mutex.locked_) return false;
-                mutex.locked_ = true;
-                return true;
-            }
-            void await_suspend(std::coroutine_handle<> h) { mutex.waiters_.push_back(h); }
-            AsyncLock await_resume() noexcept { return AsyncLock(mutex); }
-        };
-        return Awaiter{*this};
-    }
+    // The waiters queue through their awaiters, which live in their suspended frames: an
+    // idle mutex owns no memory (each session holds one, used or not).
+    struct Awaiter {
+        AsyncMutex& mutex;
+        std::coroutine_handle<> handle = {};
+        Awaiter* next = nullptr;
+        bool await_ready() noexcept {
+            if (mutex.locked_) return false;
+            mutex.locked_ = true;
+            return true;
+        }
+        void await_suspend(std::coroutine_handle<> h) {
+            handle = h;
+            (mutex.last_ != nullptr ? mutex.last_->next : mutex.first_) = this;
+            mutex.last_ = this;
+        }
+        AsyncLock await_resume() noexcept { return AsyncLock(mutex); }
+    };
+    Awaiter lock() { return Awaiter{*this}; }
 
     bool locked() const { return locked_; }
 
   private:
     friend class AsyncLock;
     void unlock() {
-        if (waiters_.empty()) {
+        Awaiter* next = first_;
+        if (next == nullptr) {
             locked_ = false;
             return;
         }
-        auto next = waiters_.front();
-        waiters_.pop_front();
-        ring_.post(next);  // stays locked: ownership moves to `next`
+        first_ = next->next;
+        if (first_ == nullptr) last_ = nullptr;
+        ring_.post(next->handle);  // stays locked: ownership moves to `next`
     }
 
     Ring& ring_;
     bool locked_ = false;
-    std::deque<std::coroutine_handle<>> waiters_;
+    Awaiter* first_ = nullptr;  // FIFO of suspended lockers
+    Awaiter* last_ = nullptr;
 };
 
 inline void AsyncLock::release() {

@@ -33,22 +33,37 @@ namespace bro::ring {
 // stop_on(token): when the token's source is stopped while the operation is in flight, the
 // operation cancels its own SQE and completes with cancelled(); stopped before it starts, it
 // completes with cancelled() without reaching the kernel.
+//
+// time_limit(duration): the kernel bounds the operation itself, with a timeout linked to its
+// SQE (IORING_OP_LINK_TIMEOUT): no timer of the caller's, nothing to cancel, one submission.
+// When the limit passes first the operation completes with timed_out() (-ETIME). It resumes
+// the awaiting coroutine only once both CQEs are in, so neither refers to a dead frame.
 template <typename Derived>
 class SingleShot : public Operation, private StopCallback {
   public:
     explicit SingleShot(Ring& ring, int fd = -1) : ring_(ring), fd_(fd) {}
+
+    struct Awaiter {
+        SingleShot& operation;
+        bool await_ready() const noexcept { return false; }
+        bool await_suspend(std::coroutine_handle<> h) { return operation.await_suspend(h); }
+        IoResult await_resume() const noexcept { return operation.await_resume(); }
+        Awaiter time_limit(std::chrono::nanoseconds limit) { return operation.time_limit(limit); }
+    };
 
     // `co_await Read(...).stop_on(token)`. Returns a small awaiter that refers to this
     // operation: GCC 12 copies an awaitable given to co_await as an lvalue, and operations
     // must not move.
     auto stop_on(StopToken token) {
         stop_ = token;
-        struct Awaiter {
-            SingleShot& operation;
-            bool await_ready() const noexcept { return false; }
-            bool await_suspend(std::coroutine_handle<> h) { return operation.await_suspend(h); }
-            IoResult await_resume() const noexcept { return operation.await_resume(); }
-        };
+        return Awaiter{*this};
+    }
+    // `co_await Poll(...).time_limit(10s)`, also after stop_on(). A zero or negative limit
+    // means none.
+    auto time_limit(std::chrono::nanoseconds limit) {
+        has_limit_ = limit.count() > 0;
+        limit_.tv_sec = limit.count() / 1'000'000'000;
+        limit_.tv_nsec = limit.count() % 1'000'000'000;
         return Awaiter{*this};
     }
 
@@ -65,15 +80,20 @@ class SingleShot : public Operation, private StopCallback {
     IoResult await_resume() const noexcept { return IoResult(res_); }
 
     void complete(int res, bool /*more*/) override {
-        const bool interrupted = res == -EINTR || IoResult::is_kernel_restart_code(res);
-        if (interrupted && !stop_.stop_requested() && !cancel_requested_) {
-            ring_.submit(*this);
-            return;
-        }
-        if (interrupted) res = -ECANCELED;
-        StopToken::unregister(*this);
         res_ = res;
-        waiter_.resume();
+        request_done_ = true;
+        if (!timeout_pending_) finish();
+    }
+    const __kernel_timespec* take_link_timeout() override {
+        timeout_pending_ = has_limit_;
+        timeout_fired_ = false;
+        return has_limit_ ? &limit_ : nullptr;
+    }
+    void link_timeout_complete(int res) override {
+        timeout_pending_ = false;
+        timeout_fired_ = res == -ETIME;
+        // Whichever of the two CQEs comes second finishes: the kernel promises no order.
+        if (request_done_) finish();
     }
     int fd() const override { return fd_; }
     void cancel_requested() override { cancel_requested_ = true; }
@@ -85,8 +105,32 @@ class SingleShot : public Operation, private StopCallback {
   private:
     void on_stop() override { ring_.cancel(*this); }
 
+    // Both CQEs are in (or the only one).
+    void finish() {
+        request_done_ = false;
+        int res = res_;
+        const bool interrupted = res == -EINTR || IoResult::is_kernel_restart_code(res);
+        if (interrupted && !stop_.stop_requested() && !cancel_requested_ && !timeout_fired_) {
+            ring_.submit(*this);  // with a fresh time limit, if it has one
+            return;
+        }
+        if (timeout_fired_ && (res == -ECANCELED || interrupted) && !stop_.stop_requested()) {
+            res = -ETIME;
+        } else if (interrupted) {
+            res = -ECANCELED;
+        }
+        StopToken::unregister(*this);
+        res_ = res;
+        waiter_.resume();
+    }
+
     StopToken stop_;
     bool cancel_requested_ = false;
+    bool has_limit_ = false;
+    bool timeout_pending_ = false;
+    bool timeout_fired_ = false;
+    bool request_done_ = false;
+    __kernel_timespec limit_{};
     std::coroutine_handle<> waiter_;
     int res_ = 0;
 };

@@ -55,6 +55,9 @@ void probe_opcodes(io_uring& ring, RingFeatures& features) {
 
 // Used for internal requests (cancellations) whose completions nobody awaits.
 constexpr std::uint64_t kIgnoredUserData = 0;
+// Set in the user data of a linked timeout, whose CQE goes to the Operation it bounds
+// (Operations are at least 8-byte aligned, so the low bit is free).
+constexpr std::uint64_t kLinkTimeoutTag = 1;
 
 }  // namespace
 
@@ -73,7 +76,7 @@ std::string RingFeatures::describe() const {
     return s;
 }
 
-Ring::Ring(RingOptions options) {
+Ring::Ring(RingOptions options) : buffers_(options.buffer_bytes, options.kept_buffers) {
     const unsigned cq_entries = init_ring(ring_, options, features_);
     probe_opcodes(ring_, features_);
     if (options.adjust_features) options.adjust_features(features_);
@@ -97,9 +100,19 @@ io_uring_sqe& Ring::next_sqe() {
 }
 
 void Ring::start(Operation& op) {
+    // A linked pair must go into one submission: with a single free slot, next_sqe() would
+    // submit the request alone, linked to whatever comes next.
+    if (io_uring_sq_space_left(&ring_) < 2) io_uring_submit(&ring_);
     io_uring_sqe& sqe = next_sqe();
     op.prepare(sqe);
     io_uring_sqe_set_data(&sqe, &op);
+    ++in_flight_;
+    const __kernel_timespec* limit = op.take_link_timeout();
+    if (limit == nullptr) return;
+    sqe.flags |= IOSQE_IO_LINK;
+    io_uring_sqe& timeout = next_sqe();
+    io_uring_prep_link_timeout(&timeout, const_cast<__kernel_timespec*>(limit), 0);
+    io_uring_sqe_set_data64(&timeout, reinterpret_cast<std::uint64_t>(&op) | kLinkTimeoutTag);
     ++in_flight_;
 }
 
@@ -188,6 +201,12 @@ void Ring::run_once(bool wait) {
         for (std::size_t i = 0; i < count; ++i) {
             const auto& c = batch[i];
             if (c.user_data == kIgnoredUserData) continue;
+            if (c.user_data & kLinkTimeoutTag) {
+                --in_flight_;
+                reinterpret_cast<Operation*>(c.user_data & ~kLinkTimeoutTag)
+                    ->link_timeout_complete(c.res);
+                continue;
+            }
             const bool more = c.flags & IORING_CQE_F_MORE;
             if (!more) --in_flight_;
             reinterpret_cast<Operation*>(c.user_data)->complete(c.res, more);

@@ -7,6 +7,7 @@
 // can never overflow; further operations wait in a FIFO backlog until a completion frees room.
 
 #include <liburing.h>
+#include <linux/time_types.h>
 
 #include <coroutine>
 #include <cstdint>
@@ -16,6 +17,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "ring/buffer_pool.hpp"
 #include "ring/ring_features.hpp"
 #include "ring/task.hpp"
 
@@ -37,6 +39,12 @@ class Operation {
     // Told when someone asks the kernel to cancel this operation (Ring::cancel, Cancel), so an
     // interrupted completion that follows is taken as the cancellation, not retried.
     virtual void cancel_requested() {}
+    // Asked once per submission, right after prepare(): a time limit to link to this request
+    // (IORING_OP_LINK_TIMEOUT, submitted in the same batch), or null. The timeout's own CQE
+    // goes to link_timeout_complete(): -ETIME when it fired (the kernel then cancels the
+    // request), -ECANCELED when the request finished first. Both CQEs always arrive.
+    virtual const __kernel_timespec* take_link_timeout() { return nullptr; }
+    virtual void link_timeout_complete(int /*res*/) {}
 
   protected:
     ~Operation() = default;
@@ -45,6 +53,9 @@ class Operation {
 struct RingOptions {
     unsigned submission_entries = 256;
     unsigned completion_entries = 8192;
+    // The buffer pool's buffers (buffers()): size, and how many returned ones it keeps.
+    std::size_t buffer_bytes = 128 << 10;
+    std::size_t kept_buffers = 8;
     // Tests force the fallback paths by clearing features here.
     std::function<void(RingFeatures&)> adjust_features;
 };
@@ -59,6 +70,8 @@ class Ring {
     Ring& operator=(const Ring&) = delete;
 
     const RingFeatures& features() const { return features_; }
+    // Relay buffers for whatever runs on this ring, taken when needed (buffer_pool.hpp).
+    BufferPool& buffers() { return buffers_; }
 
     // Queues `op` for submission (or in the backlog when the completion queue is full).
     void submit(Operation& op);
@@ -101,6 +114,7 @@ class Ring {
 
     io_uring ring_{};
     RingFeatures features_;
+    BufferPool buffers_;
     std::size_t capacity_ = 0;
     std::size_t in_flight_ = 0;
     std::deque<Operation*> backlog_;

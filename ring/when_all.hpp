@@ -3,6 +3,7 @@
 // coroutine once all have finished. The first exception (if any) is rethrown after all are
 // done, so no task is ever abandoned mid-flight.
 
+#include <array>
 #include <coroutine>
 #include <cstddef>
 #include <exception>
@@ -53,12 +54,13 @@ inline WhenAllChild make_when_all_child(Task<void> task) {
     co_await std::move(task);
 }
 
+// Starts every child and resumes the parent once all have finished. `Children` is a vector
+// (a count known at run time) or an array (a fixed set: no allocation beyond the children's
+// frames).
+template <typename Children>
 class WhenAllAwaiter {
   public:
-    explicit WhenAllAwaiter(std::vector<Task<void>> tasks) {
-        children_.reserve(tasks.size());
-        for (auto& task : tasks) children_.push_back(make_when_all_child(std::move(task)));
-    }
+    explicit WhenAllAwaiter(Children children) : children_(std::move(children)) {}
     WhenAllAwaiter(const WhenAllAwaiter&) = delete;
     WhenAllAwaiter& operator=(const WhenAllAwaiter&) = delete;
     ~WhenAllAwaiter() {
@@ -80,24 +82,32 @@ class WhenAllAwaiter {
     }
 
   private:
-    std::vector<WhenAllChild> children_;
+    Children children_;
     WhenAllState state_;
 };
+
+inline std::vector<WhenAllChild> children_of(std::vector<Task<void>> tasks) {
+    std::vector<WhenAllChild> children;
+    children.reserve(tasks.size());
+    for (auto& task : tasks) children.push_back(make_when_all_child(std::move(task)));
+    return children;
+}
 
 }  // namespace detail
 
 inline Task<void> when_all(std::vector<Task<void>> tasks) {
-    co_await detail::WhenAllAwaiter(std::move(tasks));
+    co_await detail::WhenAllAwaiter<std::vector<detail::WhenAllChild>>(
+        detail::children_of(std::move(tasks)));
 }
 
-// when_all(a(), b(), c()): the same for a fixed set of tasks.
+// co_await when_all(a(), b(), c()): the same for a fixed set of tasks, awaited in place (no
+// coroutine frame or vector of its own).
 template <typename... Tasks>
-Task<void> when_all(Task<void> first, Tasks... rest) {
-    std::vector<Task<void>> tasks;
-    tasks.reserve(1 + sizeof...(rest));
-    tasks.push_back(std::move(first));
-    (tasks.push_back(std::move(rest)), ...);
-    return when_all(std::move(tasks));
+auto when_all(Task<void> first, Tasks... rest) {
+    using Children = std::array<detail::WhenAllChild, 1 + sizeof...(rest)>;
+    return detail::WhenAllAwaiter<Children>(
+        Children{detail::make_when_all_child(std::move(first)),
+                 detail::make_when_all_child(std::move(rest))...});
 }
 
 }  // namespace bro::ring

@@ -56,7 +56,15 @@ void Admission::release(uid_t uid) {
 namespace bro::server {
 
 void AdmissionSlot::release() {
-    if (admission_ != nullptr) std::exchange(admission_, nullptr)->release(uid_);
+    if (admission_ != nullptr && held_) admission_->release(uid_);
+    held_ = false;
+}
+
+std::optional<std::string> AdmissionSlot::readmit(const PeerCredentials& peer) {
+    if (admission_ == nullptr || held_) return std::nullopt;
+    auto refusal = admission_->admit(peer);
+    held_ = !refusal;
+    return refusal;
 }
 
 }  // namespace bro::server

@@ -33,20 +33,27 @@ class Admission;
 // One admitted session's place in the counts: returned by release(), at the latest when the
 // slot is destroyed. A session that ends early without running anything (a transfer mode the
 // server does not take, after which the client reconnects at once) gives it back before it
-// answers, so the client's retry finds it free.
+// answers, so a client that retries on a new connection finds it free; when the client
+// retries on the same connection instead (RetryHere), the retry is admitted again (readmit).
 class AdmissionSlot {
   public:
     AdmissionSlot(Admission& admission, uid_t uid) : admission_(&admission), uid_(uid) {}
     AdmissionSlot(AdmissionSlot&& other) noexcept
-        : admission_(std::exchange(other.admission_, nullptr)), uid_(other.uid_) {}
+        : admission_(std::exchange(other.admission_, nullptr)),
+          uid_(other.uid_),
+          held_(std::exchange(other.held_, false)) {}
     AdmissionSlot& operator=(AdmissionSlot&&) = delete;
     ~AdmissionSlot() { release(); }
 
     void release();
+    // Takes a place in the counts again after release(), as a new connection would:
+    // nullopt when admitted, else the reason (Admission::admit).
+    std::optional<std::string> readmit(const PeerCredentials& peer);
 
   private:
-    Admission* admission_;  // null once released
+    Admission* admission_;  // null once moved from
     uid_t uid_;
+    bool held_ = true;
 };
 
 class Admission {

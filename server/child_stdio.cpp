@@ -7,8 +7,10 @@
 
 #include <system_error>
 
+#include "ring/nonblocking_splice.hpp"
 #include "ring/operations.hpp"
 #include "ring/write_all.hpp"
+#include "server/output_relay.hpp"
 #include "server/pseudo_terminal.hpp"
 
 namespace bro::server {
@@ -23,6 +25,9 @@ Pipe make_pipe() {
     if (pipe2(fds, O_CLOEXEC) != 0) throw std::system_error(errno, std::system_category(), "pipe2");
     return {UniqueFd(fds[0]), UniqueFd(fds[1])};
 }
+
+// A StdinData payload this long means the client streams (it sends what its pipe holds).
+constexpr std::size_t kStreamingChunk = 32 << 10;
 
 [[noreturn]] void fail(const char* call) {
     throw std::system_error(errno, std::system_category(), call);
@@ -77,21 +82,6 @@ ChildStdio ChildStdio::open_terminal(const protocol::Request& request, ChildSide
     return stdio;
 }
 
-ring::Task<ring::IoResult> ChildStdio::read_output(ring::Ring& ring, int fd,
-                                                   std::span<std::uint8_t> into,
-                                                   ring::StopToken stop) const {
-    if (!terminal_) co_return co_await ring::Read(ring, fd, into).stop_on(stop);
-    for (;;) {
-        const ssize_t n = ::read(fd, into.data(), into.size());
-        if (n >= 0) co_return ring::IoResult(static_cast<int>(n));
-        if (errno == EIO) co_return ring::IoResult(0);
-        if (errno == EINTR) continue;
-        if (errno != EAGAIN) co_return ring::IoResult(-errno);
-        const ring::IoResult ready = co_await ring::Poll(ring, fd, POLLIN).stop_on(stop);
-        if (!ready) co_return ready;
-    }
-}
-
 ring::Task<bool> ChildStdio::write_stdin(ring::Ring& ring, std::span<const std::uint8_t> bytes,
                                          ring::StopToken stop) {
     if (stdin_probe_ || terminal_) co_return co_await write_stdin_counted(ring, bytes, stop);
@@ -116,6 +106,19 @@ ring::Task<bool> ChildStdio::write_stdin_counted(ring::Ring& ring,
         }
     }
     co_return true;
+}
+
+ring::Task<ring::IoResult> ChildStdio::splice_stdin(ring::Ring& ring, int socket,
+                                                    std::size_t length, ring::StopToken stop) {
+    // A client that sends full chunks streams: give the child a pipe that holds several.
+    if (!stdin_grown_ && length >= kStreamingChunk) {
+        stdin_grown_ = true;
+        ::fcntl(stdin_.get(), F_SETPIPE_SZ, static_cast<int>(kStreamingPipeBytes));
+    }
+    const ring::IoResult moved =
+        co_await ring::splice_some(ring, socket, stdin_.get(), length, stop);
+    if (moved) stdin_written_ += static_cast<std::uint64_t>(moved.value());
+    co_return moved;
 }
 
 int ChildStdio::terminal_controller() const {

@@ -40,15 +40,9 @@ class ChildStdio {
     bool terminal() const { return terminal_; }
 
     // The read ends of the child's output (invalid when there is none, or once finished);
-    // the relay resets each one at its end of file.
+    // the relay resets each one at its end of file. output_relay.hpp relays them.
     UniqueFd& stdout_reader() { return stdout_; }
     UniqueFd& stderr_reader() { return stderr_; }
-    // One read of the child's output from `fd`, one of the readers. A terminal's controller is
-    // nonblocking (one open file serves reads and writes, and no io-wq worker blocks on it):
-    // it is read when poll says so, and its EIO, once no process holds the terminal side
-    // open, is end of file.
-    ring::Task<ring::IoResult> read_output(ring::Ring& ring, int fd, std::span<std::uint8_t> into,
-                                           ring::StopToken stop) const;
 
     bool stdin_open() const { return stdin_.valid(); }
     // The child then sees end of file (once nothing else holds the pipe open).
@@ -57,6 +51,14 @@ class ChildStdio {
     // (closed its end) or `stop` was requested.
     ring::Task<bool> write_stdin(ring::Ring& ring, std::span<const std::uint8_t> bytes,
                                  ring::StopToken stop);
+    // True when stdin is a pipe, which takes StdinData payloads by splice (splice_stdin); a
+    // terminal takes them through write_stdin.
+    bool stdin_splices() const { return stdin_.valid() && !terminal_; }
+    // Moves up to `length` bytes straight from the client's nonblocking `socket` into the
+    // child's stdin pipe, counting them for the stdin report. Value: bytes moved; 0 when the
+    // client closed; error EPIPE when the child closed its stdin, ECANCELED on stop.
+    ring::Task<ring::IoResult> splice_stdin(ring::Ring& ring, int socket, std::size_t length,
+                                            ring::StopToken stop);
 
     // A descriptor of the terminal's controller while the server still holds one, else -1.
     int terminal_controller() const;
@@ -77,6 +79,7 @@ class ChildStdio {
     UniqueFd stdin_, stdout_, stderr_;
     UniqueFd stdin_probe_;
     std::uint64_t stdin_written_ = 0;
+    bool stdin_grown_ = false;
     bool terminal_ = false;
 };
 

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <system_error>
 
+#include "ring/nonblocking_splice.hpp"
 #include "ring/operations.hpp"
 #include "ring/write_all.hpp"
 #include "server/session_errors.hpp"
@@ -17,12 +18,13 @@ namespace {
 
 // A bigger pipe moves more per splice; each io_uring splice is an io-wq hand-off.
 constexpr std::size_t kSpliceChunk = 1 << 20;
+// What a pipe holds when F_SETPIPE_SZ is refused (over /proc/sys/fs/pipe-max-size).
+constexpr std::size_t kDefaultPipeBytes = 64 << 10;
 
 }  // namespace
 
 ring::Task<std::optional<std::vector<std::string>>> FileUpload::receive(
     const protocol::Request& request, SessionDirectory& directory, ring::StopToken stop) {
-    reader_.prepare_for_streaming();
     std::vector<std::string> paths;
     for (std::size_t index = 0; index < request.files.size(); ++index) {
         const auto& argument = request.files[index];
@@ -32,7 +34,8 @@ ring::Task<std::optional<std::vector<std::string>>> FileUpload::receive(
         }
         std::string path;
         const UniqueFd file = directory.create_file(index, argument.basename, path);
-        const bool received = co_await receive_file(file.get(), index, stop);
+        bool received = co_await receive_file(file.get(), index, stop);
+        if (received) received = co_await flush_to_file(file.get(), stop);
         if (!received) co_return std::nullopt;
         spdlog::debug("session {}: file argument {} received as {}", session_id_, index, path);
         paths.push_back(std::move(path));
@@ -65,9 +68,15 @@ void FileUpload::check_total(std::size_t file_index) const {
                                                std::to_string(limit));
 }
 
+// Socket -> pipe on the ring's thread (nonblocking splice), as the bytes arrive; pipe -> file
+// through the ring's IORING_OP_SPLICE (a regular file has no readiness to poll, so that side
+// runs on an io-wq worker), once half the pipe is full or the file is complete: one worker
+// hand-off per half MiB, not per frame.
 ring::Task<bool> FileUpload::copy_payload(int file, std::uint32_t length, ring::StopToken stop) {
     std::size_t remaining = length;
     if (reader_.buffered() > 0) {
+        const bool flushed = co_await flush_to_file(file, stop);  // keeps the bytes in order
+        if (!flushed) co_return false;
         const auto piece = reader_.take_buffered(remaining);
         remaining -= piece.size();
         const std::error_code error = co_await ring::write_all(ring_, file, piece, stop);
@@ -80,24 +89,32 @@ ring::Task<bool> FileUpload::copy_payload(int file, std::uint32_t length, ring::
         }
         splice_read_.reset(fds[0]);
         splice_write_.reset(fds[1]);
-        fcntl(splice_write_.get(), F_SETPIPE_SZ, static_cast<int>(kSpliceChunk));
+        const int size = fcntl(splice_write_.get(), F_SETPIPE_SZ, static_cast<int>(kSpliceChunk));
+        pipe_capacity_ = size > 0 ? static_cast<std::size_t>(size) : kDefaultPipeBytes;
     }
     while (remaining > 0) {
-        const auto chunk = static_cast<unsigned>(std::min(remaining, kSpliceChunk));
-        const ring::IoResult in =
-            co_await ring::Splice(ring_, socket_, splice_write_.get(), chunk).stop_on(stop);
-        if (!in || in.value() == 0) co_return false;  // the client went away mid-file
-        for (int moved = 0; moved < in.value();) {
-            const ring::IoResult out =
-                co_await ring::Splice(ring_, splice_read_.get(), file,
-                                      static_cast<unsigned>(in.value() - moved))
-                    .stop_on(stop);
-            if (out.cancelled()) co_return false;
-            if (!out || out.value() == 0)
-                throw std::system_error(out.error(), "write file argument");
-            moved += out.value();
-        }
+        const std::size_t room = pipe_capacity_ - in_pipe_;
+        const ring::IoResult in = co_await ring::splice_some(ring_, socket_, splice_write_.get(),
+                                                             std::min(remaining, room), stop);
+        if (!in || in.value() == 0) co_return false;  // the client went away mid-file, or stop
         remaining -= static_cast<std::size_t>(in.value());
+        in_pipe_ += static_cast<std::size_t>(in.value());
+        if (in_pipe_ >= pipe_capacity_ / 2) {
+            const bool flushed = co_await flush_to_file(file, stop);
+            if (!flushed) co_return false;
+        }
+    }
+    co_return true;
+}
+
+ring::Task<bool> FileUpload::flush_to_file(int file, ring::StopToken stop) {
+    while (in_pipe_ > 0) {
+        const ring::IoResult out =
+            co_await ring::Splice(ring_, splice_read_.get(), file, static_cast<unsigned>(in_pipe_))
+                .stop_on(stop);
+        if (out.cancelled()) co_return false;
+        if (!out || out.value() == 0) throw std::system_error(out.error(), "write file argument");
+        in_pipe_ -= static_cast<std::size_t>(out.value());
     }
     co_return true;
 }

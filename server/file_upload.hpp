@@ -2,8 +2,8 @@
 // Content mode's upload phase: the content of each file argument, as FileData frames ended by
 // FileEnd, written into the session directory. Bytes the reader already buffered are written
 // first; the rest of each payload goes socket -> pipe -> file by splice, never through user
-// space. --max-file-bytes bounds the total, checked before each chunk is copied, so the files
-// never grow past it.
+// space (the socket must be nonblocking: nonblocking_splice.hpp). --max-file-bytes bounds the
+// total, checked before each chunk is copied, so the files never grow past it.
 
 #include <cstdint>
 #include <optional>
@@ -41,6 +41,8 @@ class FileUpload {
     // Receives one file's frames into `file`; false when the client went away.
     ring::Task<bool> receive_file(int file, std::size_t index, ring::StopToken stop);
     ring::Task<bool> copy_payload(int file, std::uint32_t length, ring::StopToken stop);
+    // Writes what waits in the splice pipe into `file`; false on stop.
+    ring::Task<bool> flush_to_file(int file, ring::StopToken stop);
     void check_total(std::size_t file_index) const;
 
     ring::Ring& ring_;
@@ -50,6 +52,8 @@ class FileUpload {
     std::uint64_t session_id_;
     std::size_t uploaded_ = 0;
     UniqueFd splice_read_, splice_write_;  // made at the first payload that needs them
+    std::size_t pipe_capacity_ = 0;
+    std::size_t in_pipe_ = 0;  // bytes spliced into the pipe, not yet into the file
 };
 
 }  // namespace bro::server

@@ -3,10 +3,15 @@
 // cost one receive for many; a data frame's payload can be taken in pieces, from the buffer
 // first, and the rest may be left in the socket for the caller to splice.
 //
-// The buffer starts small and grows only as far as the frames actually sent need, so an idle
-// connection costs a few hundred bytes.
+// The buffer is allocated at the first receive, starts small and grows only as far as the
+// frames actually sent need (never zero-filled). Data payloads bound for a pipe or a file are
+// left in the socket and spliced (next_header's leave_payload_in_socket), so streaming stdin
+// or file content never makes it grow.
+
+#include <sys/socket.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <vector>
@@ -45,15 +50,14 @@ class FrameReader {
     // Bytes already buffered, which a caller splicing the payload must take first.
     std::size_t buffered() const { return end_ - begin_; }
     std::span<const std::uint8_t> take_buffered(std::size_t max);
+    // The connection, for a caller that splices a payload straight from it.
+    int socket() const { return fd_; }
 
     // Until stop_accepting_fds(), receives use recvmsg and keep SCM_RIGHTS descriptors (at
     // most max_request_fds(limits), received close-on-exec). Afterwards plain receives let
     // the kernel discard any descriptor a client sends.
     void stop_accepting_fds() { accepting_fds_ = false; }
     std::vector<UniqueFd> take_received_fds() { return std::move(received_fds_); }
-    // Grows the buffer so one receive can take a whole data chunk; called once data starts
-    // to flow (never for idle connections).
-    void prepare_for_streaming();
 
   private:
     // Ensures at least `count` bytes are buffered, receiving more only when `greedy`; false on
@@ -61,14 +65,21 @@ class FrameReader {
     ring::Task<bool> fill(std::size_t count, ring::StopToken stop, bool greedy = true);
     ring::Task<ring::IoResult> receive_with_fds(std::span<std::uint8_t> space,
                                                 ring::StopToken stop);
+    ring::Task<ring::IoResult> receive_message(msghdr& message, ring::StopToken stop);
+    // Room for at least `size` bytes, keeping the buffered ones (uninitialised otherwise).
+    void reserve(std::size_t size);
 
     ring::Ring& ring_;
     int fd_;
     const ProtocolLimits& limits_;
-    std::vector<std::uint8_t> buffer_;
+    std::unique_ptr<std::uint8_t[]> buffer_;
+    std::size_t capacity_ = 0;
     std::size_t begin_ = 0;
     std::size_t end_ = 0;
     bool accepting_fds_ = true;
+    // Bytes are likely waiting: the next receive is tried at once. True at the start, since a
+    // connection gets its Session when its first bytes arrive (server.cpp).
+    bool more_waiting_ = true;
     std::vector<UniqueFd> received_fds_;
 };
 

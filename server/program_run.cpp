@@ -7,11 +7,11 @@
 #include <algorithm>
 #include <chrono>
 #include <string>
-#include <vector>
 
 #include "ring/child_wait.hpp"
 #include "ring/deadline.hpp"
 #include "ring/when_all.hpp"
+#include "server/output_relay.hpp"
 #include "server/pseudo_terminal.hpp"
 #include "server/session_errors.hpp"
 
@@ -33,7 +33,8 @@ ring::Task<void> ProgramRun::relay_client_frames(ring::StopToken call_over) {
     std::string violation;
     try {
         while (!call_over.stop_requested()) {
-            const auto header = co_await reader.next_header(call_over);
+            // A StdinData payload for a pipe stays in the socket, to be spliced from there.
+            const auto header = co_await reader.next_header(call_over, stdio_.stdin_splices());
             if (!header) break;
             if (header->type == FrameType::kStdinData) {
                 const bool forwarded = co_await forward_stdin(header->length, call_over);
@@ -67,24 +68,40 @@ ring::Task<void> ProgramRun::relay_client_frames(ring::StopToken call_over) {
     co_await enforce_kill_grace(call_over);
 }
 
-// Copies one StdinData payload into the child's stdin. A child that closed its stdin makes
-// the rest be discarded, as a local pipe would; false only when the client went away.
+// Moves one StdinData payload into the child's stdin: into a pipe by splice, straight from
+// the socket, after the few bytes the reader may already hold; into a terminal by write. A
+// child that closed its stdin makes the rest be discarded, as a local pipe would; false only
+// when the client went away.
 ring::Task<bool> ProgramRun::forward_stdin(std::uint32_t length, ring::StopToken stop) {
+    FrameReader& reader = run_.reader;
     std::size_t remaining = length;
     while (remaining > 0) {
-        const auto piece = co_await run_.reader.payload_piece(remaining, stop);
+        if (reader.buffered() == 0 && stdio_.stdin_splices()) {
+            const ring::IoResult moved =
+                co_await stdio_.splice_stdin(run_.ring, reader.socket(), remaining, stop);
+            if (moved && moved.value() > 0) {
+                remaining -= static_cast<std::size_t>(moved.value());
+                stdin_bytes_ += static_cast<std::uint64_t>(moved.value());
+                continue;
+            }
+            if (moved.raw() != -EPIPE) co_return false;  // closed, cancelled, or broken
+            stdin_closed_early();
+            continue;
+        }
+        const auto piece = co_await reader.payload_piece(remaining, stop);
         if (!piece) co_return false;
         remaining -= piece->size();
         stdin_bytes_ += piece->size();
         if (!stdio_.stdin_open()) continue;
         const bool written = co_await stdio_.write_stdin(run_.ring, *piece, stop);
-        if (!written) {
-            spdlog::debug("session {}: child stdin closed early, discarding the rest",
-                          run_.session_id);
-            stdio_.close_stdin();
-        }
+        if (!written) stdin_closed_early();
     }
     co_return true;
+}
+
+void ProgramRun::stdin_closed_early() {
+    spdlog::debug("session {}: child stdin closed early, discarding the rest", run_.session_id);
+    stdio_.close_stdin();
 }
 
 // A Signal frame: only the forwardable signals, only to this connection's own child. On a
@@ -150,51 +167,58 @@ ring::Task<void> ProgramRun::enforce_kill_grace(ring::StopToken call_over) {
 
 // ---- program -> client ---------------------------------------------------------------------
 
+// Only what a run needs is started: fd mode relays no output, and a run without --timeout has
+// no timer (each task is a coroutine frame and a resume or two, on every call).
 ring::Task<ExitStatus> ProgramRun::run_to_exit() {
     ExitStatus status;
-    co_await ring::when_all(relay_outputs(), wait_for_exit(status));
+    if (stdio_.stdout_reader() || stdio_.stderr_reader()) {
+        co_await ring::when_all(relay_outputs(), wait_for_exit(status));
+    } else {
+        output_done_.request_stop();
+        co_await wait_for_exit(status);
+    }
     co_return status;
 }
 
 ring::Task<void> ProgramRun::relay_outputs() {
-    std::vector<ring::Task<void>> relays;
-    if (stdio_.stdout_reader())
-        relays.push_back(relay_output(stdio_.stdout_reader(), FrameType::kStdout));
-    if (stdio_.stderr_reader())
-        relays.push_back(relay_output(stdio_.stderr_reader(), FrameType::kStderr));
-    co_await ring::when_all(std::move(relays));
+    UniqueFd& out = stdio_.stdout_reader();
+    UniqueFd& err = stdio_.stderr_reader();
+    if (out && err) {
+        co_await ring::when_all(relay_output(out, FrameType::kStdout),
+                                relay_output(err, FrameType::kStderr));
+    } else if (out) {
+        co_await relay_output(out, FrameType::kStdout);  // a terminal: both streams in one
+    } else if (err) {
+        co_await relay_output(err, FrameType::kStderr);
+    }
     output_done_.request_stop();
 }
 
 ring::Task<void> ProgramRun::relay_output(UniqueFd& reader, FrameType type) {
-    std::vector<std::uint8_t> frame(protocol::kFrameHeaderBytes + kDataChunkBytes);
-    const auto payload = std::span(frame).subspan(protocol::kFrameHeaderBytes);
-    for (;;) {
-        const ring::IoResult got =
-            co_await stdio_.read_output(run_.ring, reader.get(), payload, output_stop_.token());
-        if (!got || got.value() == 0) break;
-        const auto header =
-            protocol::encode_frame_header(type, static_cast<std::uint32_t>(got.value()));
-        std::copy(header.begin(), header.end(), frame.begin());
-        const bool sent =
-            co_await run_.writer.send(std::span(frame).first(header.size() + got.value()));
-        if (!sent) {
-            client_vanished("the client stopped reading");
-            break;
-        }
-        output_bytes_ += static_cast<std::uint64_t>(got.value());
+    OutputEnd end;
+    if (stdio_.terminal()) {
+        end = co_await relay_terminal_output(run_.ring, run_.writer, reader.get(), type,
+                                             output_stop_.token(), output_bytes_);
+    } else {
+        end = co_await relay_pipe_output(run_.ring, run_.writer, reader.get(), type,
+                                         output_stop_.token(), output_bytes_);
     }
+    if (end == OutputEnd::kClientGone) client_vanished("the client stopped reading");
     reader.reset();
 }
 
 ring::Task<void> ProgramRun::wait_for_exit(ExitStatus& status) {
     ring::StopSource reaped;
     bool timed_out = false;
-    co_await ring::when_all(wait_child(reaped, status),
-                            enforce_run_timeout(reaped.token(), timed_out));
+    if (run_.config.run_timeout.count() == 0) {
+        co_await wait_child(reaped, status);
+    } else {
+        co_await ring::when_all(wait_child(reaped, status),
+                                enforce_run_timeout(reaped.token(), timed_out));
+    }
     status.timed_out = timed_out;
     run_.phase.enter(Phase::kDraining);
-    co_await enforce_drain_deadline();
+    if (!output_done_.stop_requested()) co_await enforce_drain_deadline();
 }
 
 ring::Task<void> ProgramRun::wait_child(ring::StopSource& reaped, ExitStatus& status) {
@@ -215,7 +239,6 @@ ring::Task<void> ProgramRun::wait_child(ring::StopSource& reaped, ExitStatus& st
 // --kill-grace; the Exit frame says it timed out. Ends early when the child is reaped.
 ring::Task<void> ProgramRun::enforce_run_timeout(ring::StopToken reaped, bool& timed_out) {
     const ServerConfig& config = run_.config;
-    if (config.run_timeout.count() == 0) co_return;
     for (const int signal : {SIGTERM, SIGKILL}) {
         const bool expired = co_await ring::sleep_for(
             run_.ring, signal == SIGTERM ? config.run_timeout : config.kill_grace, reaped);
@@ -232,7 +255,6 @@ ring::Task<void> ProgramRun::enforce_run_timeout(ring::StopToken reaped, bool& t
 // waits for them to reach end of file, at most --drain-timeout, then the relay stops and the
 // output written after that is not relayed.
 ring::Task<void> ProgramRun::enforce_drain_deadline() {
-    if (output_done_.stop_requested()) co_return;
     const auto limit = run_.config.drain_timeout;
     const bool expired = co_await ring::sleep_for(run_.ring, limit, output_done_.token());
     if (!expired) co_return;

@@ -62,6 +62,7 @@ class ProgramRun {
 
   private:
     ring::Task<bool> forward_stdin(std::uint32_t length, ring::StopToken stop);
+    void stdin_closed_early();
     void deliver_signal(std::uint8_t signal);
     void resize_terminal(std::span<const std::uint8_t> payload);
     void client_vanished(const char* why);
@@ -71,7 +72,9 @@ class ProgramRun {
     ring::Task<void> relay_output(UniqueFd& reader, protocol::FrameType type);
     ring::Task<void> wait_for_exit(ExitStatus& status);
     ring::Task<void> wait_child(ring::StopSource& reaped, ExitStatus& status);
+    // Started only with a --timeout.
     ring::Task<void> enforce_run_timeout(ring::StopToken reaped, bool& timed_out);
+    // Started only while output remains to be relayed once the child exited.
     ring::Task<void> enforce_drain_deadline();
 
     RunContext run_;

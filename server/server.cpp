@@ -1,11 +1,13 @@
 #include "server/server.hpp"
 
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <system_error>
 
@@ -48,7 +50,7 @@ ring::Task<void> Server::serve() {
                 std::strerror(errno));
         }
     }
-    ring::Acceptor acceptor(ring_, listener_.fd());
+    ring::Acceptor acceptor(ring_, listener_.fd(), /*nonblocking=*/true);
     while (!stopping_) {
         // Poll for the stop flag between connections: stop() cannot reach into this frame, so
         // it cancels the pending accept instead.
@@ -75,6 +77,7 @@ void Server::stop() {
     stopping_ = true;
     spdlog::info("{}{}stopping: {} session(s) to abort", config_.tool,
                  config_.tool.empty() ? "" : ": ", live_sessions_.size());
+    stop_waiting_.request_stop();  // connections that sent nothing yet just close
     ring_.cancel_fd(listener_.fd());
     for (Session* session : live_sessions_) session->abort();
 }
@@ -103,11 +106,35 @@ void Server::admit(UniqueFd socket) {
     }
 }
 
+// Until its first bytes arrive, a connection holds this frame (socket, peer, slot, one POLL)
+// and nothing else: the Session, its buffers and its coroutine frames exist only once there
+// is something to read. The POLL carries --request-timeout itself (a timeout linked to it),
+// so no timer task waits beside it. Whatever time the wait took is deducted from the rest of
+// the request's time.
 ring::Task<void> Server::run_session(UniqueFd socket, std::uint64_t id, PeerCredentials peer) {
     AdmissionSlot slot(admission_, peer.uid);
-    Session session(context_, std::move(socket), id, std::move(peer), std::move(slot));
     if (stopping_) co_return;
-    co_await session.run();
+    const auto accepted = std::chrono::steady_clock::now();
+    const ring::IoResult first_bytes = co_await ring::Poll(ring_, socket.get(), POLLIN)
+                                           .stop_on(stop_waiting_.token())
+                                           .time_limit(config_.request_timeout);
+    if (!first_bytes) {
+        if (first_bytes.timed_out()) {
+            spdlog::info(
+                "session {}: no complete request within {} ms; closing", id,
+                std::chrono::duration_cast<std::chrono::milliseconds>(config_.request_timeout)
+                    .count());
+        }
+        co_return;
+    }
+    co_await serve_session(std::move(socket), id, std::move(peer), std::move(slot),
+                           std::chrono::steady_clock::now() - accepted);
+}
+
+ring::Task<void> Server::serve_session(UniqueFd socket, std::uint64_t id, PeerCredentials peer,
+                                       AdmissionSlot slot, std::chrono::nanoseconds waited) {
+    Session session(context_, std::move(socket), id, std::move(peer), std::move(slot));
+    co_await session.run(waited);
 }
 
 }  // namespace bro::server

@@ -6,6 +6,7 @@
 
 #include <sys/resource.h>
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <unordered_set>
@@ -13,6 +14,7 @@
 #include "core/env_policy.hpp"
 #include "core/unique_fd.hpp"
 #include "ring/ring.hpp"
+#include "ring/stop_token.hpp"
 #include "ring/task.hpp"
 #include "server/admission.hpp"
 #include "server/listener.hpp"
@@ -41,6 +43,8 @@ class Server {
     // limits): one Error frame, a log line, and the socket is closed.
     void admit(UniqueFd socket);
     ring::Task<void> run_session(UniqueFd socket, std::uint64_t id, PeerCredentials peer);
+    ring::Task<void> serve_session(UniqueFd socket, std::uint64_t id, PeerCredentials peer,
+                                   AdmissionSlot slot, std::chrono::nanoseconds waited);
 
     ring::Ring& ring_;
     ServerConfig config_;
@@ -55,6 +59,8 @@ class Server {
     SessionContext context_;
     std::uint64_t& session_ids_;
     bool stopping_ = false;
+    // Stops the wait for the first bytes of connections that have sent nothing yet.
+    ring::StopSource stop_waiting_;
 };
 
 }  // namespace bro::server

@@ -1,11 +1,13 @@
 #include "server/session.hpp"
 
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cassert>
 #include <chrono>
 #include <cstring>
 #include <system_error>
@@ -41,6 +43,9 @@ Session::Session(SessionContext& context, UniqueFd socket, std::uint64_t id, Pee
       reader_(context.ring, socket_.get(), context.config.limits),
       writer_(context.ring, socket_.get()),
       phase_(id) {
+    // Payloads are spliced into this socket and out of it (nonblocking_splice.hpp).
+    assert((::fcntl(socket_.get(), F_GETFL) & O_NONBLOCK) &&
+           "a Session needs a nonblocking socket");
     context_.live_sessions.insert(this);
 }
 
@@ -53,13 +58,14 @@ void Session::abort() {
     shutdown(socket_.get(), SHUT_RDWR);
 }
 
-ring::Task<void> Session::run() {
+ring::Task<void> Session::run(std::chrono::nanoseconds waited) {
+    started_ -= waited;  // the call began at accept, before its first bytes were awaited
     if (spdlog::should_log(spdlog::level::debug)) {
         spdlog::debug("session {}: connected ({})", id_, describe(peer_));
     }
     std::string refusal;
     try {
-        co_await serve();
+        co_await serve(waited);
     } catch (const RequestRefused& e) {
         refusal = e.what();
     } catch (const LimitExceeded& e) {
@@ -81,8 +87,8 @@ ring::Task<void> Session::run() {
     }
 }
 
-ring::Task<void> Session::serve() {
-    auto received = co_await receive_request_in_time();
+ring::Task<void> Session::serve(std::chrono::nanoseconds waited) {
+    auto received = co_await receive_request_in_time(waited);
     if (!received) co_return;
     const protocol::Request& request = received->request;
     start_record(request);
@@ -97,11 +103,13 @@ ring::Task<void> Session::serve() {
 // ---- receiving -----------------------------------------------------------------------------
 
 // --request-timeout: a connection that has not sent its whole Request by then is closed.
-ring::Task<std::optional<Session::Received>> Session::receive_request_in_time() {
+ring::Task<std::optional<Session::Received>> Session::receive_request_in_time(
+    std::chrono::nanoseconds waited) {
     ring::StopSource stop;
     const auto limit = context_.config.request_timeout;
+    const auto left = std::max(limit - waited, std::chrono::nanoseconds(1));  // never "none"
     auto received =
-        co_await ring::with_deadline(context_.ring, limit, stop, receive_request(stop.token()));
+        co_await ring::with_deadline(context_.ring, left, stop, receive_request(stop.token()));
     // A request that completed as the time ran out still counts.
     if (received.value && *received.value) co_return std::move(*received.value);
     if (received.expired) {
@@ -111,48 +119,61 @@ ring::Task<std::optional<Session::Received>> Session::receive_request_in_time() 
     co_return std::nullopt;
 }
 
+// An fd-passing Request to a server that takes only content mode gets ModeRejected followed by
+// RetryHere: the client's content-mode Request may follow on this same connection, once,
+// within the same --request-timeout, instead of costing a second connection.
 ring::Task<std::optional<Session::Received>> Session::receive_request(ring::StopToken stop) {
-    const auto header = co_await reader_.next_header(stop);
-    if (!header) {
-        spdlog::debug("session {}: closed before sending a request", id_);
-        co_return std::nullopt;
+    for (bool retry_offered = false;; retry_offered = true) {
+        const auto header = co_await reader_.next_header(stop);
+        if (!header) {
+            spdlog::debug("session {}: closed before sending a request", id_);
+            co_return std::nullopt;
+        }
+        if (header->type != FrameType::kRequest) {
+            throw ProtocolViolation(std::string("expected a Request frame first, got ") +
+                                    protocol::frame_name(header->type));
+        }
+        const auto payload = co_await reader_.whole_payload(header->length, stop);
+        if (!payload) co_return std::nullopt;
+        auto decoded = protocol::decode_request(*payload, context_.config.limits);
+        if (auto* error = std::get_if<protocol::DecodeError>(&decoded)) {
+            if (error->exceeded) throw LimitExceeded(*error->exceeded, error->message);
+            throw ProtocolViolation(error->message);
+        }
+        Received received{std::move(std::get<protocol::Request>(decoded)), {}};
+        reader_.stop_accepting_fds();
+        received.fds = reader_.take_received_fds();
+        const bool fd_mode = received.request.mode == protocol::TransferMode::kFdPassing;
+        if (!(fd_mode ? context_.config.accept_fd_passing : context_.config.accept_content)) {
+            const bool offer_retry = fd_mode && !retry_offered;  // content mode is accepted
+            co_await reject_mode(offer_retry);
+            if (offer_retry) continue;
+            co_return std::nullopt;
+        }
+        if (retry_offered) {
+            if (auto refusal = slot_.readmit(peer_)) throw RequestRefused(*refusal);
+        }
+        const std::size_t expected_fds = received.request.fd_count();
+        if (received.fds.size() != expected_fds) {
+            throw ProtocolViolation("the request carries " + std::to_string(received.fds.size()) +
+                                    " descriptors, its mode needs " + std::to_string(expected_fds));
+        }
+        co_return std::move(received);
     }
-    if (header->type != FrameType::kRequest) {
-        throw ProtocolViolation(std::string("expected a Request frame first, got ") +
-                                protocol::frame_name(header->type));
-    }
-    const auto payload = co_await reader_.whole_payload(header->length, stop);
-    if (!payload) co_return std::nullopt;
-    auto decoded = protocol::decode_request(*payload, context_.config.limits);
-    if (auto* error = std::get_if<protocol::DecodeError>(&decoded)) {
-        if (error->exceeded) throw LimitExceeded(*error->exceeded, error->message);
-        throw ProtocolViolation(error->message);
-    }
-    Received received{std::move(std::get<protocol::Request>(decoded)), {}};
-    reader_.stop_accepting_fds();
-    received.fds = reader_.take_received_fds();
-    const bool fd_mode = received.request.mode == protocol::TransferMode::kFdPassing;
-    if (!(fd_mode ? context_.config.accept_fd_passing : context_.config.accept_content)) {
-        co_await reject_mode();
-        co_return std::nullopt;
-    }
-    const std::size_t expected_fds = received.request.fd_count();
-    if (received.fds.size() != expected_fds) {
-        throw ProtocolViolation("the request carries " + std::to_string(received.fds.size()) +
-                                " descriptors, its mode needs " + std::to_string(expected_fds));
-    }
-    co_return std::move(received);
 }
 
-ring::Task<void> Session::reject_mode() {
+ring::Task<void> Session::reject_mode(bool offer_retry) {
     const auto& config = context_.config;
     const std::uint8_t accepted = (config.accept_content ? protocol::kAcceptsContent : 0) |
                                   (config.accept_fd_passing ? protocol::kAcceptsFdPassing : 0);
-    spdlog::debug("session {}: transfer mode not accepted; told the client", id_);
-    // The client retries in another mode at once: its new connection must find the slot free.
+    spdlog::debug("session {}: transfer mode not accepted; told the client{}", id_,
+                  offer_retry ? ", which may retry on this connection" : "");
+    // A client that retries on a new connection must find the slot free; one that retries
+    // here is admitted again when its Request arrives.
     slot_.release();
     std::vector<std::uint8_t> frame;
     protocol::encode_mode_rejected(accepted, frame);
+    if (offer_retry) protocol::encode_retry_here(frame);
     co_await writer_.send(frame);
 }
 
@@ -210,7 +231,6 @@ ring::Task<void> Session::run_with_content(const protocol::Request& request) {
                                      -1,
                                      directory_ ? directory_->path() : "/"});
     if (stdio.terminal() && spawn.identity) give_terminal_to(spawn.stdin_fd, spawn.identity->uid);
-    if (request.stdin_mode == protocol::StdinMode::kStreamed) reader_.prepare_for_streaming();
     co_await run_program(spawn, std::move(child_side.owned), stdio, request.arguments.size());
 }
 

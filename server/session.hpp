@@ -59,6 +59,7 @@ struct SessionContext {
 
 class Session {
   public:
+    // `socket` is nonblocking (SOCK_NONBLOCK), as data is spliced through it.
     // `peer`: the caller as the kernel recorded it at connect() (BRO_PEER_*, --as-peer).
     Session(SessionContext& context, UniqueFd socket, std::uint64_t id, PeerCredentials peer,
             AdmissionSlot slot);
@@ -66,7 +67,9 @@ class Session {
     Session& operator=(const Session&) = delete;
     ~Session();
 
-    ring::Task<void> run();
+    // `waited`: how long the connection already waited for its first bytes, deducted from
+    // --request-timeout.
+    ring::Task<void> run(std::chrono::nanoseconds waited = {});
     // Ends the session early (server shutdown): kills the child and shuts the socket down, so
     // run() finishes through its usual client-vanished path.
     void abort();
@@ -78,10 +81,10 @@ class Session {
         std::vector<UniqueFd> fds;
     };
 
-    ring::Task<void> serve();
-    ring::Task<std::optional<Received>> receive_request_in_time();
+    ring::Task<void> serve(std::chrono::nanoseconds waited);
+    ring::Task<std::optional<Received>> receive_request_in_time(std::chrono::nanoseconds waited);
     ring::Task<std::optional<Received>> receive_request(ring::StopToken stop);
-    ring::Task<void> reject_mode();
+    ring::Task<void> reject_mode(bool offer_retry);
     // Starts the call's audit record (when info lines are logged).
     void start_record(const protocol::Request& request);
     // --no-client-args: throws RequestRefused for a request with arguments.

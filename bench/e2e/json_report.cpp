@@ -102,7 +102,10 @@ void write_throughput_json(std::ostringstream& j,
               << ", \"median_gbps\": " << fixed(a.median, 3) << ", \"ratio\": " << fixed(a.ratio, 3)
               << ", \"ratio_triple_min\": " << fixed(a.ratio_min, 3)
               << ", \"ratio_triple_max\": " << fixed(a.ratio_max, 3)
-              << ", \"triple_ratios\": " << json_array(a.ratios, 3) << "}";
+              << ", \"triple_ratios\": " << json_array(a.ratios, 3)
+              << ", \"cpu_seconds_per_gib\": " << json_array(a.cpu_per_gib, 3)
+              << ", \"median_cpu_seconds_per_gib\": " << fixed(a.cpu_median, 3)
+              << ", \"cpu_ratio\": " << fixed(a.cpu_ratio, 3) << "}";
         }
         j << "\n    }";
     }

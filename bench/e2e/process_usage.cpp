@@ -1,6 +1,7 @@
 #include "bench/e2e/process_usage.hpp"
 
 #include <dirent.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -20,18 +21,37 @@ long status_kib(pid_t pid, const std::string& field) {
     return -1;
 }
 
-double cpu_seconds(pid_t pid) {
+namespace {
+
+// Fields 14 to `last` of /proc/PID/stat summed (14 utime, 15 stime, 16 cutime, 17 cstime), in
+// seconds.
+double stat_seconds(pid_t pid, int last) {
     std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
     std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-    // Fields after the ")" that ends the command name: state is field 3, utime 14, stime 15.
+    // Fields after the ")" that ends the command name: state is field 3.
     std::istringstream rest(text.substr(text.rfind(')') + 2));
     std::string field;
-    unsigned long long utime = 0, stime = 0;
-    for (int i = 3; i <= 15 && rest >> field; ++i) {
-        if (i == 14) utime = std::stoull(field);
-        if (i == 15) stime = std::stoull(field);
+    unsigned long long ticks = 0;
+    for (int i = 3; i <= last && rest >> field; ++i) {
+        if (i >= 14) ticks += std::stoull(field);
     }
-    return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+    return static_cast<double>(ticks) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+}  // namespace
+
+double cpu_seconds(pid_t pid) {
+    return stat_seconds(pid, 15);
+}
+
+double cpu_seconds_with_children(pid_t pid) {
+    return stat_seconds(pid, 17);
+}
+
+double thread_cpu_seconds() {
+    timespec now{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+    return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9;
 }
 
 int open_fd_count(pid_t pid) {

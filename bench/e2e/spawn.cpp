@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include <cerrno>
@@ -62,10 +63,17 @@ pid_t spawn(const Argv& argv, const Environment& env, Stdio stdio) {
     return pid;
 }
 
-int wait_for(pid_t pid) {
+int wait_for(pid_t pid, double* cpu_seconds) {
     int status = 0;
-    while (waitpid(pid, &status, 0) < 0) {
-        if (errno != EINTR) fail(errno_text("waitpid"));
+    rusage usage{};
+    while (wait4(pid, &status, 0, &usage) < 0) {
+        if (errno != EINTR) fail(errno_text("wait4"));
+    }
+    if (cpu_seconds != nullptr) {
+        const auto seconds = [](const timeval& t) {
+            return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+        };
+        *cpu_seconds += seconds(usage.ru_utime) + seconds(usage.ru_stime);
     }
     return status;
 }

@@ -63,8 +63,9 @@ struct Stdio {
 
 pid_t spawn(const Argv& argv, const Environment& env, Stdio stdio);
 
-// waitpid, retried on EINTR; returns the wait status.
-int wait_for(pid_t pid);
+// waitpid, retried on EINTR; returns the wait status. With `cpu_seconds`, adds the child's
+// user and system time (its own and its reaped children's: wait4's rusage).
+int wait_for(pid_t pid, double* cpu_seconds = nullptr);
 
 // Throws unless `status` is a normal exit with `expected`; `what` names the program.
 void expect_success(int status, const char* what, int expected = 0);

@@ -109,6 +109,17 @@ void print_throughput(const ThroughputResult& t) {
                     kThroughputArms[arm].key, fixed(a.ratio, 2).c_str(),
                     fixed(a.ratio_min, 2).c_str(), fixed(a.ratio_max, 2).c_str());
     }
+    std::printf(
+        "\nCPU seconds per GiB (producer and reader threads, cat or bro-client, bro-server "
+        "with its cat)\n\n| run | median | min | max | **ratio to direct** |\n"
+        "|---|---|---|---|---|\n");
+    for (std::size_t arm = 0; arm < kThroughputArmCount; ++arm) {
+        const ArmThroughput& a = t.arms[arm];
+        const auto [low, high] = std::minmax_element(a.cpu_per_gib.begin(), a.cpu_per_gib.end());
+        std::printf("| %s | %s | %s | %s | **%sx** |\n", kThroughputArms[arm].label,
+                    fixed(a.cpu_median, 2).c_str(), fixed(*low, 2).c_str(), fixed(*high, 2).c_str(),
+                    fixed(a.cpu_ratio, 2).c_str());
+    }
 }
 
 void print_footprint(const Footprint& f) {

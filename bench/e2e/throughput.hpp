@@ -5,6 +5,9 @@
 // stdout (--sink null, DESIGN §5's `head | cat >/dev/null`). --repeats interleaved triples
 // (direct, content, fd; the order rotates) per sink and write size (--chunks); reports GB/s
 // medians, each mode's ratio of medians to direct, and the min/max of the per-triple ratios.
+// Also the CPU time each run costs per GiB: the producer and reader threads, the process the
+// bench starts (cat, or bro-client), and for bro the server with the cat it runs (its utime,
+// stime and its reaped children's, from /proc; 10 ms ticks, fine for runs of seconds).
 
 #include <array>
 #include <cstddef>
@@ -40,6 +43,9 @@ struct ArmThroughput {
     double median = 0;           // GB/s
     double ratio = 0;            // median(arm) / median(direct)
     double ratio_min = 0, ratio_max = 0;
+    std::vector<double> cpu_per_gib;  // CPU seconds per GiB, per run
+    double cpu_median = 0;
+    double cpu_ratio = 0;  // cpu_median / direct's cpu_median
 };
 
 // One sink and write size.

@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <bits/allocator.h>
 #include <bits/functexcept.h>
 #include <cstddef>
 #include <cstdlib>
@@ -68,3 +69,10 @@ void __throw_invalid_argument(const char* what) {
 }
 
 }  // namespace std
+
+// libstdc++'s headers leave std::allocator<char>'s members to its library (extern template)
+// and inline them only when optimising: an unoptimised (Debug) client's std::vector<char>
+// (wrapper_file.cpp) needs them from here. Release builds do not carry them.
+#ifndef __OPTIMIZE__
+template class std::allocator<char>;
+#endif

@@ -102,7 +102,7 @@ TEST_F(IncomingStream, ADataFrameLargerThanTheBufferIsWrittenOutPieceByPiece) {
     const int file = ::memfd_create("stdout", MFD_CLOEXEC);
     ASSERT_GE(file, 0) << std::strerror(errno);
     client::IncomingStream big{{file, program_err.fd()}, "/run/x.sock", diagnostics};
-    const std::string data(client::IncomingStream::kBufferBytes + 4096, 'd');
+    const std::string data(client::IncomingStream::kLargeBytes + 4096, 'd');
     EXPECT_EQ(
         receive(big, frame_bytes(FrameType::kStdout, data) + exit_frame(ExitStatus::exited(0))),
         ExitOutcome::exit_with(0));

@@ -159,9 +159,10 @@ testing::AssertionResult rejected(const Bytes& payload, std::string_view expecte
 // ---- Frame header ------------------------------------------------------------------------
 
 constexpr FrameType kAllTypes[] = {
-    FrameType::kRequest,  FrameType::kFileData,     FrameType::kFileEnd, FrameType::kStdinData,
-    FrameType::kStdinEnd, FrameType::kStdout,       FrameType::kStderr,  FrameType::kExit,
-    FrameType::kError,    FrameType::kModeRejected, FrameType::kSignal,  FrameType::kWindowSize,
+    FrameType::kRequest,   FrameType::kFileData,     FrameType::kFileEnd, FrameType::kStdinData,
+    FrameType::kStdinEnd,  FrameType::kStdout,       FrameType::kStderr,  FrameType::kExit,
+    FrameType::kError,     FrameType::kModeRejected, FrameType::kSignal,  FrameType::kWindowSize,
+    FrameType::kRetryHere,
 };
 
 std::variant<FrameHeader, FrameHeaderError> decode_header(FrameType type, std::uint32_t length,
@@ -180,7 +181,10 @@ TEST(Protocol, FrameHeaderRoundTripsEveryTypeAtZeroAndAtItsBound) {
         std::uint32_t bound = static_cast<std::uint32_t>(kMaxDataFrameBytes);
         if (type == FrameType::kRequest)
             bound = static_cast<std::uint32_t>(limits.max_request_bytes);
-        if (type == FrameType::kFileEnd || type == FrameType::kStdinEnd) bound = 0;
+        if (type == FrameType::kFileEnd || type == FrameType::kStdinEnd ||
+            type == FrameType::kRetryHere) {
+            bound = 0;
+        }
         if (type == FrameType::kModeRejected || type == FrameType::kSignal) bound = 1;
         if (type == FrameType::kWindowSize) bound = kWindowSizeBytes;
         if (type == FrameType::kExit || type == FrameType::kError) {

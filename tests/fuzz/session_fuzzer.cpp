@@ -17,7 +17,8 @@
 // - no child is left: waitpid(-1, WNOHANG) finds none;
 // - the session's private directory is gone (the fuzzer's --tmpdir is empty again);
 // - what the server sent is well-formed: complete server-to-client frames, and at most one
-//   frame that ends the exchange (Exit, Error or ModeRejected), as the last one.
+//   frame that ends the exchange (Exit, Error or ModeRejected), as the last one; a first
+//   ModeRejected may be followed by RetryHere, and then by one more such exchange.
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -41,10 +42,10 @@
 #include "ring/operations.hpp"
 #include "ring/ring.hpp"
 #include "server/admission.hpp"
-#include "server/spawner.hpp"
 #include "server/peer_credentials.hpp"
 #include "server/server_config.hpp"
 #include "server/session.hpp"
+#include "server/spawner.hpp"
 #include "tests/ring/bounded_run.hpp"
 
 namespace {
@@ -176,11 +177,17 @@ bool ends_exchange(protocol::FrameType type) {
 
 void check_reply(std::span<const std::uint8_t> reply, const ProtocolLimits& limits) {
     bool ended = false;
+    bool rejected = false;       // the last frame was a ModeRejected
+    bool retry_offered = false;  // a ModeRejected followed by RetryHere: one more exchange
     while (!reply.empty()) {
-        if (ended) fail("the server sent a frame after the one that ends the exchange");
         const auto decoded = protocol::decode_frame_header(reply, limits);
         const auto* header = std::get_if<protocol::FrameHeader>(&decoded);
         if (header == nullptr) fail("the server sent a malformed frame header");
+        const bool retry = header->type == protocol::FrameType::kRetryHere;
+        if (retry && (!rejected || retry_offered)) {
+            fail("RetryHere may only follow the first ModeRejected, at once");
+        }
+        if (ended && !retry) fail("the server sent a frame after the one that ends the exchange");
         if (static_cast<std::uint8_t>(header->type) < 0x80) fail("the server sent a client frame");
         if (reply.size() - protocol::kFrameHeaderBytes < header->length) {
             fail("the server's last frame is incomplete");
@@ -198,7 +205,13 @@ void check_reply(std::span<const std::uint8_t> reply, const ProtocolLimits& limi
                 protocol::decode_mode_rejected(payload));
         }
         if (malformed) fail("the server sent a malformed final frame");
-        ended = ends_exchange(header->type);
+        rejected = header->type == protocol::FrameType::kModeRejected;
+        if (retry) {
+            retry_offered = true;
+            ended = false;
+        } else {
+            ended = ends_exchange(header->type);
+        }
         reply = reply.subspan(protocol::kFrameHeaderBytes + header->length);
     }
 }
@@ -244,6 +257,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     int pair[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) fail("socketpair");
+    // The server's end is nonblocking, as the server accepts it (SOCK_NONBLOCK).
+    if (fcntl(pair[1], F_SETFL, O_NONBLOCK) != 0) fail("fcntl O_NONBLOCK");
     UniqueFd client(pair[0]);
     send_client_bytes(client.get(), std::span(data + 1, size - 1), (data[0] >> 2) & 7);
 

@@ -65,6 +65,18 @@ TEST_F(AuditRecord, StdinCountsAsBytesIn) {
     EXPECT_NE(record.find(" in=12 out=12"), std::string::npos) << record;
 }
 
+// Past a few KiB, stdin goes socket -> pipe and output pipe -> socket by splice, never
+// through a buffer of the server's: those bytes count as well.
+TEST_F(AuditRecord, SplicedStdinAndOutputAreCountedToTheByte) {
+    BroServer server(dir, "/bin/cat");
+    const std::string input(3 << 20, 'x');  // 3 MiB: many frames, each spliced
+    const auto result = run_client(server, {.stdin_data = input});
+    ASSERT_EQ(result.exit_code(), 0) << result.err;
+    ASSERT_EQ(result.out.size(), input.size());
+    const std::string record = record_of(server);
+    EXPECT_NE(record.find(" in=3145728 out=3145728"), std::string::npos) << record;
+}
+
 TEST_F(AuditRecord, TheArgumentsAppearOnlyWithLogArguments) {
     BroServer server(dir, "/bin/echo", {"--log-arguments"});
     ASSERT_EQ(run_client(server, {.args = {"plain", "with space"}}).exit_code(), 0);

@@ -12,6 +12,9 @@
 #include <cstring>
 
 #include <future>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "bro_fixture.hpp"
 #include "core/unique_fd.hpp"
@@ -193,6 +196,93 @@ TEST_F(FdPassing, DefaultClientFallsBackToContentModeForAContentOnlyServer) {
     const auto result = shell(server, R"("$BRO" > "$D/out"; cat "$D/out")");
     EXPECT_EQ(result.exit_code(), 0) << result.err;
     EXPECT_EQ(result.out.rfind("pipe:", 0), 0u) << result.out;
+}
+
+// The fd-passing attempt's connection carries the content-mode retry: one session, not two.
+// (Where the content-only socket refuses descriptors in the kernel, the client first resends
+// its fd-mode Request alone; the server's ModeRejected and RetryHere answer it the same way.)
+TEST_F(FdPassing, TheFallbackToContentModeStaysOnTheSameConnection) {
+    BroServer server(dir, "/bin/echo");
+    const auto result = run_client(server, {.args = {"once"}});
+    ASSERT_EQ(result.out, "once\n") << result.err;
+    // Sessions that sent something (the fixture's own readiness probe sends nothing).
+    const std::string log = server.log();
+    const auto count = [&](const std::string& what) {
+        std::size_t n = 0;
+        for (auto at = log.find(what); at != std::string::npos; at = log.find(what, at + 1)) ++n;
+        return n;
+    };
+    EXPECT_EQ(count("connected (") - count("closed before sending a request"), 1u) << log;
+    EXPECT_EQ(count("may retry on this connection"), 1u) << log;
+}
+
+// A Request in fd-passing mode, with the three standard descriptors (/dev/null).
+Bytes fd_mode_request(const std::vector<UniqueFd>& stdio, std::vector<int>& fds) {
+    protocol::RequestView view;
+    view.mode = protocol::TransferMode::kFdPassing;
+    view.cwd = "/";
+    for (const auto& fd : stdio) fds.push_back(fd.get());
+    return request_frame(view);
+}
+
+// Sends it as bro-client does: with the descriptors, or, when a content-only socket refuses
+// them in the kernel (SO_PASSRIGHTS, Linux 6.16: EPERM, nothing sent), the Request alone.
+bool send_fd_mode_request(RawConnection& connection, const Bytes& request,
+                          const std::vector<int>& fds) {
+    if (connection.send_with_fds(request, fds)) return true;
+    return errno == EPERM && connection.send(request);
+}
+
+std::vector<protocol::FrameType> types_of(const Reply& reply) {
+    std::vector<protocol::FrameType> types;
+    for (const auto& frame : reply.frames) types.push_back(frame.type);
+    return types;
+}
+
+TEST_F(FdPassing, AContentOnlyServerOffersTheRetryOnTheSameConnectionOnlyOnce) {
+    BroServer server(dir, "/bin/echo");
+    std::vector<UniqueFd> stdio;
+    for (int i = 0; i < 3; ++i) stdio.emplace_back(open("/dev/null", O_RDWR | O_CLOEXEC));
+    std::vector<int> fds;
+    const Bytes request = fd_mode_request(stdio, fds);
+    RawConnection connection(server.socket_path());
+    ASSERT_TRUE(send_fd_mode_request(connection, request, fds));
+    const Reply offer = connection.read_reply(std::chrono::milliseconds(300));
+    EXPECT_EQ(types_of(offer),
+              std::vector({protocol::FrameType::kModeRejected, protocol::FrameType::kRetryHere}));
+    EXPECT_FALSE(offer.closed) << "the connection must stay open for the retry";
+    // Another fd-passing Request instead of the content-mode one: refused for good.
+    ASSERT_TRUE(send_fd_mode_request(connection, request, fds));
+    const Reply final_answer = connection.read_reply();
+    EXPECT_EQ(types_of(final_answer), std::vector({protocol::FrameType::kModeRejected}));
+    EXPECT_TRUE(final_answer.closed);
+}
+
+// What a client from before RetryHere does: close, and connect again in content mode. At the
+// per-uid limit, too, its second connection must find the first one's place free. (A limit of
+// 2, not 1: the previous round's session may still be ending when the next one connects.)
+TEST_F(FdPassing, AClientThatReconnectsAfterTheRejectionIsStillServed) {
+    BroServer server(dir, "/bin/echo", {"--max-sessions-per-uid", "2"});
+    std::vector<UniqueFd> stdio;
+    for (int i = 0; i < 3; ++i) stdio.emplace_back(open("/dev/null", O_RDWR | O_CLOEXEC));
+    std::vector<int> fds;
+    const Bytes request = fd_mode_request(stdio, fds);
+    for (int round = 0; round < 8; ++round) {
+        {
+            RawConnection attempt(server.socket_path());
+            ASSERT_TRUE(send_fd_mode_request(attempt, request, fds));
+            const Reply rejected = attempt.read_reply(std::chrono::milliseconds(100));
+            ASSERT_FALSE(rejected.frames.empty());
+            ASSERT_EQ(rejected.frames.front().type, protocol::FrameType::kModeRejected);
+        }
+        protocol::RequestView view;
+        view.cwd = "/";
+        const std::vector<std::string_view> arguments = {"again"};
+        view.arguments = arguments;
+        const Reply reply = send_and_read_reply(server.socket_path(), request_frame(view));
+        ASSERT_EQ(reply.exit_code(), std::optional<int>(0)) << reply.error();
+        EXPECT_EQ(reply.out(), "again\n");
+    }
 }
 
 TEST_F(FdPassing, ServerAcceptingBothModesGetsFdPassing) {

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <system_error>
@@ -339,6 +340,26 @@ TEST(RequestTimeout, AConnectionThatSendsNoRequestIsClosed) {
     EXPECT_NE(server.log().find("no complete request within 300 ms"), std::string::npos)
         << server.log();
     EXPECT_EQ(run_client(server, {.args = {"still serving"}}).out, "still serving\n");
+}
+
+// A connection that has sent nothing holds only a wait for its first bytes: stopping the
+// server ends that wait at once instead of after the request timeout.
+TEST(RequestTimeout, AServerStoppedWhileConnectionsSitIdleStopsAtOnce) {
+    TempDir dir;
+    BroServer server(dir, "/bin/echo", {"--request-timeout", "60"});
+    std::vector<std::unique_ptr<RawConnection>> idle;
+    for (int i = 0; i < 3; ++i) {
+        idle.push_back(std::make_unique<RawConnection>(server.socket_path()));
+        ASSERT_TRUE(idle.back()->connected());
+    }
+    EXPECT_EQ(run_client(server, {.args = {"served"}}).out, "served\n");  // all accepted by now
+    const auto started = std::chrono::steady_clock::now();
+    const int status = server.stop();
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "wait status " << status;
+    for (const auto& connection : idle) {
+        EXPECT_TRUE(connection->closed_by_server_within(5s)) << "an idle connection stayed open";
+    }
 }
 
 INSTANTIATE_TEST_SUITE_P(BothModes, Lifecycle, ::testing::Values("content", "fd"));

@@ -1,5 +1,7 @@
 #include "ring/acceptor.hpp"
 
+#include <fcntl.h>
+
 #include <gtest/gtest.h>
 
 #include <optional>
@@ -86,6 +88,17 @@ TEST_P(AcceptorTest, AcceptedFdsAreCloexec) {
     stop_and_wait(acceptor);
     ASSERT_EQ(accepted.size(), 2u);
     for (const OwnedFd& fd : accepted) EXPECT_TRUE(has_cloexec(fd.get())) << "fd " << fd.get();
+}
+
+TEST_P(AcceptorTest, AcceptedFdsAreNonblockingWhenAsked) {
+    Acceptor acceptor(ring_, listener_.fd(), /*nonblocking=*/true);
+    const OwnedFd client = listener_.connect();
+    const IoResult accepted = run_within(ring_, next_of(acceptor));
+    stop_and_wait(acceptor);
+    ASSERT_TRUE(accepted.ok()) << accepted.error().message();
+    const OwnedFd fd(accepted.value());
+    EXPECT_TRUE(::fcntl(fd.get(), F_GETFL) & O_NONBLOCK);
+    EXPECT_TRUE(has_cloexec(fd.get()));
 }
 
 TEST_P(AcceptorTest, StopCompletesAWaitingNextWithCancelled) {
