@@ -11,6 +11,7 @@
 #include "ring/ring.hpp"
 #include "server/environment_warnings.hpp"
 #include "server/listener.hpp"
+#include "server/privilege_warnings.hpp"
 #include "server/server.hpp"
 #include "server/server_config.hpp"
 #include "server/stale_session_cleanup.hpp"
@@ -50,6 +51,9 @@ int main(int argc, char** argv) {
     if (!parsed.config) return parsed.exit_code;
     configure_logging(parsed.config->log_level);
     for (const auto& warning : bro::server::environment_warnings(*parsed.config)) {
+        spdlog::warn("{}", warning);
+    }
+    for (const auto& warning : bro::server::privilege_warnings(*parsed.config, geteuid())) {
         spdlog::warn("{}", warning);
     }
     try {

@@ -117,12 +117,20 @@ void read_durations(const po::variables_map& vm, ServerConfig& c) {
     for (auto [flag, out] :
          {std::pair{"kill-grace", &c.kill_grace}, std::pair{"timeout", &c.run_timeout},
           std::pair{"request-timeout", &c.request_timeout},
-          std::pair{"drain-timeout", &c.drain_timeout}}) {
+          std::pair{"upload-timeout", &c.upload_timeout},
+          std::pair{"drain-timeout", &c.drain_timeout},
+          std::pair{"report-timeout", &c.report_timeout}}) {
         read_seconds(vm, flag, kDay, *out);
     }
-    if (vm.count("request-timeout") && c.request_timeout.count() == 0) {
-        throw ConfigError("--request-timeout must be more than 0");
+    // Every phase has a deadline: these cannot be turned off.
+    for (auto [flag, value] : {std::pair{"request-timeout", c.request_timeout},
+                               std::pair{"upload-timeout", c.upload_timeout},
+                               std::pair{"report-timeout", c.report_timeout}}) {
+        if (vm.count(flag) && value.count() == 0) {
+            throw ConfigError(std::string("--") + flag + " must be more than 0");
+        }
     }
+    if (!vm.count("upload-timeout")) c.upload_timeout = c.request_timeout;
 }
 
 // A size such as 4096, 64K, 16M or 2G (binary multiples); nullopt when malformed or too big.
@@ -172,6 +180,20 @@ void read_cwd_policy(const po::variables_map& vm, ServerConfig& c) {
         throw ConfigError("--cwd " + value +
                           ": use caller, caller-strict or an absolute directory");
     }
+}
+
+void read_lifetime(const po::variables_map& vm, ServerConfig& c) {
+    c.keep_background = vm["keep-background"].as<bool>();
+    if (!vm.count("session-cgroups")) return;
+    const std::string value = vm["session-cgroups"].as<std::string>();
+    constexpr std::pair<const char*, CgroupChoice> kChoices[] = {
+        {"auto", CgroupChoice::kAuto}, {"on", CgroupChoice::kOn}, {"off", CgroupChoice::kOff}};
+    for (const auto& [name, choice] : kChoices) {
+        if (value != name) continue;
+        c.session_cgroups = choice;
+        return;
+    }
+    throw ConfigError("--session-cgroups " + value + ": use auto, on or off");
 }
 
 void read_transfer_modes(const po::variables_map& vm, ServerConfig& c) {
@@ -231,6 +253,9 @@ void read_session_limits(const po::variables_map& vm, ServerConfig& c) {
                               ": use 1 to " + std::to_string(kMost));
         }
         *out = static_cast<std::size_t>(value);
+    }
+    if (!vm.count("max-sessions-per-uid")) {
+        c.admission.max_sessions_per_uid = default_sessions_per_uid(c.admission.max_sessions);
     }
 }
 
@@ -351,9 +376,9 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
     }
     config.systemd_socket = vm["systemd-socket"].as<bool>();
     try {
-        for (auto* read :
-             {read_transfer_modes, read_cwd_policy, read_durations, read_limits, read_allow_lists,
-              read_session_limits, read_run_as, read_socket_settings, read_arguments}) {
+        for (auto* read : {read_transfer_modes, read_cwd_policy, read_durations, read_lifetime,
+                           read_limits, read_allow_lists, read_session_limits, read_run_as,
+                           read_socket_settings, read_arguments}) {
             read(vm, config);
         }
         config.allowed_env = to_strings(vm, "allowed-env");

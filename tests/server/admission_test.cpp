@@ -113,5 +113,40 @@ TEST(Admission, SlotIsReturnedOnceWhetherReleasedEarlyOrDestroyed) {
     EXPECT_EQ(admission.active_sessions(), 0u);
 }
 
+TEST(Admission, NoCallerTakesMoreThanAQuarterOfTheSessionsByDefault) {
+    EXPECT_EQ(default_sessions_per_uid(1024), 256u);
+    EXPECT_EQ(default_sessions_per_uid(64), 16u);
+    EXPECT_EQ(default_sessions_per_uid(2), 1u);
+}
+
+TEST(Admission, ACallerBeyondTheDescriptorsLeftIsToldTheServerIsBusy) {
+    Admission admission(AdmissionRules{});
+    admission.descriptors().set_limit(DescriptorBudget::kReserved +
+                                      2 * DescriptorBudget::kPerSession);
+    EXPECT_EQ(admission.admit(peer(1, 1)), std::nullopt);
+    EXPECT_EQ(admission.admit(peer(2, 2)), std::nullopt);
+    const auto refused = admission.admit(peer(3, 3));
+    ASSERT_TRUE(refused.has_value());
+    EXPECT_NE(refused->find("the server is busy: it is short of descriptors"), std::string::npos)
+        << *refused;
+    admission.release(1);
+    EXPECT_EQ(admission.admit(peer(3, 3)), std::nullopt);
+}
+
+TEST(Admission, DescriptorsAnFdRequestBringsCountUntilItsChildHasThem) {
+    Admission admission(AdmissionRules{});
+    admission.descriptors().set_limit(DescriptorBudget::kReserved +
+                                      2 * DescriptorBudget::kPerSession);
+    EXPECT_EQ(admission.admit(peer(1, 1)), std::nullopt);
+    AdmissionSlot slot(admission, 1);
+    slot.hold_descriptors(10);
+    EXPECT_TRUE(admission.admit(peer(2, 2)).has_value()) << "16 + 10 + 16 do not fit in 32";
+    slot.hold_descriptors(0);
+    EXPECT_EQ(admission.admit(peer(2, 2)), std::nullopt);
+    admission.release(2);
+    slot.release();
+    EXPECT_EQ(admission.descriptors().in_use(), 0u);
+}
+
 }  // namespace
 }  // namespace bro::server
