@@ -1,5 +1,7 @@
 #include "server/server.hpp"
 
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -37,10 +39,22 @@ UniqueFd open_signal_fd() {
     return fd;
 }
 
-// A content-mode session holds up to this many descriptors (socket, stdin/stdout/stderr pipe
-// ends, a splice pipe, the stdin probe, the pidfd), plus slack for the server itself.
-constexpr rlim_t kDescriptorsPerSession = 8;
-constexpr rlim_t kServerDescriptors = 64;
+constexpr rlim_t kDescriptorsPerSession = DescriptorBudget::kPerSession;
+constexpr rlim_t kServerDescriptors = DescriptorBudget::kReserved;
+
+UniqueFd open_spare_descriptor() {
+    return UniqueFd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+}
+
+// Sent before anything is read: the client reads it whether or not it managed to send its
+// request first. A fresh socket's buffer always holds one small frame, so this cannot block.
+void send_refusal(int socket, const std::string& reason) {
+    std::vector<std::uint8_t> frame;
+    protocol::encode_error(reason, frame);
+    if (::send(socket, frame.data(), frame.size(), MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+        spdlog::debug("could not tell a refused caller why: {}", std::strerror(errno));
+    }
+}
 
 }  // namespace
 
@@ -49,6 +63,7 @@ void Server::make_room_for_descriptors() {
     if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return;
     const rlim_t needed =
         kDescriptorsPerSession * config_.admission.max_sessions + kServerDescriptors;
+    admission_.descriptors().set_limit(limit.rlim_cur);
     if (limit.rlim_cur >= needed) return;
     const rlimit original = limit;
     limit.rlim_cur = std::min(needed, limit.rlim_max);
@@ -59,11 +74,12 @@ void Server::make_room_for_descriptors() {
     } else {
         limit = original;
     }
+    admission_.descriptors().set_limit(limit.rlim_cur);
     if (limit.rlim_cur >= needed) return;
     spdlog::warn(
         "--max-sessions {} may need {} descriptors, but RLIMIT_NOFILE is {} (hard limit {}): "
-        "sessions beyond about {} will fail; raise the limit (LimitNOFILE= in a systemd unit, "
-        "ulimit -Hn) or lower --max-sessions",
+        "callers beyond about {} sessions at once are told the server is busy; raise the limit "
+        "(LimitNOFILE= in a systemd unit, ulimit -Hn) or lower --max-sessions",
         config_.admission.max_sessions, needed, limit.rlim_cur, limit.rlim_max,
         (limit.rlim_cur > kServerDescriptors ? limit.rlim_cur - kServerDescriptors : 0) /
             kDescriptorsPerSession);
@@ -82,8 +98,32 @@ Server::Server(ring::Ring& ring, ServerConfig config, Listener listener)
       listener_(std::move(listener)),
       env_policy_(config_.allowed_env, config_.inherit_env, config_.allow_dangerous_env),
       admission_(config_.admission),
-      context_{ring_, config_, env_policy_, spawner_, live_sessions_},
-      signal_fd_(open_signal_fd()) {}
+      cwd_resolver_(ring_, config_.request_timeout),
+      context_{ring_,          config_,  env_policy_,   spawner_,
+               live_sessions_, remover_, cwd_resolver_, nullptr},
+      signal_fd_(open_signal_fd()),
+      spare_descriptor_(open_spare_descriptor()) {
+    set_up_session_cgroups();
+}
+
+void Server::set_up_session_cgroups() {
+    if (config_.keep_background) {
+        spdlog::debug("no session cgroups: --keep-background lets processes outlive calls");
+        return;
+    }
+    std::string why_not;
+    cgroups_ = SessionCgroups::find(config_.session_cgroups, why_not);
+    if (!cgroups_) {
+        spdlog::debug("no session cgroups: {}", why_not);
+        return;
+    }
+    for (const auto& error : cgroups_->remove_stale()) {
+        spdlog::warn("could not remove a stale session cgroup: {}", error);
+    }
+    context_.cgroups = &*cgroups_;
+    spdlog::info("session cgroups under {}: a call's processes end with it, setsid ones too",
+                 cgroups_->path());
+}
 
 ring::Task<void> Server::serve() {
     spdlog::info("serving {} on {} (io_uring: {})", config_.executable, listener_.description(),
@@ -104,10 +144,11 @@ ring::Task<void> Server::accept_connections() {
         const ring::IoResult accepted = co_await acceptor.next();
         if (!accepted) {
             if (stopping_ || accepted.cancelled()) break;
-            spdlog::warn("accept failed: {}; continuing", accepted.error().message());
             if (accepted.raw() == -EMFILE || accepted.raw() == -ENFILE) {
-                co_await ring::Timeout(ring_, std::chrono::milliseconds(100));
+                refuse_for_want_of_descriptors();
+                continue;
             }
+            spdlog::warn("accept failed: {}; continuing", accepted.error().message());
             continue;
         }
         admit(UniqueFd(accepted.value()));
@@ -136,6 +177,26 @@ ring::Task<void> Server::wait_for_stop_signal() {
     for (Session* session : live_sessions_) session->abort();
 }
 
+void Server::refuse_for_want_of_descriptors() {
+    spare_descriptor_.reset();
+    // A connection is waiting (accept said so, and one the client closed stays queued), so
+    // accept4() returns at once; poll() makes sure of it.
+    pollfd waiting{listener_.fd(), POLLIN, 0};
+    if (::poll(&waiting, 1, 0) == 1) {
+        UniqueFd socket(::accept4(listener_.fd(), nullptr, nullptr, SOCK_CLOEXEC));
+        if (socket) {
+            const std::string reason =
+                "the server is busy: it has no descriptor left to serve this call "
+                "(RLIMIT_NOFILE " +
+                std::to_string(admission_.descriptors().limit()) +
+                "); try again later, or raise its limit (LimitNOFILE= in a systemd unit)";
+            spdlog::warn("refused a connection: out of descriptors (accept: EMFILE)");
+            send_refusal(socket.get(), reason);
+        }
+    }
+    spare_descriptor_ = open_spare_descriptor();
+}
+
 void Server::admit(UniqueFd socket) {
     PeerCredentials peer;
     try {
@@ -151,13 +212,7 @@ void Server::admit(UniqueFd socket) {
         return;
     }
     spdlog::warn("refused the connection of {}: {}", describe(peer), *refusal);
-    // Sent before anything is read: the client reads it whether or not it managed to send its
-    // request first. A fresh socket's buffer always holds one small frame, so this cannot block.
-    std::vector<std::uint8_t> frame;
-    protocol::encode_error(*refusal, frame);
-    if (::send(socket.get(), frame.data(), frame.size(), MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
-        spdlog::debug("could not tell pid {} it was refused: {}", peer.pid, std::strerror(errno));
-    }
+    send_refusal(socket.get(), *refusal);
 }
 
 ring::Task<void> Server::run_session(UniqueFd socket, std::uint64_t id, PeerCredentials peer) {

@@ -11,9 +11,12 @@
 #include "ring/ring.hpp"
 #include "ring/task.hpp"
 #include "server/admission.hpp"
+#include "server/cwd_resolution.hpp"
+#include "server/directory_remover.hpp"
 #include "server/listener.hpp"
 #include "server/server_config.hpp"
 #include "server/session.hpp"
+#include "server/session_cgroup.hpp"
 #include "server/spawner.hpp"
 
 namespace bro::server {
@@ -37,9 +40,15 @@ class Server {
     // limits): one Error frame, a log line, and the socket is closed.
     void admit(UniqueFd socket);
     // At start-up: raises the soft RLIMIT_NOFILE (up to the hard limit) so --max-sessions
-    // sessions fit, keeps the original for the children, and warns if even the hard limit is
-    // too low. The usual soft limit of 1024 holds only about 120 sessions.
+    // sessions fit, keeps the original for the children, warns if even the hard limit is
+    // too low, and gives admission the limit to count descriptors against. The usual soft
+    // limit of 1024 holds only about 60 sessions.
     void make_room_for_descriptors();
+    // accept() failed with EMFILE: lets go of the spare descriptor for a moment to take the
+    // waiting connection and tell it the server is busy, so no caller waits unanswered.
+    void refuse_for_want_of_descriptors();
+    // Where session cgroups go, if anywhere; stale ones are removed.
+    void set_up_session_cgroups();
     ring::Task<void> run_session(UniqueFd socket, std::uint64_t id, PeerCredentials peer);
 
     ring::Ring& ring_;
@@ -48,9 +57,13 @@ class Server {
     EnvPolicy env_policy_;
     Spawner spawner_;
     Admission admission_;
+    DirectoryRemover remover_;
+    CwdResolver cwd_resolver_;
+    std::optional<SessionCgroups> cgroups_;
     std::unordered_set<Session*> live_sessions_;
     SessionContext context_;
     UniqueFd signal_fd_;
+    UniqueFd spare_descriptor_;  // /dev/null, given up to answer when accept() hits EMFILE
     bool stopping_ = false;
     std::uint64_t next_session_id_ = 1;
 };
