@@ -74,7 +74,13 @@ std::optional<ExitOutcome> IncomingStream::received(std::size_t count) {
             return kClientFailure;
         }
         const auto header = std::get<protocol::FrameHeader>(decoded);
+        if (header.type == FrameType::kStarted) {  // empty (decode_frame_header checks)
+            program_started_ = true;
+            begin_ += kFrameHeaderBytes;
+            continue;
+        }
         if (header.type == FrameType::kStdout || header.type == FrameType::kStderr) {
+            program_started_ = true;
             data_fd_ = header.type == FrameType::kStdout ? output_.stdout_fd : output_.stderr_fd;
             data_remaining_ = header.length;
             begin_ += kFrameHeaderBytes;

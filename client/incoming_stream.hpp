@@ -1,7 +1,8 @@
 #pragma once
-// What the server sends: Stdout and Stderr frames, copied to fds 1 and 2 as their bytes
-// arrive (a data frame is never buffered whole), then exactly one Exit or Error frame that
-// ends the run, or a ModeRejected frame when the server does not take content mode. Partial
+// What the server sends: a Started frame once the program runs, Stdout and Stderr frames,
+// copied to fds 1 and 2 as their bytes arrive (a data frame is never buffered whole), then
+// exactly one Exit or Error frame that ends the run, or a ModeRejected frame when the server
+// does not take content mode. Partial
 // frames across reads are kept; only a partial header or a partial control frame (a few KiB at
 // most) ever waits in the buffer. Content mode only: the fd-passing exchange relays nothing.
 
@@ -47,6 +48,8 @@ class IncomingStream {
     ExitOutcome end_of_stream();
 
     std::uint64_t bytes_received() const { return bytes_received_; }
+    // Whether the program runs: a Started frame (or output) arrived.
+    bool program_started() const { return program_started_; }
     // From the Exit frame: stdin bytes the program consumed, when the request asked for it.
     std::uint64_t stdin_consumed() const { return stdin_consumed_; }
 
@@ -65,6 +68,7 @@ class IncomingStream {
     int data_fd_ = -1;                // where they go
     std::uint64_t bytes_received_ = 0;
     std::uint64_t stdin_consumed_ = protocol::kStdinConsumedUnknown;
+    bool program_started_ = false;
 };
 
 }  // namespace bro::client

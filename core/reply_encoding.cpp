@@ -30,6 +30,10 @@ void encode_mode_rejected(std::uint8_t accepted_modes, std::vector<std::uint8_t>
     encode_frame(FrameType::kModeRejected, out, [&](ByteWriter& w) { w.u8(accepted_modes); });
 }
 
+void encode_started(std::vector<std::uint8_t>& out) {
+    encode_frame(FrameType::kStarted, out, [](ByteWriter&) {});
+}
+
 void encode_error(std::string_view message, std::vector<std::uint8_t>& out) {
     encode_frame(FrameType::kError, out, [&](ByteWriter& w) {
         w.string(truncated(message, ProtocolLimits{}.max_message_bytes));

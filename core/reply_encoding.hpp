@@ -1,6 +1,6 @@
 #pragma once
 // The server's side of the frames that end an exchange: Exit, Error and ModeRejected (their
-// decoders are reply_decoding.hpp, the client's side).
+// decoders are reply_decoding.hpp, the client's side), and of Started.
 
 #include <cstdint>
 #include <string_view>
@@ -20,6 +20,9 @@ void encode_exit(const ExitStatus& status, std::string_view detail, std::vector<
 // ModeRejected frame: one byte, the kAccepts* bits of the modes the server takes. A client
 // that sent fd-passing may retry on a new connection in content mode (nothing was consumed).
 void encode_mode_rejected(std::uint8_t accepted_modes, std::vector<std::uint8_t>& out);
+
+// Started frame (empty): the program runs, for a request with kRequestWantsStarted.
+void encode_started(std::vector<std::uint8_t>& out);
 
 // Error frame: the server refused the request (policy, limits, malformed input). The run
 // never started.

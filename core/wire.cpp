@@ -34,6 +34,8 @@ const char* known_name(std::uint8_t type) {
             return "Error";
         case FrameType::kModeRejected:
             return "ModeRejected";
+        case FrameType::kStarted:
+            return "Started";
     }
     return nullptr;
 }
@@ -72,6 +74,7 @@ std::size_t max_payload(FrameType type, const ProtocolLimits& limits) {
             return limits.max_request_bytes;
         case FrameType::kFileEnd:
         case FrameType::kStdinEnd:
+        case FrameType::kStarted:
             return 0;
         case FrameType::kModeRejected:
         case FrameType::kSignal:

@@ -44,6 +44,7 @@ ring::Task<bool> FileUpload::receive_file(int file, std::size_t index, ring::Sto
     for (;;) {
         const auto header = co_await reader_.next_header(stop, /*leave_payload_in_socket=*/true);
         if (!header) co_return false;
+        activity_.touch();
         if (header->type == protocol::FrameType::kFileEnd) co_return true;
         if (header->type != protocol::FrameType::kFileData) {
             throw ProtocolViolation(std::string("expected FileData or FileEnd, got ") +
@@ -87,6 +88,7 @@ ring::Task<bool> FileUpload::copy_payload(int file, std::uint32_t length, ring::
         const ring::IoResult in =
             co_await ring::Splice(ring_, socket_, splice_write_.get(), chunk).stop_on(stop);
         if (!in || in.value() == 0) co_return false;  // the client went away mid-file
+        activity_.touch();
         for (int moved = 0; moved < in.value();) {
             const ring::IoResult out =
                 co_await ring::Splice(ring_, splice_read_.get(), file,

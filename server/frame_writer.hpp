@@ -8,6 +8,7 @@
 
 #include "ring/async_mutex.hpp"
 #include "ring/ring.hpp"
+#include "ring/stop_token.hpp"
 #include "ring/task.hpp"
 
 namespace bro::server {
@@ -17,8 +18,9 @@ class FrameWriter {
     FrameWriter(ring::Ring& ring, int fd) : ring_(ring), fd_(fd), mutex_(ring) {}
 
     // Sends `frame` (header included) completely. False once the client is gone (EPIPE,
-    // ECONNRESET, cancellation); every later call then fails at once.
-    ring::Task<bool> send(std::span<const std::uint8_t> frame);
+    // ECONNRESET) or `stop` was requested (a deadline: the client stopped reading); every
+    // later call then fails at once, since a frame may have been cut.
+    ring::Task<bool> send(std::span<const std::uint8_t> frame, ring::StopToken stop = {});
 
   private:
     ring::Ring& ring_;

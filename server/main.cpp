@@ -21,6 +21,7 @@
 #include "server/environment_warnings.hpp"
 #include "server/listener.hpp"
 #include "server/log_setup.hpp"
+#include "server/privilege_warnings.hpp"
 #include "server/server.hpp"
 #include "server/server_config.hpp"
 #include "server/stale_session_cleanup.hpp"
@@ -53,9 +54,16 @@ void clean_up_after_crashed_servers(const std::vector<ToolConfig>& tools) {
     }
 }
 
+// What the environment and the rights the server lends its programs call for a word about.
+std::vector<std::string> start_up_warnings(const ServerConfig& config) {
+    std::vector<std::string> warnings = environment_warnings(config);
+    for (auto& warning : privilege_warnings(config, geteuid())) warnings.push_back(warning);
+    return warnings;
+}
+
 int check(const std::vector<ToolConfig>& tools) {
     for (const auto& tool : tools) {
-        for (const auto& warning : environment_warnings(tool.config)) {
+        for (const auto& warning : start_up_warnings(tool.config)) {
             std::cout << "# warning: " << warning << "\n";
         }
         std::cout << describe_effective_settings(tool) << "\n";
@@ -123,15 +131,17 @@ int serve(std::vector<ToolConfig> tools) {
             spdlog::error("session failed: {}", e.what());
         }
     };
+    // What every tool's Server shares: one session counter, one RLIMIT_NOFILE.
     std::uint64_t session_ids = 1;
+    DescriptorBudget descriptors;
     std::size_t sessions = 0;
     std::vector<std::unique_ptr<Server>> servers;
     for (std::size_t i = 0; i < tools.size(); ++i) {
         sessions += tools[i].config.admission.max_sessions;
-        servers.push_back(std::make_unique<Server>(ring, std::move(tools[i].config),
-                                                   std::move(listeners[i]), session_ids));
+        servers.push_back(std::make_unique<Server>(
+            ring, std::move(tools[i].config), std::move(listeners[i]), session_ids, descriptors));
     }
-    if (const auto original = raise_descriptor_limit(sessions)) {
+    if (const auto original = raise_descriptor_limit(sessions, descriptors)) {
         for (auto& server : servers) server->give_children_descriptor_limit(*original);
     }
     std::vector<bro::ring::Task<void>> parts;
@@ -161,7 +171,7 @@ int main(int argc, char** argv) {
     }
     configure_logging(parsed.process.log_level);
     for (const auto& tool : parsed.tools) {
-        for (const auto& warning : environment_warnings(tool.config)) {
+        for (const auto& warning : start_up_warnings(tool.config)) {
             spdlog::warn("{}{}{}", tool.name, tool.name.empty() ? "" : ": ", warning);
         }
     }

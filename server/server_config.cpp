@@ -108,19 +108,6 @@ void read_seconds(const po::variables_map& vm, const char* flag, double max_seco
     out = std::chrono::nanoseconds(static_cast<std::int64_t>(seconds * 1e9));
 }
 
-void read_durations(const po::variables_map& vm, ServerConfig& c) {
-    constexpr double kDay = 86400;
-    for (auto [flag, out] :
-         {std::pair{"kill-grace", &c.kill_grace}, std::pair{"timeout", &c.run_timeout},
-          std::pair{"request-timeout", &c.request_timeout},
-          std::pair{"drain-timeout", &c.drain_timeout}}) {
-        read_seconds(vm, flag, kDay, *out);
-    }
-    if (vm.count("request-timeout") && c.request_timeout.count() == 0) {
-        throw ConfigError("--request-timeout must be more than 0");
-    }
-}
-
 // A size such as 4096, 64K, 16M or 2G (binary multiples); nullopt when malformed or too big.
 std::optional<std::size_t> parse_size(std::string_view text) {
     std::size_t value = 0;
@@ -141,6 +128,27 @@ std::optional<std::size_t> parse_size(std::string_view text) {
     return value << shift;
 }
 
+void read_durations(const po::variables_map& vm, ServerConfig& c) {
+    constexpr double kDay = 86400;
+    for (auto [flag, out] :
+         {std::pair{"kill-grace", &c.kill_grace}, std::pair{"timeout", &c.run_timeout},
+          std::pair{"request-timeout", &c.request_timeout},
+          std::pair{"upload-timeout", &c.upload_timeout},
+          std::pair{"drain-timeout", &c.drain_timeout},
+          std::pair{"report-timeout", &c.report_timeout}}) {
+        read_seconds(vm, flag, kDay, *out);
+    }
+    // Every phase has a deadline: these cannot be turned off.
+    for (auto [flag, value] : {std::pair{"request-timeout", c.request_timeout},
+                               std::pair{"upload-timeout", c.upload_timeout},
+                               std::pair{"report-timeout", c.report_timeout}}) {
+        if (vm.count(flag) && value.count() == 0) {
+            throw ConfigError(std::string("--") + flag + " must be more than 0");
+        }
+    }
+    if (!vm.count("upload-timeout")) c.upload_timeout = c.request_timeout;
+}
+
 void read_limits(const po::variables_map& vm, ServerConfig& c) {
     for (const auto& limit : limit_flags()) {
         if (!vm.count(limit.flag)) continue;
@@ -152,6 +160,38 @@ void read_limits(const po::variables_map& vm, ServerConfig& c) {
         }
         c.limits.*limit.member = *value;
     }
+}
+
+void read_session_limits(const po::variables_map& vm, ServerConfig& c) {
+    constexpr long long kMost = 1 << 20;
+    for (auto [flag, out] :
+         {std::pair{"max-sessions", &c.admission.max_sessions},
+          std::pair{"max-sessions-per-uid", &c.admission.max_sessions_per_uid}}) {
+        if (!vm.count(flag)) continue;
+        const long long value = vm[flag].as<long long>();
+        if (value < 1 || value > kMost) {
+            throw ConfigError(std::string("--") + flag + " " + std::to_string(value) +
+                              ": use 1 to " + std::to_string(kMost));
+        }
+        *out = static_cast<std::size_t>(value);
+    }
+    if (!vm.count("max-sessions-per-uid")) {
+        c.admission.max_sessions_per_uid = default_sessions_per_uid(c.admission.max_sessions);
+    }
+}
+
+void read_lifetime(const po::variables_map& vm, ServerConfig& c) {
+    c.keep_background = vm["keep-background"].as<bool>();
+    if (!vm.count("session-cgroups")) return;
+    const std::string value = vm["session-cgroups"].as<std::string>();
+    constexpr std::pair<const char*, CgroupChoice> kChoices[] = {
+        {"auto", CgroupChoice::kAuto}, {"on", CgroupChoice::kOn}, {"off", CgroupChoice::kOff}};
+    for (const auto& [name, choice] : kChoices) {
+        if (value != name) continue;
+        c.session_cgroups = choice;
+        return;
+    }
+    throw ConfigError("--session-cgroups " + value + ": use auto, on or off");
 }
 
 void read_cwd_policy(const po::variables_map& vm, ServerConfig& c) {
@@ -212,21 +252,6 @@ void read_allow_lists(const po::variables_map& vm, ServerConfig& c) {
         throw ConfigError(
             "--allow-uid/--allow-gid: the list is empty; name at least one user or group, or "
             "drop the flag");
-    }
-}
-
-void read_session_limits(const po::variables_map& vm, ServerConfig& c) {
-    constexpr long long kMost = 1 << 20;
-    for (auto [flag, out] :
-         {std::pair{"max-sessions", &c.admission.max_sessions},
-          std::pair{"max-sessions-per-uid", &c.admission.max_sessions_per_uid}}) {
-        if (!vm.count(flag)) continue;
-        const long long value = vm[flag].as<long long>();
-        if (value < 1 || value > kMost) {
-            throw ConfigError(std::string("--") + flag + " " + std::to_string(value) +
-                              ": use 1 to " + std::to_string(kMost));
-        }
-        *out = static_cast<std::size_t>(value);
     }
 }
 
@@ -324,9 +349,9 @@ void read_dangerous_env(const po::variables_map& vm, ServerConfig& c) {
 // The readers of one tool's values, then its lists and the checks of the whole.
 void read_tool_values(const po::variables_map& vm, ServerConfig& config) {
     config.systemd_socket = vm["systemd-socket"].as<bool>();
-    for (auto* read :
-         {read_transfer_modes, read_cwd_policy, read_durations, read_limits, read_allow_lists,
-          read_session_limits, read_run_as, read_socket_settings, read_arguments}) {
+    for (auto* read : {read_transfer_modes, read_cwd_policy, read_durations, read_lifetime,
+                       read_limits, read_allow_lists, read_session_limits, read_run_as,
+                       read_socket_settings, read_arguments}) {
         read(vm, config);
     }
     config.allowed_env = to_strings(vm, "allowed-env");

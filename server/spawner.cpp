@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -14,6 +15,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+
+#include "server/clone_into_cgroup.hpp"
 
 namespace bro::server {
 namespace {
@@ -41,6 +44,7 @@ struct ChildContext {
     // nullptr: keep the server's. Read in the child straight from the parent's memory
     // (CLONE_VM): no copy, no allocation.
     const ChildIdentity* identity;
+    pid_t server_pid;  // the parent, which the child must not outlive
     // Written by the failing step itself, for the parent's report: the step, its errno, the
     // call that failed and the path it was given (static text and the request's own strings:
     // nothing is allocated in the child).
@@ -114,6 +118,27 @@ void complete_identity(ChildContext& context) {
     }
 }
 
+// Enters the directory the server resolved, or else the path; falls back when allowed.
+void enter_working_directory(ChildContext& context) {
+    const bool in_place = context.working_directory_fd >= 0
+                              ? fchdir(context.working_directory_fd) == 0
+                              : chdir(context.working_directory) == 0;
+    if (in_place) return;
+    if (context.fallback_directory == nullptr || chdir(context.fallback_directory) != 0) {
+        child_fail(context, SpawnStep::kChangeDirectory, "chdir", context.working_directory);
+    }
+    context.used_fallback = true;
+}
+
+// SIGKILL when the server dies (PR_SET_PDEATHSIG), so a killed server leaves no program behind.
+// Set after the identity change, which clears it, and checked against a server that died
+// before it was set.
+void die_with_server(ChildContext& context) {
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != context.server_pid) {
+        child_fail_with(context, SpawnStep::kCreateProcess, ESRCH, "prctl PR_SET_PDEATHSIG");
+    }
+}
+
 // Runs in the child, on the Spawner's stack, sharing the parent's memory: only
 // async-signal-safe system calls, no allocation, no C++ exceptions.
 int child_main(void* argument) {
@@ -163,18 +188,11 @@ int child_main(void* argument) {
     }
     umask(context.umask);
     if (context.identity != nullptr) assume_identity(context);
-    const bool in_place =
-        (context.working_directory_fd >= 0 && fchdir(context.working_directory_fd) == 0) ||
-        chdir(context.working_directory) == 0;
-    if (!in_place) {
-        if (context.fallback_directory == nullptr || chdir(context.fallback_directory) != 0) {
-            child_fail(context, SpawnStep::kChangeDirectory, "chdir", context.working_directory);
-        }
-        context.used_fallback = true;
-    }
+    enter_working_directory(context);
     // Every server fd is already O_CLOEXEC; this makes it hold for any fd a library opened.
     syscall(SYS_close_range, static_cast<unsigned>(context.first_free), ~0U, CLOSE_RANGE_CLOEXEC);
     if (context.identity != nullptr) complete_identity(context);
+    die_with_server(context);
     execve(context.executable, context.argv, context.envp);
     child_fail(context, SpawnStep::kExecute, "execve", context.executable);
 }
@@ -199,6 +217,25 @@ std::string describe_identity(const ChildIdentity& identity) {
 }
 
 }  // namespace
+
+// clone(), or clone3() straight into a session cgroup; the child's pid or -errno.
+pid_t Spawner::start_child(int cgroup_fd, void* context, int& pidfd) {
+    constexpr unsigned long kFlags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD;
+    if (cgroup_fd >= 0) {
+        clone_args args{};
+        args.flags = kFlags | CLONE_INTO_CGROUP;
+        args.pidfd = reinterpret_cast<std::uint64_t>(&pidfd);
+        args.exit_signal = SIGCHLD;
+        args.stack = reinterpret_cast<std::uint64_t>(stack_.data());
+        args.stack_size = stack_.size() & ~std::size_t{15};
+        args.cgroup = static_cast<std::uint64_t>(cgroup_fd);
+        return clone3_run(&args, child_main, context);
+    }
+    // The stack grows down on every architecture we build for: pass its top, 16-byte aligned.
+    auto* stack_top = stack_.data() + (stack_.size() & ~std::size_t{15});
+    const pid_t pid = clone(child_main, stack_top, kFlags | SIGCHLD, context, &pidfd);
+    return pid < 0 ? -errno : pid;
+}
 
 Spawner::Spawner() : stack_(256 * 1024) {
     sigemptyset(&ignored_signals_);
@@ -241,17 +278,16 @@ std::variant<ChildProcess, SpawnFailure> Spawner::spawn(const SpawnRequest& requ
         &ignored_signals_,
         child_descriptor_limit_ ? &*child_descriptor_limit_ : nullptr,
         request.identity ? &*request.identity : nullptr,
+        getpid(),
         SpawnStep::kExecute,
         0,
         nullptr,
         nullptr};
     int pidfd = -1;
-    // The stack grows down on every architecture we build for: pass its top, 16-byte aligned.
-    auto* stack_top = stack_.data() + (stack_.size() & ~std::size_t{15});
-    const pid_t pid = clone(child_main, stack_top, CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD,
-                            &context, &pidfd);
+    const pid_t pid = start_child(request.cgroup_fd, &context, pidfd);
     if (pid < 0) {
-        return SpawnFailure{ExitStatus::not_started(SpawnStep::kCreateProcess, errno), "clone"};
+        return SpawnFailure{ExitStatus::not_started(SpawnStep::kCreateProcess, -pid),
+                            request.cgroup_fd >= 0 ? "clone3 into the session cgroup" : "clone"};
     }
     ChildProcess child(pid, UniqueFd(pidfd));
     if (context.error == 0) {

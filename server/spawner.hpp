@@ -42,6 +42,8 @@ class Spawner {
     void give_children_descriptor_limit(const rlimit& limit) { child_descriptor_limit_ = limit; }
 
   private:
+    pid_t start_child(int cgroup_fd, void* context, int& pidfd);
+
     // The child's stack. Reused: with CLONE_VFORK the child is done with it before clone()
     // returns in the parent.
     std::vector<unsigned char> stack_;
