@@ -157,15 +157,18 @@ bool handle_terminal_signal(int signal, RawTerminal& terminal, OutgoingStream& o
 }
 
 // Queues a Signal frame for each signal read from the signalfd (terminal signals aside).
-void forward_signals(int signal_fd, RawTerminal* terminal, OutgoingStream& outgoing,
-                     const Diagnostics& diagnostics) {
+// Before the program runs, SIGINT or SIGTERM ends the call instead: that signal is returned.
+std::optional<int> forward_signals(int signal_fd, RawTerminal* terminal, OutgoingStream& outgoing,
+                                   bool program_started, const Diagnostics& diagnostics) {
     while (const auto signal = read_forwarded_signal(signal_fd)) {
         if (terminal != nullptr &&
             handle_terminal_signal(*signal, *terminal, outgoing, diagnostics))
             continue;
+        if (!program_started && ends_call_before_start(*signal)) return signal;
         diagnostics.debug("forwarding signal ", *signal);
         if (!outgoing.queue_signal(*signal)) diagnostics.debug("signal queue full, dropped");
     }
+    return std::nullopt;
 }
 
 // One splice or receive from the socket into `incoming`: nullopt while the run goes on, else
@@ -252,8 +255,16 @@ ExitOutcome relay(const RelayFds& fds, ClientRequest& request, std::string_view 
             (poll_fds[1].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL))) {
             if (!outgoing.read_stdin(diagnostics)) return kClientFailure;
         }
-        if (count == 3 && (poll_fds[2].revents & POLLIN))
-            forward_signals(fds.signal_fd, fds.terminal, outgoing, diagnostics);
+        if (count == 3 && (poll_fds[2].revents & POLLIN)) {
+            const auto interrupted = forward_signals(fds.signal_fd, fds.terminal, outgoing,
+                                                     incoming.program_started(), diagnostics);
+            if (interrupted) {
+                // The caller's return closes the connection: the server never runs it.
+                diagnostics.debug("signal ", *interrupted,
+                                  " before the program started: ending the call");
+                return ExitOutcome::die_by(*interrupted);
+            }
+        }
     }
 }
 

@@ -12,7 +12,7 @@
 #include <variant>
 #include <vector>
 
-#include "client/control_frames.hpp"
+#include "client/fd_reply.hpp"
 #include "client/forwarded_signals.hpp"
 #include "client/request_builder.hpp"
 #include "client/server_connection.hpp"
@@ -20,35 +20,6 @@
 
 namespace bro::client {
 namespace {
-
-using protocol::FrameType;
-using protocol::kFrameHeaderBytes;
-
-// Room for any control frame decode_frame_header lets through, header included (Exit and
-// Error payloads are bounded by max_message_bytes plus their fixed fields).
-constexpr std::size_t kReplyBytes = 8192;
-static_assert(kFrameHeaderBytes + ProtocolLimits{}.max_message_bytes + 64 <= kReplyBytes);
-
-const char* accepted_modes_name(std::uint8_t accepted) {
-    switch (accepted) {
-        case protocol::kAcceptsContent:
-            return "content mode";
-        case protocol::kAcceptsFdPassing:
-            return "fd-passing mode";
-        default:
-            return "content and fd-passing mode";
-    }
-}
-
-// Waits until the non-blocking `socket` is ready for `events` (an error or a hang-up counts as
-// ready: the next call reports it). Returns 0, or poll()'s errno.
-int wait_until_ready(int socket, short events) {
-    pollfd ready{socket, events, 0};
-    while (::poll(&ready, 1, -1) < 0) {
-        if (errno != EINTR) return errno;
-    }
-    return 0;
-}
 
 // The one message of fd-passing mode: sends all of `frame` on the non-blocking stream
 // `socket`, `fds` attached to its first byte in order as SCM_RIGHTS, so the server receives
@@ -94,117 +65,6 @@ int send_with_fds(int socket, std::span<const std::uint8_t> frame, std::span<con
         }
     }
     return 0;
-}
-
-enum class ReadResult { kComplete, kEnded, kFailed };
-
-// Receives from the non-blocking socket into `buffer` until `filled` reaches `wanted`, taking
-// whatever else has arrived too: the reply is the only frame the server sends, so header and
-// payload normally come in one recv(). kEnded: the server closed the connection (or reset it)
-// first; kFailed: with errno set.
-ReadResult receive_at_least(int socket, std::span<std::uint8_t> buffer, std::size_t& filled,
-                            std::size_t wanted) {
-    while (filled < wanted) {
-        const ssize_t n = ::recv(socket, buffer.data() + filled, buffer.size() - filled, 0);
-        if (n > 0) {
-            filled += static_cast<std::size_t>(n);
-        } else if (n == 0 || errno == ECONNRESET) {
-            return ReadResult::kEnded;
-        } else if (errno == EAGAIN) {
-            if (const int error = wait_until_ready(socket, POLLIN)) {
-                errno = error;
-                return ReadResult::kFailed;
-            }
-        } else if (errno != EINTR) {
-            return ReadResult::kFailed;
-        }
-    }
-    return ReadResult::kComplete;
-}
-
-// Waits until the server's reply starts to arrive, forwarding the caller's signals to the
-// program meanwhile. False after reporting a failed poll().
-bool await_reply(int socket, int signal_fd, const Diagnostics& diagnostics) {
-    if (signal_fd < 0) return true;  // receive_at_least() waits instead
-    for (;;) {
-        std::array<pollfd, 2> fds{{{socket, POLLIN, 0}, {signal_fd, POLLIN, 0}}};
-        if (::poll(fds.data(), fds.size(), -1) < 0) {
-            if (errno == EINTR) continue;
-            diagnostics.error("poll failed: ", SystemError{errno});
-            return false;
-        }
-        if (fds[1].revents & POLLIN) {
-            while (const auto signal = read_forwarded_signal(signal_fd)) {
-                send_signal_frame(socket, *signal, diagnostics);
-            }
-        }
-        if (fds[0].revents != 0) return true;
-    }
-}
-
-// The server's one answer: Exit, Error or ModeRejected. Anything else means it does not speak
-// fd-passing as this client does.
-FdPassingResult receive_reply(int socket, std::string_view socket_path,
-                              const Diagnostics& diagnostics) {
-    std::array<std::uint8_t, kReplyBytes> buffer;
-    std::size_t filled = 0;
-    // Receives the first `wanted` bytes; false (after saying why) when the connection ended or
-    // failed.
-    const auto receive = [&](std::size_t wanted) {
-        switch (receive_at_least(socket, buffer, filled, wanted)) {
-            case ReadResult::kComplete:
-                return true;
-            case ReadResult::kEnded:
-                diagnostics.error(
-                    "the server closed the connection before reporting an exit status");
-                return false;
-            case ReadResult::kFailed:
-                diagnostics.error("cannot receive from the server: ", SystemError{errno});
-                return false;
-        }
-        return false;
-    };
-
-    if (!receive(kFrameHeaderBytes)) return {};
-    const std::span<const std::uint8_t> header_bytes{buffer.data(), kFrameHeaderBytes};
-    const auto decoded = protocol::decode_frame_header(header_bytes, ProtocolLimits{});
-    if (const auto* error = std::get_if<protocol::FrameHeaderError>(&decoded)) {
-        report_malformed_header(*error, diagnostics);
-        return {};
-    }
-    const auto header = std::get<protocol::FrameHeader>(decoded);
-    if (!is_control_frame(header.type)) {
-        diagnostics.error("the server sent an unexpected frame (type ",
-                          static_cast<unsigned>(header.type),
-                          ") in fd-passing mode; are client and server the same version?");
-        return {};
-    }
-    if (header.length > buffer.size() - kFrameHeaderBytes) {
-        diagnostics.error("the server sent a malformed frame (type ",
-                          static_cast<unsigned>(header.type), ", ", header.length,
-                          " bytes); are client and server the same version?");
-        return {};
-    }
-
-    if (!receive(kFrameHeaderBytes + header.length)) return {};
-    const std::span<const std::uint8_t> payload{buffer.data() + kFrameHeaderBytes, header.length};
-    if (header.type != FrameType::kModeRejected) {
-        return {exit_outcome_for_frame(header.type, payload, diagnostics), 0};
-    }
-    const auto accepted = accepted_modes_of(payload, diagnostics);
-    if (!accepted) return {};
-    // A server that takes the content-mode Request on this connection says so with RetryHere,
-    // sent with the ModeRejected; an older one just closes the connection.
-    const std::size_t rejection = kFrameHeaderBytes + header.length;
-    const auto retry_header = protocol::encode_frame_header(FrameType::kRetryHere, 0);
-    const bool retry_here =
-        receive_at_least(socket, buffer, filled, rejection + kFrameHeaderBytes) ==
-            ReadResult::kComplete &&
-        filled == rejection + kFrameHeaderBytes &&
-        std::equal(retry_header.begin(), retry_header.end(), buffer.begin() + rejection);
-    diagnostics.debug("the server at ", socket_path, " rejected fd-passing mode; it accepts ",
-                      accepted_modes_name(*accepted), retry_here ? " (on this connection)" : "");
-    return {kClientFailure, *accepted, false, retry_here};
 }
 
 }  // namespace
@@ -309,8 +169,10 @@ FdPassingResult run_fd_passing(const Invocation& invocation) {
     }
     diagnostics.debug("sent ", request.frame.size(), " bytes and ", fds_sent,
                       " descriptors; waiting for the exit status");
-    if (!await_reply(socket.get(), invocation.signal_fd, diagnostics)) return {};
-    FdPassingResult result = receive_reply(socket.get(), config.socket_path, diagnostics);
+    const FdReply reply =
+        await_fd_reply(socket.get(), invocation.signal_fd, config.socket_path, diagnostics);
+    FdPassingResult result{reply.outcome, reply.accepted_modes};
+    result.retry_here = reply.retry_here;
     if (result.retry_here) result.connection = std::move(socket);
     return result;
 }

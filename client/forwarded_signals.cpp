@@ -46,6 +46,10 @@ ForwardedSignals::~ForwardedSignals() {
     ::sigprocmask(SIG_UNBLOCK, &set, nullptr);
 }
 
+bool ends_call_before_start(int signal) {
+    return signal == SIGINT || signal == SIGTERM;
+}
+
 std::optional<int> read_forwarded_signal(int signal_fd) {
     signalfd_siginfo info{};
     ssize_t n;

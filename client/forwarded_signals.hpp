@@ -29,6 +29,10 @@ class ForwardedSignals {
     UniqueFd fd_;
 };
 
+// SIGINT and SIGTERM, which end a call whose program has not started yet (the client closes
+// the connection and the server never runs it) instead of being forwarded.
+bool ends_call_before_start(int signal);
+
 // The next signal pending on a ForwardedSignals fd (nonblocking), or nullopt.
 std::optional<int> read_forwarded_signal(int signal_fd);
 

@@ -201,7 +201,13 @@ std::optional<ExitOutcome> IncomingStream::received(std::size_t count) {
             return kClientFailure;
         }
         const auto header = std::get<protocol::FrameHeader>(decoded);
+        if (header.type == FrameType::kStarted) {  // empty (decode_frame_header checks)
+            program_started_ = true;
+            begin_ += kFrameHeaderBytes;
+            continue;
+        }
         if (header.type == FrameType::kStdout || header.type == FrameType::kStderr) {
+            program_started_ = true;
             data_stream_ = header.type == FrameType::kStdout ? 0 : 1;
             if (route_for(data_stream_) != Route::kCopy) spliced_ = true;
             data_remaining_ = header.length;

@@ -1,7 +1,8 @@
 #pragma once
-// What the server sends: Stdout and Stderr frames, written to fds 1 and 2 as their bytes
-// arrive (a data frame is never buffered whole), then exactly one Exit or Error frame that
-// ends the run, or a ModeRejected frame when the server does not take content mode. Partial
+// What the server sends: a Started frame once the program runs, Stdout and Stderr frames,
+// written to fds 1 and 2 as their bytes arrive (a data frame is never buffered whole), then
+// exactly one Exit or Error frame that ends the run, or a ModeRejected frame when the server
+// does not take content mode. Partial
 // frames across reads are kept; only a partial header or a partial control frame (a few KiB at
 // most) ever waits in the buffer. Content mode only: the fd-passing exchange relays nothing.
 //
@@ -76,6 +77,8 @@ class IncomingStream {
     void sigpipe_deferred() { sigpipe_deferred_ = true; }
 
     std::uint64_t bytes_received() const { return bytes_received_; }
+    // Whether the program runs: a Started frame (or output) arrived.
+    bool program_started() const { return program_started_; }
     // From the Exit frame: stdin bytes the program consumed, when the request asked for it.
     std::uint64_t stdin_consumed() const { return stdin_consumed_; }
 
@@ -107,6 +110,7 @@ class IncomingStream {
     int private_pipe_[2] = {-1, -1};  // kSpliceThroughPipe's, made at its first payload
     std::uint64_t bytes_received_ = 0;
     std::uint64_t stdin_consumed_ = protocol::kStdinConsumedUnknown;
+    bool program_started_ = false;
 };
 
 }  // namespace bro::client

@@ -223,9 +223,11 @@ ClientRequest build_request(const ClientConfig& config, std::span<const std::str
     view.forwarded_fds = options.forwarded_fds;
     view.terminal = options.terminal;
     view.terminal_modes = options.terminal_modes;
+    // Started: until the program runs, SIGINT and SIGTERM end the call here instead.
     view.flags =
         static_cast<std::uint8_t>((options.carries_cwd ? protocol::kRequestCarriesCwd : 0) |
-                                  (request.stdin_start ? protocol::kRequestReportsStdin : 0));
+                                  (request.stdin_start ? protocol::kRequestReportsStdin : 0) |
+                                  protocol::kRequestWantsStarted);
     request.frame.reserve(protocol::encoded_request_size(view));
     protocol::encode_request(view, request.frame);
     diagnostics.debug("request: ", mode_name(options.mode), " mode, ", arguments.size(),

@@ -1,6 +1,8 @@
 #include "client/server_connection.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
@@ -19,6 +21,25 @@ long long monotonic_milliseconds() {
     return static_cast<long long>(now.tv_sec) * 1000 + now.tv_nsec / 1'000'000;
 }
 
+// Lets SIGINT and SIGTERM act as usual (end the client) for as long as it lives: nothing was
+// sent yet, so ending the client ends the call, as the forwarding rules want before the program
+// starts, and a signal blocked for forwarding could not interrupt the blocking connect().
+class InterruptibleWait {
+  public:
+    InterruptibleWait() {
+        sigemptyset(&set_);
+        sigaddset(&set_, SIGINT);
+        sigaddset(&set_, SIGTERM);
+        ::sigprocmask(SIG_UNBLOCK, &set_, &previous_);
+    }
+    ~InterruptibleWait() { ::sigprocmask(SIG_SETMASK, &previous_, nullptr); }
+    InterruptibleWait(const InterruptibleWait&) = delete;
+    InterruptibleWait& operator=(const InterruptibleWait&) = delete;
+
+  private:
+    sigset_t set_, previous_;
+};
+
 // The slow path, taken only when the listen queue was full: a blocking connect() waits for
 // room, and Linux bounds that wait by SO_SNDTIMEO (unix_stream_connect, then EAGAIN). The
 // socket is made non-blocking again before returning, so the timeout reaches nothing after
@@ -26,6 +47,7 @@ long long monotonic_milliseconds() {
 int connect_when_there_is_room(int socket, const SocketAddress& address,
                                std::uint32_t timeout_seconds) {
     if (::fcntl(socket, F_SETFL, 0) != 0) return errno;
+    const InterruptibleWait interruptible;
     const long long deadline = monotonic_milliseconds() + timeout_seconds * 1000LL;
     int error = EAGAIN;
     // A signal (a stop and continue, say) interrupts the wait: wait again for what is left.
@@ -47,6 +69,14 @@ int connect_when_there_is_room(int socket, const SocketAddress& address,
 }
 
 }  // namespace
+
+int wait_until_ready(int socket, short events) {
+    pollfd ready{socket, events, 0};
+    while (::poll(&ready, 1, -1) < 0) {
+        if (errno != EINTR) return errno;
+    }
+    return 0;
+}
 
 UniqueFd connect_to_server(std::string_view socket_path, std::uint32_t timeout_seconds,
                            const Diagnostics& diagnostics) {

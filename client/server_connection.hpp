@@ -22,4 +22,8 @@ namespace bro::client {
 UniqueFd connect_to_server(std::string_view socket_path, std::uint32_t timeout_seconds,
                            const Diagnostics& diagnostics);
 
+// Waits until the non-blocking `socket` is ready for `events` (an error or a hang-up counts as
+// ready: the next call reports it). Returns 0, or poll()'s errno.
+int wait_until_ready(int socket, short events);
+
 }  // namespace bro::client

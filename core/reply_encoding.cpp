@@ -34,6 +34,10 @@ void encode_retry_here(std::vector<std::uint8_t>& out) {
     encode_frame(FrameType::kRetryHere, out, [](ByteWriter&) {});
 }
 
+void encode_started(std::vector<std::uint8_t>& out) {
+    encode_frame(FrameType::kStarted, out, [](ByteWriter&) {});
+}
+
 void encode_error(std::string_view message, std::vector<std::uint8_t>& out) {
     encode_frame(FrameType::kError, out, [&](ByteWriter& w) {
         w.string(truncated(message, ProtocolLimits{}.max_message_bytes));

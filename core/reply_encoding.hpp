@@ -1,6 +1,6 @@
 #pragma once
 // The server's side of the frames that end an exchange: Exit, Error and ModeRejected (their
-// decoders are reply_decoding.hpp, the client's side).
+// decoders are reply_decoding.hpp, the client's side), and of Started.
 
 #include <cstdint>
 #include <string_view>
@@ -23,6 +23,9 @@ void encode_mode_rejected(std::uint8_t accepted_modes, std::vector<std::uint8_t>
 // RetryHere frame (empty), sent right after a ModeRejected for an fd-passing Request when the
 // server takes content mode: the client may send its content-mode Request on this connection.
 void encode_retry_here(std::vector<std::uint8_t>& out);
+
+// Started frame (empty): the program runs, for a request with kRequestWantsStarted.
+void encode_started(std::vector<std::uint8_t>& out);
 
 // Error frame: the server refused the request (policy, limits, malformed input). The run
 // never started.

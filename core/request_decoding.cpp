@@ -208,12 +208,14 @@ std::variant<Request, DecodeError> decode_request(std::span<const std::uint8_t> 
     request.stdin_mode = static_cast<StdinMode>(stdin_mode);
     if (request.umask > 0777) return DecodeError{"umask out of range"};
     constexpr std::uint8_t kKnownFlags = kRequestCarriesCwd | kRequestReportsStdin |
-                                         kRequestWantsTerminal | kRequestCarriesTerminalModes;
+                                         kRequestWantsTerminal | kRequestCarriesTerminalModes |
+                                         kRequestWantsStarted;
     if ((flags & ~kKnownFlags) != 0) {
         return DecodeError{"unknown request flags " + std::to_string(flags)};
     }
     request.carries_cwd = (flags & kRequestCarriesCwd) != 0;
     request.reports_stdin = (flags & kRequestReportsStdin) != 0;
+    request.wants_started = (flags & kRequestWantsStarted) != 0;
     if (request.carries_cwd && request.mode != TransferMode::kFdPassing) {
         return DecodeError{"a working-directory descriptor needs fd-passing mode"};
     }

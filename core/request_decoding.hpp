@@ -45,6 +45,7 @@ struct Request {
     std::uint16_t umask = 022;
     bool carries_cwd = false;    // kRequestCarriesCwd: the last descriptor is the caller's cwd
     bool reports_stdin = false;  // kRequestReportsStdin
+    bool wants_started = false;  // kRequestWantsStarted
     // kRequestWantsTerminal: run on a new pseudo-terminal of this initial size.
     std::optional<WindowSize> terminal;
     // kRequestCarriesTerminalModes: the caller's terminal settings, for the new terminal.

@@ -36,6 +36,8 @@ const char* known_name(std::uint8_t type) {
             return "ModeRejected";
         case FrameType::kRetryHere:
             return "RetryHere";
+        case FrameType::kStarted:
+            return "Started";
     }
     return nullptr;
 }
@@ -75,6 +77,7 @@ std::size_t max_payload(FrameType type, const ProtocolLimits& limits) {
         case FrameType::kFileEnd:
         case FrameType::kStdinEnd:
         case FrameType::kRetryHere:
+        case FrameType::kStarted:
             return 0;
         case FrameType::kModeRejected:
         case FrameType::kSignal:

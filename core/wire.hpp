@@ -39,6 +39,7 @@ enum class FrameType : std::uint8_t {
     // Empty, right after a ModeRejected: the server reads one more Request, in content mode, on
     // this same connection (a client that reconnects instead just closes it).
     kRetryHere = 0x86,
+    kStarted = 0x87,  // empty: the program runs (asked for with kRequestWantsStarted)
 };
 
 // The frame type's name as docs/PROTOCOL.md spells it ("StdinData"), for messages.
@@ -70,6 +71,10 @@ inline constexpr std::uint8_t kRequestWantsTerminal = 4;
 // window size, so the program's terminal starts as the caller's was (its erase character,
 // IUTF8 for line editing of UTF-8, ...), not with the kernel's defaults.
 inline constexpr std::uint8_t kRequestCarriesTerminalModes = 8;
+// Either mode: send a Started frame once the program runs. Until then the client may end the
+// call on SIGINT or SIGTERM instead of forwarding it (the server then never runs it); after
+// it, signals go to the program.
+inline constexpr std::uint8_t kRequestWantsStarted = 16;
 
 // A terminal's size as TIOCGWINSZ reports it (struct winsize): the Request of a terminal
 // session ends with one, and each WindowSize frame carries one.

@@ -7,10 +7,11 @@
 
 namespace bro::ring {
 
-Task<std::variant<siginfo_t, std::error_code>> wait_for_child(Ring& ring, int pidfd) {
+Task<std::variant<siginfo_t, std::error_code>> wait_for_child(Ring& ring, int pidfd, Reap reap) {
     siginfo_t info{};
+    const int options = WEXITED | (reap == Reap::kYes ? 0 : WNOWAIT);
     if (ring.features().waitid) {
-        const IoResult result = co_await WaitId(ring, pidfd, &info);
+        const IoResult result = co_await WaitId(ring, pidfd, &info, options);
         if (!result) co_return result.error();
         co_return info;
     }
@@ -20,7 +21,7 @@ Task<std::variant<siginfo_t, std::error_code>> wait_for_child(Ring& ring, int pi
         info = {};
         // WNOHANG: never blocks, so no signal can interrupt it.
         if (waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd), &info,
-                   WEXITED | WNOHANG) != 0) {
+                   options | WNOHANG) != 0) {
             co_return std::error_code(errno, std::system_category());
         }
         if (info.si_pid != 0) co_return info;  // si_pid stays 0 while the child still runs

@@ -13,8 +13,13 @@
 
 namespace bro::ring {
 
+// Whether the wait reaps the child, or leaves it a zombie (WNOWAIT): a zombie keeps its pid,
+// hence its process group's id, from being reused, so the group can still be signalled.
+enum class Reap : bool { kNo = false, kYes = true };
+
 // On success `info.si_code` is CLD_EXITED / CLD_KILLED / CLD_DUMPED and `info.si_status` the
-// code or signal. The child is reaped either way.
-Task<std::variant<siginfo_t, std::error_code>> wait_for_child(Ring& ring, int pidfd);
+// code or signal. The child is reaped unless `reap` is Reap::kNo.
+Task<std::variant<siginfo_t, std::error_code>> wait_for_child(Ring& ring, int pidfd,
+                                                              Reap reap = Reap::kYes);
 
 }  // namespace bro::ring

@@ -11,6 +11,10 @@
 //
 // For one operation: `co_await with_deadline(ring, 2s, Read(ring, fd, buffer))` gives the
 // operation's IoResult, or timed_out() when the deadline came first.
+//
+// An idle deadline bounds the time without progress instead of the whole: the work calls
+// activity.touch() whenever it gets somewhere (bytes arrived), and is stopped once `limit`
+// passes without a touch. `co_await with_idle_deadline(ring, 10s, stop, activity, work)`.
 
 #include <chrono>
 #include <exception>
@@ -33,7 +37,35 @@ inline Task<bool> sleep_for(Ring& ring, std::chrono::nanoseconds duration, StopT
     co_return waited.timed_out();
 }
 
+// When the work last got somewhere, for an idle deadline.
+class Activity {
+  public:
+    Activity() : last_(std::chrono::steady_clock::now()) {}
+    void touch() { last_ = std::chrono::steady_clock::now(); }
+    std::chrono::steady_clock::time_point last() const { return last_; }
+
+  private:
+    std::chrono::steady_clock::time_point last_;
+};
+
 namespace detail {
+
+// Requests `work_stop` once `limit` passes without activity, unless `timer_stop` ends the wait
+// first. One timer per idle period, not one per touch.
+inline Task<void> expire_when_idle(Ring& ring, std::chrono::nanoseconds limit,
+                                   const Activity& activity, StopToken timer_stop,
+                                   StopSource& work_stop, bool& expired) {
+    for (;;) {
+        const auto idle = std::chrono::steady_clock::now() - activity.last();
+        if (idle >= limit) {
+            expired = true;
+            work_stop.request_stop();
+            co_return;
+        }
+        const IoResult waited = co_await Timeout(ring, limit - idle).stop_on(timer_stop);
+        if (!waited.timed_out()) co_return;
+    }
+}
 
 // Requests `work_stop` when `limit` passes, unless `timer_stop` ends the wait first.
 inline Task<void> expire_after(Ring& ring, std::chrono::nanoseconds limit, StopToken timer_stop,
@@ -101,6 +133,23 @@ Task<Deadlined<T>> with_deadline(Ring& ring, std::chrono::nanoseconds limit, Sto
     StopSource timer_stop;
     co_await when_all(detail::finish_then_stop(std::move(work), outcome.value, timer_stop),
                       detail::expire_after(ring, limit, timer_stop.token(), stop, outcome.expired));
+    co_return outcome;
+}
+
+// Runs `work` (which observes `stop` and touches `activity` as it progresses) until it ends
+// or `limit` passes without a touch. A zero or negative limit means no deadline.
+template <typename T>
+Task<Deadlined<T>> with_idle_deadline(Ring& ring, std::chrono::nanoseconds limit, StopSource& stop,
+                                      const Activity& activity, Task<T> work) {
+    Deadlined<T> outcome;
+    if (limit.count() <= 0) {
+        outcome.value.emplace(co_await std::move(work));
+        co_return outcome;
+    }
+    StopSource timer_stop;
+    co_await when_all(
+        detail::finish_then_stop(std::move(work), outcome.value, timer_stop),
+        detail::expire_when_idle(ring, limit, activity, timer_stop.token(), stop, outcome.expired));
     co_return outcome;
 }
 

@@ -8,6 +8,7 @@
 
 #include <linux/time_types.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 #include <cerrno>
 #include <chrono>
@@ -281,15 +282,17 @@ class Cancel final : public SingleShot<Cancel> {
 
 // IORING_OP_WAITID (kernel 6.7): waits for the child behind `pidfd` to exit and fills `info`.
 // liburing 2.3 has no helper, so the SQE is filled by hand: len = idtype, fd = id,
-// file_index = options, addr2 = siginfo_t*.
+// file_index = options (WEXITED, plus WNOWAIT to leave a zombie), addr2 = siginfo_t*.
 class WaitId final : public SingleShot<WaitId> {
   public:
     static constexpr std::uint8_t kOpcode = 50;
-    WaitId(Ring& ring, int pidfd, siginfo_t* info) : SingleShot(ring, pidfd), info_(info) {}
+    WaitId(Ring& ring, int pidfd, siginfo_t* info, int options = WEXITED)
+        : SingleShot(ring, pidfd), info_(info), options_(options) {}
     void prepare(io_uring_sqe& sqe) override;
 
   private:
     siginfo_t* info_;
+    int options_;
 };
 
 }  // namespace bro::ring

@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <system_error>
 
+#include "ring/io_uring_refusal.hpp"
+
 namespace bro::ring {
 namespace {
 
@@ -38,9 +40,7 @@ unsigned init_ring(io_uring& ring, const RingOptions& options, RingFeatures& fea
         }
         if (last_error != -EINVAL) break;
     }
-    throw std::system_error(-last_error, std::system_category(),
-                            "io_uring_queue_init_params (is io_uring disabled by "
-                            "kernel.io_uring_disabled or a seccomp filter?)");
+    throw RingUnavailable(explain_io_uring_refusal(-last_error));
 }
 
 void probe_opcodes(io_uring& ring, RingFeatures& features) {
@@ -161,6 +161,22 @@ void Ring::complete_cancelled_backlog() {
     std::vector<Operation*> cancelled;
     cancelled.swap(cancelled_backlog_);
     for (Operation* op : cancelled) op->complete(-ECANCELED, false);
+}
+
+int Ring::register_personality() {
+    return io_uring_register_personality(&ring_);
+}
+
+void Ring::unregister_personality(int id) {
+    io_uring_unregister_personality(&ring_, id);
+}
+
+bool Ring::add_bounded_workers(unsigned extra) {
+    unsigned limits[2] = {0, 0};  // zeros read the current limits
+    if (io_uring_register_iowq_max_workers(&ring_, limits) != 0) return false;
+    limits[0] += extra;
+    limits[1] = 0;  // unbounded workers: unchanged
+    return io_uring_register_iowq_max_workers(&ring_, limits) == 0;
 }
 
 void Ring::run_once(bool wait) {

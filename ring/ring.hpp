@@ -101,6 +101,15 @@ class Ring {
     template <typename T>
     T run(Task<T> task);
 
+    // IORING_REGISTER_PERSONALITY (5.6): the calling thread's credentials as they are now,
+    // under an id an SQE can name (sqe->personality) to run with them. The id, or -errno.
+    int register_personality();
+    void unregister_personality(int id);
+    // Room for `extra` more io-wq workers for blocking (bounded) work, beyond the kernel's
+    // default (4 per CPU), for operations that may stay blocked on a hung filesystem. False
+    // when the kernel refuses (IORING_REGISTER_IOWQ_MAX_WORKERS, 5.15).
+    bool add_bounded_workers(unsigned extra);
+
     std::size_t in_flight() const { return in_flight_; }
     std::size_t completion_capacity() const { return capacity_; }
 

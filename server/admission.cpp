@@ -32,6 +32,7 @@ std::optional<std::string> Admission::admit(const PeerCredentials& peer) {
         return "the server is busy: " + std::to_string(active_) +
                " sessions are running, the most it allows (--max-sessions); try again later";
     }
+    if (!descriptors_.fits(DescriptorBudget::kPerSession)) return descriptors_.busy_reason();
     std::size_t& mine = active_per_uid_[peer.uid];
     if (mine >= rules_.max_sessions_per_uid) {
         return "uid " + std::to_string(peer.uid) + " already has " + std::to_string(mine) +
@@ -40,6 +41,7 @@ std::optional<std::string> Admission::admit(const PeerCredentials& peer) {
     }
     ++mine;
     ++active_;
+    descriptors_.take(DescriptorBudget::kPerSession);
     return std::nullopt;
 }
 
@@ -49,6 +51,7 @@ void Admission::release(uid_t uid) {
     if (it == active_per_uid_.end()) return;
     if (--it->second == 0) active_per_uid_.erase(it);
     --active_;
+    descriptors_.give_back(DescriptorBudget::kPerSession);
 }
 
 }  // namespace bro::server
@@ -56,15 +59,24 @@ void Admission::release(uid_t uid) {
 namespace bro::server {
 
 void AdmissionSlot::release() {
-    if (admission_ != nullptr && held_) admission_->release(uid_);
-    held_ = false;
+    if (admission_ == nullptr || !counted_) return;
+    hold_descriptors(0);
+    admission_->release(uid_);
+    counted_ = false;
 }
 
 std::optional<std::string> AdmissionSlot::readmit(const PeerCredentials& peer) {
-    if (admission_ == nullptr || held_) return std::nullopt;
+    if (admission_ == nullptr || counted_) return std::nullopt;
     auto refusal = admission_->admit(peer);
-    held_ = !refusal;
+    counted_ = !refusal;
     return refusal;
+}
+
+void AdmissionSlot::hold_descriptors(std::size_t count) {
+    if (admission_ == nullptr) return;
+    admission_->descriptors().give_back(descriptors_held_);
+    descriptors_held_ = count;
+    admission_->descriptors().take(descriptors_held_);
 }
 
 }  // namespace bro::server

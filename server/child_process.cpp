@@ -29,7 +29,7 @@ void ChildProcess::reap() {
                   WEXITED) != 0 &&
            errno == EINTR) {
     }
-    reaped_ = true;
+    exited_ = reaped_ = true;
 }
 
 void ChildProcess::kill_group(int signal) const {

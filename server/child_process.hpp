@@ -18,18 +18,24 @@ class ChildProcess {
     pid_t pid() const { return pid_; }
     int pidfd() const { return pidfd_.get(); }
     // The child leads its own process group (it called setsid), so this reaches the tools it
-    // started too. No-op once reaped.
+    // started too, also after the child exited, while it is a zombie: until it is reaped its
+    // pid, hence the group's id, cannot be reused. No-op once reaped.
     void kill_group(int signal) const;
-    // Call once the exit status was collected (the pid may be reused from then on).
-    void mark_reaped() { reaped_ = true; }
+    // Call once the exit status was collected without reaping (WNOWAIT): the child is a
+    // zombie, its group can still be signalled, and reap() will not wait.
+    void mark_exited() { exited_ = true; }
+    // Call once the exit status was collected by reaping (the pid may be reused from then on).
+    void mark_reaped() { exited_ = reaped_ = true; }
     // Blocks until the child is gone and reaps it: only for a child that has exited or was
-    // killed (a spawn that failed before exec, the destructor).
+    // killed (a zombie, a spawn that failed before exec, the destructor).
     void reap();
+    bool exited() const { return exited_; }
     bool reaped() const { return reaped_; }
 
   private:
     pid_t pid_;
     UniqueFd pidfd_;
+    bool exited_ = false;
     bool reaped_ = false;
 };
 

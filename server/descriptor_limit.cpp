@@ -5,19 +5,14 @@
 #include <algorithm>
 
 namespace bro::server {
-namespace {
 
-// A content-mode session holds up to this many descriptors (socket, stdin/stdout/stderr pipe
-// ends, a splice pipe, the stdin probe, the pidfd), plus slack for the server itself.
-constexpr rlim_t kDescriptorsPerSession = 8;
-constexpr rlim_t kServerDescriptors = 64;
-
-}  // namespace
-
-std::optional<rlimit> raise_descriptor_limit(std::size_t sessions) {
+std::optional<rlimit> raise_descriptor_limit(std::size_t sessions, DescriptorBudget& budget) {
     rlimit limit{};
     if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return {};
-    const rlim_t needed = kDescriptorsPerSession * sessions + kServerDescriptors;
+    const rlim_t per_session = DescriptorBudget::kPerSession;
+    const rlim_t reserved = budget.reserved();
+    const rlim_t needed = per_session * sessions + reserved;
+    budget.set_limit(limit.rlim_cur);
     if (limit.rlim_cur >= needed) return {};
     const rlimit original = limit;
     std::optional<rlimit> raised_from;
@@ -29,14 +24,14 @@ std::optional<rlimit> raise_descriptor_limit(std::size_t sessions) {
     } else {
         limit = original;
     }
+    budget.set_limit(limit.rlim_cur);
     if (limit.rlim_cur >= needed) return raised_from;
     spdlog::warn(
         "--max-sessions {} may need {} descriptors, but RLIMIT_NOFILE is {} (hard limit {}): "
-        "sessions beyond about {} will fail; raise the limit (LimitNOFILE= in a systemd unit, "
-        "ulimit -Hn) or lower --max-sessions",
+        "callers beyond about {} sessions at once are told the server is busy; raise the limit "
+        "(LimitNOFILE= in a systemd unit, ulimit -Hn) or lower --max-sessions",
         sessions, needed, limit.rlim_cur, limit.rlim_max,
-        (limit.rlim_cur > kServerDescriptors ? limit.rlim_cur - kServerDescriptors : 0) /
-            kDescriptorsPerSession);
+        (limit.rlim_cur > reserved ? limit.rlim_cur - reserved : 0) / per_session);
     return raised_from;
 }
 

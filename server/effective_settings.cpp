@@ -64,6 +64,18 @@ std::string run_as(const ServerConfig& c) {
            "\n";
 }
 
+std::string session_cgroups(CgroupChoice choice) {
+    switch (choice) {
+        case CgroupChoice::kAuto:
+            return quoted("auto");
+        case CgroupChoice::kOn:
+            return quoted("on");
+        case CgroupChoice::kOff:
+            return quoted("off");
+    }
+    return {};
+}
+
 }  // namespace
 
 std::string describe_effective_settings(const ToolConfig& tool) {
@@ -95,8 +107,12 @@ std::string describe_effective_settings(const ToolConfig& tool) {
     out << run_as(c);
     out << "timeout = " << seconds(c.run_timeout) << "\n";
     out << "request-timeout = " << seconds(c.request_timeout) << "\n";
+    out << "upload-timeout = " << seconds(c.upload_timeout) << "\n";
     out << "drain-timeout = " << seconds(c.drain_timeout) << "\n";
+    out << "report-timeout = " << seconds(c.report_timeout) << "\n";
     out << "kill-grace = " << seconds(c.kill_grace) << "\n";
+    out << "keep-background = " << (c.keep_background ? "true" : "false") << "\n";
+    out << "session-cgroups = " << session_cgroups(c.session_cgroups) << "\n";
     for (const auto& limit : limit_flags()) {
         out << limit.flag << " = " << c.limits.*limit.member << "\n";
     }

@@ -47,6 +47,7 @@ ring::Task<bool> FileUpload::receive_file(int file, std::size_t index, ring::Sto
     for (;;) {
         const auto header = co_await reader_.next_header(stop, /*leave_payload_in_socket=*/true);
         if (!header) co_return false;
+        activity_.touch();
         if (header->type == protocol::FrameType::kFileEnd) co_return true;
         if (header->type != protocol::FrameType::kFileData) {
             throw ProtocolViolation(std::string("expected FileData or FileEnd, got ") +
@@ -97,6 +98,7 @@ ring::Task<bool> FileUpload::copy_payload(int file, std::uint32_t length, ring::
         const ring::IoResult in = co_await ring::splice_some(ring_, socket_, splice_write_.get(),
                                                              std::min(remaining, room), stop);
         if (!in || in.value() == 0) co_return false;  // the client went away mid-file, or stop
+        activity_.touch();
         remaining -= static_cast<std::size_t>(in.value());
         in_pipe_ += static_cast<std::size_t>(in.value());
         if (in_pipe_ >= pipe_capacity_ / 2) {

@@ -3,7 +3,9 @@
 // FileEnd, written into the session directory. Bytes the reader already buffered are written
 // first; the rest of each payload goes socket -> pipe -> file by splice, never through user
 // space (the socket must be nonblocking: nonblocking_splice.hpp). --max-file-bytes bounds the
-// total, checked before each chunk is copied, so the files never grow past it.
+// total, checked before each chunk is copied, so the files never grow past it. Each piece
+// that arrives touches `activity`, which the session's idle deadline (--upload-timeout)
+// watches.
 
 #include <cstdint>
 #include <optional>
@@ -13,6 +15,7 @@
 #include "core/limits.hpp"
 #include "core/request_decoding.hpp"
 #include "core/unique_fd.hpp"
+#include "ring/deadline.hpp"
 #include "ring/ring.hpp"
 #include "ring/stop_token.hpp"
 #include "ring/task.hpp"
@@ -24,8 +27,13 @@ namespace bro::server {
 class FileUpload {
   public:
     FileUpload(ring::Ring& ring, FrameReader& reader, int socket, const ProtocolLimits& limits,
-               std::uint64_t session_id)
-        : ring_(ring), reader_(reader), socket_(socket), limits_(limits), session_id_(session_id) {}
+               std::uint64_t session_id, ring::Activity& activity)
+        : ring_(ring),
+          reader_(reader),
+          socket_(socket),
+          limits_(limits),
+          session_id_(session_id),
+          activity_(activity) {}
 
     // The path each of request.files becomes in argv (an argument naming a file sent earlier
     // shares its copy); nullopt when the client went away or `stop` was requested. Throws
@@ -50,6 +58,7 @@ class FileUpload {
     int socket_;
     const ProtocolLimits& limits_;
     std::uint64_t session_id_;
+    ring::Activity& activity_;
     std::size_t uploaded_ = 0;
     UniqueFd splice_read_, splice_write_;  // made at the first payload that needs them
     std::size_t pipe_capacity_ = 0;

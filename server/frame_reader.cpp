@@ -38,6 +38,15 @@ ring::Task<ring::IoResult> FrameReader::receive_with_fds(std::span<std::uint8_t>
         received_fds_.reserve(received_fds_.size() + count);
         for (std::size_t i = 0; i < count; ++i) received_fds_.emplace_back(fds[i]);
     }
+    // The kernel truncates at the buffer (the client sent too many) or where it could not
+    // install one more descriptor (the server has none left): only a short count tells.
+    const std::size_t room = (CMSG_SPACE(max_fds * sizeof(int)) - CMSG_LEN(0)) / sizeof(int);
+    if ((message.msg_flags & MSG_CTRUNC) && received_fds_.size() < room) {
+        received_fds_.clear();  // closes what did arrive
+        throw ServerBusy(
+            "the server is busy: it ran out of descriptors while receiving the request's; try "
+            "again later");
+    }
     if ((message.msg_flags & MSG_CTRUNC) || received_fds_.size() > max_fds) {
         received_fds_.clear();  // closes what did arrive
         const std::string text = "the request passes more than " + std::to_string(max_fds) +

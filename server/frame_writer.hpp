@@ -13,6 +13,7 @@
 #include "core/wire.hpp"
 #include "ring/async_mutex.hpp"
 #include "ring/ring.hpp"
+#include "ring/stop_token.hpp"
 #include "ring/task.hpp"
 
 namespace bro::server {
@@ -22,17 +23,20 @@ class FrameWriter {
     FrameWriter(ring::Ring& ring, int fd) : ring_(ring), fd_(fd), mutex_(ring) {}
 
     // Sends `frame` (header included) completely. False once the client is gone (EPIPE,
-    // ECONNRESET); every later call then fails at once.
-    ring::Task<bool> send(std::span<const std::uint8_t> frame);
+    // ECONNRESET) or `stop` was requested (a deadline: the client stopped reading); every
+    // later call then fails at once, since a frame may have been cut.
+    ring::Task<bool> send(std::span<const std::uint8_t> frame, ring::StopToken stop = {});
 
     // Sends a data frame whose `length` payload bytes wait in the pipe `source` (the caller
     // counted them: FIONREAD; nobody else reads that pipe): the header, then the payload
-    // spliced from the pipe into the socket, never copied through user space.
-    ring::Task<bool> send_from_pipe(protocol::FrameType type, int source, std::uint32_t length);
+    // spliced from the pipe into the socket, never copied through user space. `stop` as for
+    // send().
+    ring::Task<bool> send_from_pipe(protocol::FrameType type, int source, std::uint32_t length,
+                                    ring::StopToken stop = {});
 
   private:
     // send(2) until all of `bytes` went out, waiting for room when the socket is full.
-    ring::Task<bool> send_unlocked(std::span<const std::uint8_t> bytes);
+    ring::Task<bool> send_unlocked(std::span<const std::uint8_t> bytes, ring::StopToken stop);
 
     ring::Ring& ring_;
     int fd_;

@@ -23,6 +23,7 @@
 #include "server/environment_warnings.hpp"
 #include "server/listener.hpp"
 #include "server/log_setup.hpp"
+#include "server/privilege_warnings.hpp"
 #include "server/profile_commands.hpp"
 #include "server/profile_config.hpp"
 #include "server/server.hpp"
@@ -57,10 +58,14 @@ void clean_up_after_crashed_servers(const std::vector<ToolConfig>& tools) {
     }
 }
 
-// Start-up warnings about settings that work but may not do what the operator thinks.
+// Start-up warnings about settings that work but may not do what the operator thinks: the
+// environment, the rights the server lends its programs, the profile.
 void warn_about(const std::vector<ToolConfig>& tools) {
     for (const auto& tool : tools) {
         auto warnings = environment_warnings(tool.config);
+        for (auto& warning : privilege_warnings(tool.config, geteuid())) {
+            warnings.push_back(std::move(warning));
+        }
         for (auto& warning : profile_warnings(tool.config)) warnings.push_back(std::move(warning));
         for (const auto& warning : warnings) {
             spdlog::warn("{}{}{}", tool.name, tool.name.empty() ? "" : ": ", warning);
@@ -148,15 +153,17 @@ int serve(std::vector<ToolConfig> tools) {
             spdlog::error("session failed: {}", e.what());
         }
     };
+    // What every tool's Server shares: one session counter, one RLIMIT_NOFILE.
     std::uint64_t session_ids = 1;
+    DescriptorBudget descriptors;
     std::size_t sessions = 0;
     std::vector<std::unique_ptr<Server>> servers;
     for (std::size_t i = 0; i < tools.size(); ++i) {
         sessions += tools[i].config.admission.max_sessions;
-        servers.push_back(std::make_unique<Server>(ring, std::move(tools[i].config),
-                                                   std::move(listeners[i]), session_ids));
+        servers.push_back(std::make_unique<Server>(
+            ring, std::move(tools[i].config), std::move(listeners[i]), session_ids, descriptors));
     }
-    if (const auto original = raise_descriptor_limit(sessions)) {
+    if (const auto original = raise_descriptor_limit(sessions, descriptors)) {
         for (auto& server : servers) server->give_children_descriptor_limit(*original);
     }
     std::vector<bro::ring::Task<void>> parts;

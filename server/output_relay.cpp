@@ -48,7 +48,7 @@ ring::Task<OutputEnd> relay_pipe_output(ring::Ring& ring, FrameWriter& writer, i
             if (stop.stop_requested()) co_return OutputEnd::kStopped;
             if (!grown && waiting >= kDefaultPipeBytes) grown = grow_pipe(pipe);
             const auto length = static_cast<std::uint32_t>(std::min(waiting, kDataChunkBytes));
-            const bool sent = co_await writer.send_from_pipe(type, pipe, length);
+            const bool sent = co_await writer.send_from_pipe(type, pipe, length, stop);
             if (!sent) co_return OutputEnd::kClientGone;
             relayed += length;
         }
@@ -79,7 +79,7 @@ ring::Task<OutputEnd> relay_terminal_output(ring::Ring& ring, FrameWriter& write
                 protocol::encode_frame_header(type, static_cast<std::uint32_t>(got));
             std::copy(header.begin(), header.end(), frame.begin());
             const bool sent = co_await writer.send(
-                frame.first(protocol::kFrameHeaderBytes + static_cast<std::size_t>(got)));
+                frame.first(protocol::kFrameHeaderBytes + static_cast<std::size_t>(got)), stop);
             if (!sent) co_return OutputEnd::kClientGone;
             relayed += static_cast<std::uint64_t>(got);
             if (stop.stop_requested()) co_return OutputEnd::kStopped;

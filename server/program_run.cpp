@@ -113,7 +113,7 @@ void ProgramRun::deliver_signal(std::uint8_t signal) {
     }
     const int controller = stdio_.terminal_controller();
     const pid_t foreground = controller >= 0 ? foreground_process_group(controller) : 0;
-    if (foreground > 0 && !child_.reaped()) {
+    if (foreground > 0 && !child_.exited()) {
         spdlog::debug("session {}: forwarding signal {} to the terminal's foreground group {}",
                       run_.session_id, signal, foreground);
         ::kill(-foreground, signal);
@@ -156,10 +156,10 @@ void ProgramRun::client_vanished(const char* why) {
 // The client is gone and its program got SIGTERM: give it --kill-grace to finish, then
 // SIGKILL whatever is left of its process group. The report ends the wait early.
 ring::Task<void> ProgramRun::enforce_kill_grace(ring::StopToken call_over) {
-    if (child_.reaped()) co_return;
+    if (child_.exited()) co_return;
     const auto grace = run_.config.kill_grace;
     const bool expired = co_await ring::sleep_for(run_.ring, grace, call_over);
-    if (!expired || child_.reaped()) co_return;
+    if (!expired || child_.exited()) co_return;
     spdlog::info("session {}: pid {} outlived the {} ms grace after SIGTERM; sending SIGKILL",
                  run_.session_id, child_.pid(), milliseconds(grace));
     child_.kill_group(SIGKILL);
@@ -219,17 +219,31 @@ ring::Task<void> ProgramRun::wait_for_exit(ExitStatus& status) {
     status.timed_out = timed_out;
     run_.phase.enter(Phase::kDraining);
     if (!output_done_.stop_requested()) co_await enforce_drain_deadline();
+    end_what_the_program_left();
+}
+
+// The program has exited and its output is drained (or its deadline passed): what it started
+// in its process group ends with the call, unless --keep-background. The program is still a
+// zombie, so its group's id cannot have been reused.
+void ProgramRun::end_what_the_program_left() {
+    if (!run_.config.keep_background) {
+        spdlog::debug("session {}: sending SIGKILL to what is left of pid {}'s process group",
+                      run_.session_id, child_.pid());
+        child_.kill_group(SIGKILL);
+    }
+    child_.reap();
 }
 
 ring::Task<void> ProgramRun::wait_child(ring::StopSource& reaped, ExitStatus& status) {
-    auto result = co_await ring::wait_for_child(run_.ring, child_.pidfd());
+    // Left a zombie until end_what_the_program_left(), which still needs its process group.
+    auto result = co_await ring::wait_for_child(run_.ring, child_.pidfd(), ring::Reap::kNo);
     if (auto* error = std::get_if<std::error_code>(&result)) {
         spdlog::error("session {}: waiting for pid {} failed: {}", run_.session_id, child_.pid(),
                       error->message());
         status = ExitStatus::signaled(SIGKILL, false);  // ChildProcess's destructor kills it
     } else {
         const auto& info = std::get<siginfo_t>(result);
-        child_.mark_reaped();
+        child_.mark_exited();
         status = exit_status_from_waitid(info.si_code, info.si_status);
     }
     reaped.request_stop();
@@ -242,9 +256,9 @@ ring::Task<void> ProgramRun::enforce_run_timeout(ring::StopToken reaped, bool& t
     for (const int signal : {SIGTERM, SIGKILL}) {
         const bool expired = co_await ring::sleep_for(
             run_.ring, signal == SIGTERM ? config.run_timeout : config.kill_grace, reaped);
-        if (!expired || child_.reaped()) co_return;
+        if (!expired || child_.exited()) co_return;
         timed_out = true;
-        spdlog::info("session {}: pid {} {}; sending {}", run_.session_id, child_.pid(),
+        spdlog::info("session {}: running: pid {} {}; sending {}", run_.session_id, child_.pid(),
                      signal == SIGTERM ? "ran past --timeout" : "outlived the grace after SIGTERM",
                      signal == SIGTERM ? "SIGTERM" : "SIGKILL");
         child_.kill_group(signal);
@@ -259,8 +273,9 @@ ring::Task<void> ProgramRun::enforce_drain_deadline() {
     const bool expired = co_await ring::sleep_for(run_.ring, limit, output_done_.token());
     if (!expired) co_return;
     spdlog::info(
-        "session {}: stdout/stderr still open {} ms after pid {} exited (a process it started "
-        "holds them); reporting the exit now",
+        "session {}: draining: stdout/stderr still open {} ms after pid {} exited (a process it "
+        "started holds them, or the client does not read them; --drain-timeout); reporting the "
+        "exit now",
         run_.session_id, milliseconds(limit), child_.pid());
     output_stop_.request_stop();
 }

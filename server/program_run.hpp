@@ -5,8 +5,9 @@
 //   - content mode: its stdout and stderr reach the client as frames, each stream in order;
 //   - --timeout: a run that takes longer gets SIGTERM to its process group, SIGKILL after
 //     --kill-grace, and the status says it timed out;
-//   - once it exits, its output is read to end of file, at most --drain-timeout (a process it
-//     started may hold stdout open);
+//   - once it exits, its output is read to end of file and sent, at most --drain-timeout (a
+//     process it started may hold stdout open, the client may not read);
+//   - then what is left of its process group gets SIGKILL (not with --keep-background);
 //   - a client that goes away: SIGTERM to the process group, SIGKILL after --kill-grace.
 //
 // Teardown invariant: each task returns only after every operation it started has completed;
@@ -76,6 +77,7 @@ class ProgramRun {
     ring::Task<void> enforce_run_timeout(ring::StopToken reaped, bool& timed_out);
     // Started only while output remains to be relayed once the child exited.
     ring::Task<void> enforce_drain_deadline();
+    void end_what_the_program_left();
 
     RunContext run_;
     ChildProcess& child_;

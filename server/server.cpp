@@ -1,5 +1,6 @@
 #include "server/server.hpp"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -17,22 +18,66 @@
 #include "server/profile/namespace_names.hpp"
 
 namespace bro::server {
+namespace {
 
-Server::Server(ring::Ring& ring, ServerConfig config, Listener listener, std::uint64_t& session_ids)
+UniqueFd open_spare_descriptor() {
+    return UniqueFd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+}
+
+// Sent before anything is read: the client reads it whether or not it managed to send its
+// request first. A fresh socket's buffer always holds one small frame, so this cannot block.
+void send_refusal(int socket, const std::string& reason) {
+    std::vector<std::uint8_t> frame;
+    protocol::encode_error(reason, frame);
+    if (::send(socket, frame.data(), frame.size(), MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+        spdlog::debug("could not tell a refused caller why: {}", std::strerror(errno));
+    }
+}
+
+}  // namespace
+
+Server::Server(ring::Ring& ring, ServerConfig config, Listener listener, std::uint64_t& session_ids,
+               DescriptorBudget& descriptors)
     : ring_(ring),
       config_(std::move(config)),
       listener_(std::move(listener)),
       env_policy_(config_.allowed_env, config_.inherit_env, config_.allow_dangerous_env),
       sandbox_(config_.profile),
-      admission_(config_.admission),
-      context_{ring_, config_, env_policy_, spawner_, live_sessions_},
-      session_ids_(session_ids) {
+      admission_(config_.admission, descriptors),
+      cwd_resolver_(ring_, config_.request_timeout),
+      context_{ring_,          config_,  env_policy_,   spawner_,
+               live_sessions_, remover_, cwd_resolver_, nullptr},
+      session_ids_(session_ids),
+      spare_descriptor_(open_spare_descriptor()) {
+    descriptors.add_server();
+    set_up_session_cgroups();
     if (config_.profile.empty()) return;
     spawner_.use_sandbox(sandbox_);
     if (const pid_t holder = sandbox_.prepared_holder_pid()) {
         spdlog::info("sandbox prepared: its holder is pid {} ({} namespaces)", holder,
                      profile::namespace_list(config_.profile.namespaces));
     }
+}
+
+void Server::set_up_session_cgroups() {
+    const std::string tool = config_.tool.empty() ? "" : config_.tool + ": ";
+    if (config_.keep_background) {
+        spdlog::debug("{}no session cgroups: --keep-background lets processes outlive calls", tool);
+        return;
+    }
+    std::string why_not;
+    cgroups_ = SessionCgroups::find(config_.session_cgroups, why_not);
+    if (!cgroups_) {
+        spdlog::debug("{}no session cgroups: {}", tool, why_not);
+        return;
+    }
+    // Names carry the pid: another tool of this process finds none of its own cgroups stale.
+    for (const auto& error : cgroups_->remove_stale()) {
+        spdlog::warn("could not remove a stale session cgroup: {}", error);
+    }
+    context_.cgroups = &*cgroups_;
+    spdlog::info("{}session cgroups under {}: a call's processes end with it, setsid ones too",
+                 tool, cgroups_->path());
 }
 
 ring::Task<void> Server::serve() {
@@ -57,10 +102,11 @@ ring::Task<void> Server::serve() {
         const ring::IoResult accepted = co_await acceptor.next();
         if (!accepted) {
             if (stopping_ || accepted.cancelled()) break;
-            spdlog::warn("accept failed: {}; continuing", accepted.error().message());
             if (accepted.raw() == -EMFILE || accepted.raw() == -ENFILE) {
-                co_await ring::Timeout(ring_, std::chrono::milliseconds(100));
+                refuse_for_want_of_descriptors();
+                continue;
             }
+            spdlog::warn("accept failed: {}; continuing", accepted.error().message());
             continue;
         }
         admit(UniqueFd(accepted.value()));
@@ -82,6 +128,26 @@ void Server::stop() {
     for (Session* session : live_sessions_) session->abort();
 }
 
+void Server::refuse_for_want_of_descriptors() {
+    spare_descriptor_.reset();
+    // A connection is waiting (accept said so, and one the client closed stays queued), so
+    // accept4() returns at once; poll() makes sure of it.
+    pollfd waiting{listener_.fd(), POLLIN, 0};
+    if (::poll(&waiting, 1, 0) == 1) {
+        UniqueFd socket(::accept4(listener_.fd(), nullptr, nullptr, SOCK_CLOEXEC));
+        if (socket) {
+            const std::string reason =
+                "the server is busy: it has no descriptor left to serve this call "
+                "(RLIMIT_NOFILE " +
+                std::to_string(admission_.descriptors().limit()) +
+                "); try again later, or raise its limit (LimitNOFILE= in a systemd unit)";
+            spdlog::warn("refused a connection: out of descriptors (accept: EMFILE)");
+            send_refusal(socket.get(), reason);
+        }
+    }
+    spare_descriptor_ = open_spare_descriptor();
+}
+
 void Server::admit(UniqueFd socket) {
     PeerCredentials peer;
     try {
@@ -97,13 +163,7 @@ void Server::admit(UniqueFd socket) {
         return;
     }
     spdlog::warn("refused the connection of {}: {}", describe(peer), *refusal);
-    // Sent before anything is read: the client reads it whether or not it managed to send its
-    // request first. A fresh socket's buffer always holds one small frame, so this cannot block.
-    std::vector<std::uint8_t> frame;
-    protocol::encode_error(*refusal, frame);
-    if (::send(socket.get(), frame.data(), frame.size(), MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
-        spdlog::debug("could not tell pid {} it was refused: {}", peer.pid, std::strerror(errno));
-    }
+    send_refusal(socket.get(), *refusal);
 }
 
 // Until its first bytes arrive, a connection holds this frame (socket, peer, slot, one POLL)

@@ -14,7 +14,7 @@
 
 #include "core/name_list.hpp"
 #include "server/account_lookup.hpp"
-#include "server/limit_flags.hpp"
+#include "server/bounds_settings.hpp"
 #include "server/profile_commands.hpp"
 #include "server/profile_config.hpp"
 #include "server/profile_options.hpp"
@@ -87,64 +87,6 @@ void validate(ServerConfig& c, bool needs_socket) {
     validate_tmpdir(c.tmpdir);
 }
 
-// Reads a duration flag into `out`.
-void read_seconds(const po::variables_map& vm, const char* flag, double max_seconds,
-                  std::chrono::nanoseconds& out) {
-    if (!vm.count(flag)) return;
-    const double seconds = vm[flag].as<double>();
-    if (!(seconds >= 0 && seconds <= max_seconds)) {
-        throw ConfigError(std::string("--") + flag + " " + std::to_string(seconds) + ": use 0 to " +
-                          std::to_string(static_cast<long>(max_seconds)) + " seconds");
-    }
-    out = std::chrono::nanoseconds(static_cast<std::int64_t>(seconds * 1e9));
-}
-
-void read_durations(const po::variables_map& vm, ServerConfig& c) {
-    constexpr double kDay = 86400;
-    for (auto [flag, out] :
-         {std::pair{"kill-grace", &c.kill_grace}, std::pair{"timeout", &c.run_timeout},
-          std::pair{"request-timeout", &c.request_timeout},
-          std::pair{"drain-timeout", &c.drain_timeout}}) {
-        read_seconds(vm, flag, kDay, *out);
-    }
-    if (vm.count("request-timeout") && c.request_timeout.count() == 0) {
-        throw ConfigError("--request-timeout must be more than 0");
-    }
-}
-
-// A size such as 4096, 64K, 16M or 2G (binary multiples); nullopt when malformed or too big.
-std::optional<std::size_t> parse_size(std::string_view text) {
-    std::size_t value = 0;
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (error != std::errc{} || end == text.data()) return std::nullopt;
-    const std::string_view suffix(end, static_cast<std::size_t>(text.data() + text.size() - end));
-    int shift = 0;
-    if (suffix == "K" || suffix == "k") {
-        shift = 10;
-    } else if (suffix == "M" || suffix == "m") {
-        shift = 20;
-    } else if (suffix == "G" || suffix == "g") {
-        shift = 30;
-    } else if (!suffix.empty()) {
-        return std::nullopt;
-    }
-    if (shift > 0 && value > (SIZE_MAX >> shift)) return std::nullopt;
-    return value << shift;
-}
-
-void read_limits(const po::variables_map& vm, ServerConfig& c) {
-    for (const auto& limit : limit_flags()) {
-        if (!vm.count(limit.flag)) continue;
-        const std::string text = vm[limit.flag].as<std::string>();
-        const auto value = parse_size(text);
-        if (!value || *value < limit.min || *value > limit.max) {
-            throw ConfigError(std::string("--") + limit.flag + " " + text + ": use a number from " +
-                              std::to_string(limit.min) + " to " + std::to_string(limit.max));
-        }
-        c.limits.*limit.member = *value;
-    }
-}
-
 void read_cwd_policy(const po::variables_map& vm, ServerConfig& c) {
     if (!vm.count("cwd")) return;
     const std::string value = vm["cwd"].as<std::string>();
@@ -203,21 +145,6 @@ void read_allow_lists(const po::variables_map& vm, ServerConfig& c) {
         throw ConfigError(
             "--allow-uid/--allow-gid: the list is empty; name at least one user or group, or "
             "drop the flag");
-    }
-}
-
-void read_session_limits(const po::variables_map& vm, ServerConfig& c) {
-    constexpr long long kMost = 1 << 20;
-    for (auto [flag, out] :
-         {std::pair{"max-sessions", &c.admission.max_sessions},
-          std::pair{"max-sessions-per-uid", &c.admission.max_sessions_per_uid}}) {
-        if (!vm.count(flag)) continue;
-        const long long value = vm[flag].as<long long>();
-        if (value < 1 || value > kMost) {
-            throw ConfigError(std::string("--") + flag + " " + std::to_string(value) +
-                              ": use 1 to " + std::to_string(kMost));
-        }
-        *out = static_cast<std::size_t>(value);
     }
 }
 
@@ -332,9 +259,9 @@ void read_tool_values(const po::variables_map& vm,
                       const std::vector<profile::ProfileFlag>& profile_flags,
                       const ProcessSettings& process, ServerConfig& config) {
     config.systemd_socket = vm["systemd-socket"].as<bool>();
-    for (auto* read :
-         {read_transfer_modes, read_cwd_policy, read_durations, read_limits, read_allow_lists,
-          read_session_limits, read_run_as, read_socket_settings, read_arguments}) {
+    for (auto* read : {read_transfer_modes, read_cwd_policy, read_durations, read_lifetime,
+                       read_limits, read_allow_lists, read_session_limits, read_run_as,
+                       read_socket_settings, read_arguments}) {
         read(vm, config);
     }
     config.allowed_env = to_strings(vm, "allowed-env");

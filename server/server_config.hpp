@@ -12,6 +12,7 @@
 #include "server/config_error.hpp"
 #include "server/listener.hpp"
 #include "server/profile/execution_profile.hpp"
+#include "server/session_cgroup.hpp"
 
 namespace bro::server {
 
@@ -50,10 +51,20 @@ struct ServerConfig {
     std::chrono::nanoseconds kill_grace = std::chrono::seconds(5);
     // --timeout: the longest a run may take (0: unbounded).
     std::chrono::nanoseconds run_timeout{0};
-    // --request-timeout: how long a connection has to send its whole Request.
+    // --request-timeout: how long a connection has to send its whole Request (and how long
+    // its working directory may take to resolve).
     std::chrono::nanoseconds request_timeout = std::chrono::seconds(10);
+    // --upload-timeout: the longest an upload may go without a byte arriving; by default
+    // --request-timeout's value.
+    std::chrono::nanoseconds upload_timeout = std::chrono::seconds(10);
     // --drain-timeout: how long the report waits for stdout/stderr after the child exited.
     std::chrono::nanoseconds drain_timeout = std::chrono::seconds(10);
+    // --report-timeout: how long the client has to take the Exit (or Error) frame.
+    std::chrono::nanoseconds report_timeout = std::chrono::seconds(10);
+    // --keep-background: what the program leaves running outlives the call (the old way).
+    bool keep_background = false;
+    // --session-cgroups: a cgroup per session where the server has a delegated subtree.
+    CgroupChoice session_cgroups = CgroupChoice::kAuto;
     ProtocolLimits limits;       // --max-* (server/limit_flags.hpp)
     bool log_arguments = false;  // --log-arguments: the audit record shows the arguments
     // --unshare-*, --bind, --cap-drop, ...: what every child is run in (server/profile/).

@@ -86,8 +86,8 @@ void describe_identity_options(po::options_description& o) {
         "max-sessions", po::value<long long>()->value_name("N"),
         "the most sessions running at once (default 1024); a caller beyond it gets an error "
         "and bro-client exits 125")("max-sessions-per-uid", po::value<long long>()->value_name("N"),
-                                    "the most sessions one caller uid may run at once (default "
-                                    "512)");
+                                    "the most sessions one caller uid may run at once (default: a "
+                                    "quarter of --max-sessions, so 256)");
 }
 
 }  // namespace
@@ -159,10 +159,28 @@ po::options_description describe_tool_options(ServerConfig& c) {
         "the longest a run may take: then its process group gets SIGTERM (SIGKILL after "
         "--kill-grace) and the client exits 124 saying so (default 0: no limit)")(
         "request-timeout", po::value<double>()->value_name("SECONDS"),
-        "a connection that has not sent its whole request by then is closed (default 10)")(
+        "a connection that has not sent its whole request by then is closed; also the longest "
+        "the caller's working directory may take to resolve (a hung mount), after which the "
+        "program runs as if the directory were missing (default 10)")(
+        "upload-timeout", po::value<double>()->value_name("SECONDS"),
+        "content mode: an upload of file arguments during which no byte arrives for this long "
+        "is abandoned and the call refused (default: --request-timeout's value)")(
         "drain-timeout", po::value<double>()->value_name("SECONDS"),
         "after the program exits, how long to wait for its stdout and stderr to reach end of "
-        "file (a process it started may hold them) before reporting the exit (default 10)")(
+        "file and reach the client (a process it started may hold them, the client may not "
+        "read) before reporting the exit (default 10)")(
+        "report-timeout", po::value<double>()->value_name("SECONDS"),
+        "how long a client has to take the frame that reports how the call ended; a client "
+        "that does not read it is disconnected (default 10)")(
+        "keep-background", flag(),
+        "let processes the program leaves behind outlive the call (by default, once the "
+        "program has exited and its output is drained, its process group gets SIGKILL, and so "
+        "does its session cgroup)")(
+        "session-cgroups", po::value<std::string>()->value_name("auto|on|off"),
+        "a cgroup per session, killed with cgroup.kill when the call ends, so even processes "
+        "that left the program's process group (setsid daemons) end with it. auto (default): "
+        "where the server's own cgroup is delegated to it (systemd Delegate=yes); on: refuse "
+        "to start without one; off: never")(
         "kill-grace", po::value<double>()->value_name("SECONDS"),
         "when a client vanishes (killed, crashed, closed the socket) its program's process group "
         "gets SIGTERM, and SIGKILL after this many seconds if anything is left (default 5)")(

@@ -1,6 +1,7 @@
 #include "server/session.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -15,10 +16,8 @@
 #include "core/reply_encoding.hpp"
 #include "ring/deadline.hpp"
 #include "ring/when_all.hpp"
-#include "server/call_record.hpp"
 #include "server/file_upload.hpp"
 #include "server/limit_flags.hpp"
-#include "server/peer_cgroup.hpp"
 #include "server/program_run.hpp"
 #include "server/pseudo_terminal.hpp"
 #include "server/session_errors.hpp"
@@ -30,6 +29,14 @@ namespace bro::server {
 namespace {
 
 using protocol::FrameType;
+
+long long milliseconds(std::chrono::nanoseconds duration) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(duration).count();
+}
+
+// How long a session cgroup may take to empty after cgroup.kill (killed processes leave in
+// milliseconds; one stuck in the kernel is left behind, logged).
+constexpr auto kCgroupEmptying = std::chrono::seconds(2);
 
 }  // namespace
 
@@ -72,8 +79,14 @@ ring::Task<void> Session::run(std::chrono::nanoseconds waited) {
         refusal = e.what() + limit_hint(e.limit);
     } catch (const ProtocolViolation& e) {
         refusal = std::string("protocol error: ") + e.what();
+    } catch (const ServerBusy& e) {
+        refusal = e.what();
     } catch (const std::system_error& e) {
-        refusal = std::string("server error: ") + e.what();
+        const int error = e.code().value();
+        refusal = error == EMFILE || error == ENFILE
+                      ? std::string("the server is busy: it is out of descriptors (") + e.what() +
+                            "); try again later"
+                      : std::string("server error: ") + e.what();
     }
     if (!refusal.empty()) {
         spdlog::warn("session {}: refused: {} (while {})", id_, refusal,
@@ -113,8 +126,9 @@ ring::Task<std::optional<Session::Received>> Session::receive_request_in_time(
     // A request that completed as the time ran out still counts.
     if (received.value && *received.value) co_return std::move(*received.value);
     if (received.expired) {
-        spdlog::info("session {}: no complete request within {} ms; closing", id_,
-                     std::chrono::duration_cast<std::chrono::milliseconds>(limit).count());
+        spdlog::info(
+            "session {}: receiving: no complete request within {} ms (--request-timeout); closing",
+            id_, milliseconds(limit));
     }
     co_return std::nullopt;
 }
@@ -143,6 +157,7 @@ ring::Task<std::optional<Session::Received>> Session::receive_request(ring::Stop
         Received received{std::move(std::get<protocol::Request>(decoded)), {}};
         reader_.stop_accepting_fds();
         received.fds = reader_.take_received_fds();
+        slot_.hold_descriptors(received.fds.size());  // until the child has them
         const bool fd_mode = received.request.mode == protocol::TransferMode::kFdPassing;
         if (!(fd_mode ? context_.config.accept_fd_passing : context_.config.accept_content)) {
             const bool offer_retry = fd_mode && !retry_offered;  // content mode is accepted
@@ -174,23 +189,7 @@ ring::Task<void> Session::reject_mode(bool offer_retry) {
     std::vector<std::uint8_t> frame;
     protocol::encode_mode_rejected(accepted, frame);
     if (offer_retry) protocol::encode_retry_here(frame);
-    co_await writer_.send(frame);
-}
-
-void Session::start_record(const protocol::Request& request) {
-    if (!spdlog::should_log(spdlog::level::info)) return;
-    CallRecord& record = record_.emplace();
-    record.tool = context_.config.tool;
-    record.pid = peer_.pid;
-    record.uid = peer_.uid;
-    record.gid = peer_.gid;
-    // The caller is still there: it waits for its exit status.
-    record.cgroup = read_peer_cgroup(socket_.get(), peer_.pid);
-    record.mode = request.mode == protocol::TransferMode::kFdPassing ? "fd" : "content";
-    record.argument_count = request.arguments.size();
-    if (context_.config.log_arguments) record.arguments = request.arguments;
-    record.cwd = request.cwd;
-    record.outcome = "ended before it ran (the client went away)";
+    co_await report(frame);
 }
 
 void Session::check_arguments_allowed(const protocol::Request& request) const {
@@ -207,31 +206,27 @@ ring::Task<void> Session::run_with_content(const protocol::Request& request) {
     if (!request.files.empty()) {
         phase_.enter(Phase::kUploading);
         create_directory();
-        FileUpload upload(context_.ring, reader_, socket_.get(), context_.config.limits, id_);
-        ring::StopSource stop;
-        auto uploaded = co_await upload.receive(request, *directory_, stop.token());
-        if (record_) record_->bytes_in += upload.uploaded();
+        auto uploaded = co_await upload_files(request);
         if (!uploaded) co_return;  // the client went away
         file_paths = std::move(*uploaded);
     }
+    const auto where = co_await choose_directory(request, -1);
+    if (!where) co_return;
+    // The caller's directory may not exist on this side (another mount namespace): then the
+    // child runs in the session's private directory, made for it now.
+    if (where->error != 0 && !directory_) create_directory();
     ChildSide child_side;
     ChildStdio stdio = ChildStdio::open(request, child_side);
-    // The caller's directory may not exist on this side (another mount namespace): then the
-    // child runs in the session's private directory, made for it now. One access() call;
-    // the child still falls back to / should the directory vanish in between.
-    if (!directory_ && context_.config.cwd_policy == CwdPolicy::kCaller &&
-        ::access(request.cwd.c_str(), X_OK) != 0) {
-        create_directory();
-    }
-    const SpawnRequest spawn = plan({request,
-                                     peer_,
-                                     child_side.fds,
-                                     file_paths,
-                                     {},
-                                     -1,
-                                     directory_ ? directory_->path() : "/"});
+    SpawnRequest spawn = plan({request,
+                               peer_,
+                               child_side.fds,
+                               file_paths,
+                               {},
+                               where->fd.get(),
+                               directory_ ? directory_->path() : "/",
+                               where->error != 0});
     if (stdio.terminal() && spawn.identity) give_terminal_to(spawn.stdin_fd, spawn.identity->uid);
-    co_await run_program(spawn, std::move(child_side.owned), stdio, request.arguments.size());
+    co_await run_program(spawn, std::move(child_side.owned), stdio, request);
 }
 
 // fd mode: no byte of data passes through the server; it only watches the client and the
@@ -242,10 +237,43 @@ ring::Task<void> Session::run_with_fds(const protocol::Request& request,
     std::transform(fds.begin(), fds.end(), numbers.begin(),
                    [](const UniqueFd& fd) { return fd.get(); });
     const ReceivedFdPlan received = plan_received_fds(request, numbers);
-    const SpawnRequest spawn = plan({request, peer_, received.stdio, received.file_paths,
-                                     received.extra_fds, received.cwd_fd, "/"});
+    const auto where = co_await choose_directory(request, received.cwd_fd);
+    if (!where) co_return;
+    SpawnRequest spawn = plan({request, peer_, received.stdio, received.file_paths,
+                               received.extra_fds, where->fd.get(), "/", where->error != 0});
     ChildStdio nothing_relayed;
-    co_await run_program(spawn, std::move(fds), nothing_relayed, request.arguments.size());
+    co_await run_program(spawn, std::move(fds), nothing_relayed, request);
+}
+
+ring::Task<std::optional<std::vector<std::string>>> Session::upload_files(
+    const protocol::Request& request) {
+    ring::Activity activity;
+    FileUpload upload(context_.ring, reader_, socket_.get(), context_.config.limits, id_, activity);
+    ring::StopSource stop;
+    const auto limit = context_.config.upload_timeout;
+    auto uploaded = co_await ring::with_idle_deadline(
+        context_.ring, limit, stop, activity, upload.receive(request, *directory_, stop.token()));
+    if (record_) record_->bytes_in += upload.uploaded();
+    // An upload that completed as the time ran out still counts.
+    if (uploaded.value && *uploaded.value) co_return std::move(*uploaded.value);
+    if (!uploaded.expired) co_return std::nullopt;
+    spdlog::info("session {}: uploading: no data for {} ms (--upload-timeout); closing", id_,
+                 milliseconds(limit));
+    throw RequestRefused("the upload of the file arguments stalled: no data arrived for " +
+                         std::to_string(milliseconds(limit)) + " ms (--upload-timeout)");
+}
+
+ring::Task<std::optional<WorkingDirectory>> Session::choose_directory(
+    const protocol::Request& request, int received_cwd) {
+    const auto identity = child_identity(context_.config, peer_);
+    WorkingDirectory where = co_await find_working_directory(
+        context_.cwd_resolver, context_.config, request, received_cwd, identity, peer_.uid, id_);
+    if (where.error == 0 || context_.config.cwd_policy == CwdPolicy::kCaller) co_return where;
+    // --cwd caller-strict or DIR: no fallback, the program does not start.
+    phase_.enter(Phase::kReporting);
+    const ExitStatus status = ExitStatus::not_started(SpawnStep::kChangeDirectory, where.error);
+    co_await report_not_started(status, "chdir " + where.path);
+    co_return std::nullopt;
 }
 
 SpawnRequest Session::plan(const SpawnInputs& inputs) const {
@@ -264,74 +292,55 @@ void Session::create_directory() {
     if (const auto identity = child_identity(context_.config, peer_)) {
         owner = FileOwner{identity->uid, identity->gid};
     }
-    directory_.emplace(context_.config.tmpdir, id_, owner);
+    directory_.emplace(context_.config.tmpdir, id_, context_.remover, owner);
 }
 
 // ---- running, draining, reporting ----------------------------------------------------------
 
-ring::Task<void> Session::run_program(const SpawnRequest& spawn, std::vector<UniqueFd> child_side,
-                                      ChildStdio& stdio, std::size_t argument_count) {
+ring::Task<void> Session::run_program(SpawnRequest& spawn, std::vector<UniqueFd> child_side,
+                                      ChildStdio& stdio, const protocol::Request& request) {
     phase_.enter(Phase::kRunning);
+    if (client_left()) {
+        spdlog::info("session {}: the client left before the program started; not running it", id_);
+        co_return;
+    }
+    std::optional<SessionCgroup> cgroup =
+        context_.cgroups != nullptr ? context_.cgroups->create(id_) : std::nullopt;
+    if (cgroup) spawn.cgroup_fd = cgroup->fd();
     SpawnNotes notes;
     auto spawned = context_.spawner.spawn(spawn, &notes);
     child_side.clear();
+    slot_.hold_descriptors(0);
     if (notes.used_fallback_directory) {
         spdlog::debug("session {}: the caller's directory {} is not usable here; running in {}",
                       id_, spawn.working_directory, spawn.fallback_directory);
     }
     if (auto* failure = std::get_if<SpawnFailure>(&spawned)) {
         phase_.enter(Phase::kReporting);
-        const std::string outcome = status_text(failure->status, failure->detail);
-        spdlog::info("session {}: {}", id_, outcome);
-        if (record_) record_->outcome = outcome;
-        std::vector<std::uint8_t> frame;
-        protocol::encode_exit(failure->status, failure->detail, frame);
-        co_await writer_.send(frame);
+        co_await report_not_started(failure->status, failure->detail);
         co_return;
     }
     child_.emplace(std::move(std::get<ChildProcess>(spawned)));
     spdlog::debug("session {}: started pid {} with {} argument(s)", id_, child_->pid(),
-                  argument_count);
+                  request.arguments.size());
+    if (request.wants_started) {
+        std::vector<std::uint8_t> started;
+        protocol::encode_started(started);
+        co_await writer_.send(started);
+    }
     ProgramRun program({context_.ring, context_.config, id_, reader_, writer_, phase_}, *child_,
                        stdio);
     ring::StopSource call_over;
     co_await ring::when_all(program.relay_client_frames(call_over.token()),
-                            report_exit(program, stdio, call_over));
+                            report_exit(program, stdio, call_over, cgroup ? &*cgroup : nullptr));
+    if (cgroup) co_await cgroup->remove(context_.ring, kCgroupEmptying);
 }
 
-ring::Task<void> Session::report_exit(ProgramRun& program, ChildStdio& stdio,
-                                      ring::StopSource& call_over) {
-    const ExitStatus status = co_await program.run_to_exit();
-    phase_.enter(Phase::kReporting);
-    spdlog::debug("session {}: pid {} {}", id_, child_->pid(), status_text(status));
-    if (record_) {
-        record_->outcome = status_text(status) + (status.timed_out ? " (ran past --timeout)" : "") +
-                           (program.client_gone() ? " (the client went away)" : "");
-        record_->bytes_in += program.stdin_bytes();
-        record_->bytes_out = program.output_bytes();
-    }
-    // The private copies go before the caller hears of the exit, so a caller that looks right
-    // after the call never finds them.
-    directory_.reset();
-    if (!program.client_gone()) {
-        const std::uint64_t consumed = stdio.take_stdin_consumed();
-        if (consumed != protocol::kStdinConsumedUnknown) {
-            spdlog::debug("session {}: the program consumed {} of {} stdin bytes", id_, consumed,
-                          stdio.stdin_written());
-        }
-        std::vector<std::uint8_t> frame;
-        protocol::encode_exit(status, {}, frame, consumed);
-        co_await writer_.send(frame);
-    }
-    // Ends the client-frame relay wherever it waits: on the socket or on the child's stdin
-    // (which a grandchild may still hold open without reading).
-    call_over.request_stop();
-}
-
-ring::Task<void> Session::refuse(std::string message) {
-    std::vector<std::uint8_t> frame;
-    protocol::encode_error(message, frame);
-    co_await writer_.send(frame);
+bool Session::client_left() const {
+    // POLLHUP: the client closed its end entirely (as an interrupted bro-client does), not
+    // just its sending side.
+    pollfd connection{socket_.get(), 0, 0};
+    return ::poll(&connection, 1, 0) == 1 && (connection.revents & (POLLHUP | POLLERR)) != 0;
 }
 
 }  // namespace bro::server

@@ -5,13 +5,21 @@
 //   client/main.cpp          reads the settings (environment or wrapper file), picks the mode
 //   client/request_builder   classifies argv (file arguments), encodes the Request (core/);
 //                            fd_exchange or content_exchange connects and sends it
-//   server/listener, server  accept; admission by uid/gid and session counts; a Session each
+//   server/listener, server  accept; admission by uid/gid, session and descriptor counts;
+//                            a Session each
 //   server/session           receiving: the Request, under --request-timeout (this file)
-//   server/file_upload       uploading: content mode's file arguments into the session dir
+//   server/file_upload       uploading: content mode's file arguments into the session dir,
+//                            under --upload-timeout (an idle limit)
+//   server/working_directory the child's directory, resolved off the loop (cwd_resolution)
 //   server/spawn_plan        argv, environment, directory, identity, descriptors: pure rules
-//   server/spawner           clone + exec, reporting the failing step (child_stdio: the pipes)
-//   server/program_run       running, draining: stdin, signals and output relayed; deadlines
-//   server/session           reporting: the Exit frame (core/reply_encoding)
+//   server/spawner           clone + exec, reporting the failing step (child_stdio: the pipes;
+//                            session_cgroup: a cgroup per session where one is delegated)
+//   server/program_run       running, draining: stdin, signals and output relayed; deadlines;
+//                            what the program left in its process group is killed
+//   server/session_report    reporting: the Exit frame (core/reply_encoding), under
+//                            --report-timeout; the session directory goes first
+//                            (directory_remover, on a thread of its own); the audit record
+//                            (call_record)
 //   client/content_exchange  output to the caller's stdout/stderr; main exits as the program did
 //
 // The phases are in session_phase.hpp; the error convention in session_errors.hpp.
@@ -34,14 +42,18 @@
 #include "server/admission.hpp"
 #include "server/call_record.hpp"
 #include "server/child_stdio.hpp"
+#include "server/cwd_resolution.hpp"
+#include "server/directory_remover.hpp"
 #include "server/frame_reader.hpp"
 #include "server/frame_writer.hpp"
 #include "server/peer_credentials.hpp"
 #include "server/server_config.hpp"
+#include "server/session_cgroup.hpp"
 #include "server/session_directory.hpp"
 #include "server/session_phase.hpp"
 #include "server/spawn_plan.hpp"
 #include "server/spawner.hpp"
+#include "server/working_directory.hpp"
 
 namespace bro::server {
 
@@ -55,6 +67,9 @@ struct SessionContext {
     const EnvPolicy& env_policy;
     Spawner& spawner;
     std::unordered_set<Session*>& live_sessions;
+    DirectoryRemover& remover;
+    CwdResolver& cwd_resolver;
+    const SessionCgroups* cgroups;  // nullptr: no session cgroups
 };
 
 class Session {
@@ -92,6 +107,12 @@ class Session {
 
     ring::Task<void> run_with_content(const protocol::Request& request);
     ring::Task<void> run_with_fds(const protocol::Request& request, std::vector<UniqueFd> fds);
+    // --upload-timeout: an upload during which no byte arrives for that long is refused.
+    ring::Task<std::optional<std::vector<std::string>>> upload_files(
+        const protocol::Request& request);
+    // Where the child starts; nullopt when the call was refused for it (reported).
+    ring::Task<std::optional<WorkingDirectory>> choose_directory(const protocol::Request& request,
+                                                                 int received_cwd);
     SpawnRequest plan(const SpawnInputs& inputs) const;
     // Starts the session directory, handed to the child's identity when it has its own.
     void create_directory();
@@ -99,11 +120,17 @@ class Session {
     // Spawns the child, then runs it to the end and reports how it ended. `child_side` are
     // the descriptors handed to the child, closed as soon as it exists, so the pipes can reach
     // end of file and no client fd stays in the server.
-    ring::Task<void> run_program(const SpawnRequest& spawn, std::vector<UniqueFd> child_side,
-                                 ChildStdio& stdio, std::size_t argument_count);
+    ring::Task<void> run_program(SpawnRequest& spawn, std::vector<UniqueFd> child_side,
+                                 ChildStdio& stdio, const protocol::Request& request);
+    // Before the spawn: a client that closed its connection (interrupted before the program
+    // started) must not have it run. One that only stopped sending still does.
+    bool client_left() const;
     ring::Task<void> report_exit(ProgramRun& program, ChildStdio& stdio,
-                                 ring::StopSource& call_over);
+                                 ring::StopSource& call_over, SessionCgroup* cgroup);
+    ring::Task<void> report_not_started(const ExitStatus& status, const std::string& detail);
     ring::Task<void> refuse(std::string message);
+    // Sends the frame that ends the exchange, within --report-timeout.
+    ring::Task<void> report(std::span<const std::uint8_t> frame);
 
     SessionContext& context_;
     UniqueFd socket_;

@@ -4,14 +4,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <spdlog/spdlog.h>
-
 #include <cerrno>
 #include <cstring>
 #include <system_error>
 #include <vector>
-
-#include "server/directory_tree_removal.hpp"
 
 namespace bro::server {
 namespace {
@@ -23,8 +19,8 @@ namespace {
 }  // namespace
 
 SessionDirectory::SessionDirectory(const std::string& tmpdir, std::uint64_t session_id,
-                                   std::optional<FileOwner> owner)
-    : tmpdir_(tmpdir), owner_(owner) {
+                                   DirectoryRemover& remover, std::optional<FileOwner> owner)
+    : tmpdir_(tmpdir), remover_(remover), owner_(owner) {
     std::string pattern =
         tmpdir + "/bro-" + std::to_string(getpid()) + "-" + std::to_string(session_id) + "-XXXXXX";
     std::vector<char> buffer(pattern.begin(), pattern.end());
@@ -49,18 +45,12 @@ void SessionDirectory::open_to_child(const std::string& directory) const {
 }
 
 SessionDirectory::~SessionDirectory() {
-    // The tool (or a process it left behind) may have put anything in there, and may still be
-    // changing it: the walk goes by descriptors and never follows a symlink.
-    std::vector<std::string> errors;
-    UniqueFd parent(open(tmpdir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!parent) {
-        errors.push_back("open " + tmpdir_ + ": " + std::strerror(errno));
-    } else {
-        remove_directory_tree(parent.get(), path_.substr(tmpdir_.size() + 1), path_, errors);
-    }
-    for (const auto& error : errors) {
-        spdlog::warn("session directory {} not fully removed: {}", path_, error);
-    }
+    if (!removed_) remover_.remove_later(tmpdir_, name());
+}
+
+ring::Task<void> SessionDirectory::remove(ring::Ring& ring) {
+    removed_ = true;
+    co_await remover_.remove(ring, tmpdir_, name());
 }
 
 UniqueFd SessionDirectory::create_file(std::size_t index, std::string_view basename,

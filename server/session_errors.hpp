@@ -28,8 +28,15 @@ struct LimitExceeded : ProtocolViolation {
     Limit limit;
 };
 
-// A well-formed request this server's policy does not run (--no-client-args, ...).
+// A well-formed request this server's policy does not run (--no-client-args, ...), or one
+// whose client stalled past a phase's deadline.
 struct RequestRefused : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// The server cannot serve a call now for want of a resource (descriptors): the message says
+// "the server is busy" and why, so the caller knows to try again, not to fix its request.
+struct ServerBusy : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 

@@ -42,7 +42,12 @@ std::vector<std::string> child_environment(const SpawnPolicy& policy, const Spaw
 // --cwd: where the child starts, and where it may fall back to.
 void choose_directory(const ServerConfig& config, const SpawnInputs& inputs, SpawnRequest& spawn) {
     if (config.cwd_policy == CwdPolicy::kFixed) {
+        spawn.working_directory_fd = inputs.cwd_fd;
         spawn.working_directory = config.fixed_cwd;
+        return;
+    }
+    if (inputs.cwd_unusable && config.cwd_policy == CwdPolicy::kCaller) {
+        spawn.working_directory = inputs.fallback_directory;
         return;
     }
     spawn.working_directory_fd = inputs.cwd_fd;

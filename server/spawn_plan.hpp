@@ -45,9 +45,14 @@ struct SpawnInputs {
     // /dev/fd/N (plan_received_fds).
     std::span<const std::string> file_paths;
     std::vector<FdMapping> extra_fds = {};  // fd mode: files and forwarded fds, targets >= 3
-    int cwd_fd = -1;                        // fd mode: the caller's directory, when sent
+    // The directory the child starts in, resolved by the server (working_directory.hpp): the
+    // caller's, or --cwd DIR. -1: none; then the child enters the path itself.
+    int cwd_fd = -1;
     // --cwd caller: where the child runs when the caller's directory does not exist here.
     std::string fallback_directory = "/";
+    // The caller's directory did not resolve (missing, not enterable, a hung filesystem):
+    // --cwd caller runs the child in fallback_directory straight away.
+    bool cwd_unusable = false;
 };
 
 // Called with each forwarded variable the environment policy drops, for the log.

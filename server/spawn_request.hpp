@@ -29,9 +29,16 @@ struct SpawnRequest {
     // stdin is a terminal the child makes its controlling terminal (TIOCSCTTY) in the new
     // session it leads: a terminal session's pseudo-terminal, never the caller's terminal.
     bool controlling_terminal = false;
-    int working_directory_fd = -1;   // tried first (fchdir), when given
-    std::string working_directory;   // tried next (chdir)
-    std::string fallback_directory;  // then this; empty: no fallback, the spawn fails
+    // Where the child starts: either a directory the server resolved (an O_PATH descriptor the
+    // child only fchdir()s to: cwd_resolution.hpp), or, without one, a path the child enters
+    // itself with chdir() (a fixed directory inside a root the child changes). The path names
+    // the directory in reports either way.
+    int working_directory_fd = -1;
+    std::string working_directory;
+    std::string fallback_directory;  // where the child goes if that fails; empty: the spawn fails
+    // A cgroup (O_PATH descriptor) the child starts in (clone3 CLONE_INTO_CGROUP); -1: the
+    // server's own.
+    int cgroup_fd = -1;
     mode_t umask = 022;
     // Switched to before the working directory is entered, so the directory and the program
     // are reached with the child's own permissions. nullopt: the server's identity.

@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -15,6 +16,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "server/clone_into_cgroup.hpp"
 #include "server/profile/child_steps.hpp"
 #include "server/program_adoption.hpp"
 #include "server/spawn_failure.hpp"
@@ -45,6 +47,7 @@ struct ChildContext {
     // nullptr: keep the server's. Read in the child straight from the parent's memory
     // (CLONE_VM): no copy, no allocation.
     const ChildIdentity* identity;
+    pid_t server_pid;  // the parent, which the child must not outlive
     // Written by the failing step itself, for the parent's report: the step, its errno, the
     // call that failed and the path it was given (static text and the request's own strings:
     // nothing is allocated in the child).
@@ -100,6 +103,17 @@ void leave_child(int code) {
     syscall(SYS_exit_group, code);
 }
 
+// SIGKILL when the server dies (PR_SET_PDEATHSIG). Set last (an identity or capability change
+// clears it), then checked against a server that died first. In the sandbox's pid namespace
+// the server is pid 0; after its death the namespace's init (the holder) would be the parent.
+void die_with_server(ChildContext& context) {
+    const bool set = prctl(PR_SET_PDEATHSIG, SIGKILL) == 0;
+    const pid_t parent = getppid();
+    if (!set || (parent != context.server_pid && parent != 0)) {
+        child_fail_with(context, SpawnStep::kCreateProcess, ESRCH, "prctl PR_SET_PDEATHSIG");
+    }
+}
+
 // Does not return (no [[noreturn]], see leave_child).
 void execute_program(ChildContext& context) {
     if (context.dry_run) {
@@ -110,6 +124,7 @@ void execute_program(ChildContext& context) {
         }
         leave_child(0);
     }
+    die_with_server(context);
     execve(context.executable, context.argv, context.envp);
     child_fail(context, SpawnStep::kExecute, "execve", context.executable);
 }
@@ -191,6 +206,18 @@ void complete_identity(ChildContext& context) {
     }
 }
 
+// Enters the directory the server resolved, or else the path; falls back when allowed.
+void enter_working_directory(ChildContext& context) {
+    const bool in_place = context.working_directory_fd >= 0
+                              ? fchdir(context.working_directory_fd) == 0
+                              : chdir(context.working_directory) == 0;
+    if (in_place) return;
+    if (context.fallback_directory == nullptr || chdir(context.fallback_directory) != 0) {
+        child_fail(context, SpawnStep::kChangeDirectory, "chdir", context.working_directory);
+    }
+    context.used_fallback = true;
+}
+
 // Runs in the child, on the Spawner's stack, sharing the parent's memory: only
 // async-signal-safe system calls, no allocation, no C++ exceptions.
 int child_main(void* argument) {
@@ -246,15 +273,7 @@ int child_main(void* argument) {
     }
     umask(context.umask);
     if (context.identity != nullptr) assume_identity(context);
-    const bool in_place =
-        (context.working_directory_fd >= 0 && fchdir(context.working_directory_fd) == 0) ||
-        chdir(context.working_directory) == 0;
-    if (!in_place) {
-        if (context.fallback_directory == nullptr || chdir(context.fallback_directory) != 0) {
-            child_fail(context, SpawnStep::kChangeDirectory, "chdir", context.working_directory);
-        }
-        context.used_fallback = true;
-    }
+    enter_working_directory(context);
     // Every server fd is already O_CLOEXEC; this makes it hold for any fd a library opened.
     syscall(SYS_close_range, static_cast<unsigned>(context.first_free), ~0U, CLOSE_RANGE_CLOEXEC);
     if (context.identity != nullptr) complete_identity(context);
@@ -325,6 +344,7 @@ std::variant<ChildProcess, SpawnFailure> Spawner::spawn(const SpawnRequest& requ
         &ignored_signals_,
         child_descriptor_limit_ ? &*child_descriptor_limit_ : nullptr,
         request.identity ? &*request.identity : nullptr,
+        getpid(),
         SpawnStep::kExecute,
         0,
         nullptr,
@@ -351,16 +371,12 @@ std::variant<ChildProcess, SpawnFailure> Spawner::spawn(const SpawnRequest& requ
     }
     context.dry_run = request.dry_run;
     int pidfd = -1;
-    // The stack grows down on every architecture we build for: pass its top, 16-byte aligned.
-    auto* stack_top = stack_.data() + (stack_.size() & ~std::size_t{15});
-    const pid_t pid = clone(child_main, stack_top, CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD,
-                            &context, &pidfd);
-    const int clone_error = errno;
+    const pid_t pid = clone_vfork_child(stack_, request.cgroup_fd, child_main, &context, pidfd);
     children_pid_namespace.reset();
     if (sandbox_ != nullptr) sandbox_->program_started(fresh_holder);
     if (pid < 0) {
-        return SpawnFailure{ExitStatus::not_started(SpawnStep::kCreateProcess, clone_error),
-                            "clone"};
+        return SpawnFailure{ExitStatus::not_started(SpawnStep::kCreateProcess, -pid),
+                            request.cgroup_fd >= 0 ? "clone3 into the session cgroup" : "clone"};
     }
     ChildProcess child(pid, UniqueFd(pidfd));
     if (notes != nullptr) notes->used_fallback_directory = context.used_fallback;

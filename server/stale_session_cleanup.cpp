@@ -14,6 +14,7 @@
 
 #include "core/unique_fd.hpp"
 #include "server/directory_tree_removal.hpp"
+#include "server/process_liveness.hpp"
 
 namespace bro::server {
 namespace {
@@ -63,7 +64,8 @@ std::optional<std::string> program_name(const std::string& proc_exe) {
 // True unless `pid` surely is not a running bro-server (see the header for the rule).
 bool may_be_live_server(pid_t pid, const std::optional<std::string>& own_name) {
     if (pid == ::getpid()) return true;
-    if (::kill(pid, 0) != 0 && errno == ESRCH) return false;
+    // A killed server stays a zombie until its parent reaps it: dead all the same.
+    if (process_gone(pid)) return false;
     const auto name = program_name("/proc/" + std::to_string(pid) + "/exe");
     if (!name || !own_name) return true;
     return *name == *own_name;

@@ -162,7 +162,7 @@ constexpr FrameType kAllTypes[] = {
     FrameType::kRequest,   FrameType::kFileData,     FrameType::kFileEnd, FrameType::kStdinData,
     FrameType::kStdinEnd,  FrameType::kStdout,       FrameType::kStderr,  FrameType::kExit,
     FrameType::kError,     FrameType::kModeRejected, FrameType::kSignal,  FrameType::kWindowSize,
-    FrameType::kRetryHere,
+    FrameType::kRetryHere, FrameType::kStarted,
 };
 
 std::variant<FrameHeader, FrameHeaderError> decode_header(FrameType type, std::uint32_t length,
@@ -182,7 +182,7 @@ TEST(Protocol, FrameHeaderRoundTripsEveryTypeAtZeroAndAtItsBound) {
         if (type == FrameType::kRequest)
             bound = static_cast<std::uint32_t>(limits.max_request_bytes);
         if (type == FrameType::kFileEnd || type == FrameType::kStdinEnd ||
-            type == FrameType::kRetryHere) {
+            type == FrameType::kRetryHere || type == FrameType::kStarted) {
             bound = 0;
         }
         if (type == FrameType::kModeRejected || type == FrameType::kSignal) bound = 1;
@@ -755,8 +755,28 @@ TEST(Protocol, TheWorkingDirectoryDescriptorFlagRoundTripsInFdMode) {
     EXPECT_FALSE(std::get<Request>(without).carries_cwd);
 }
 
+TEST(Protocol, TheStartedFlagRoundTripsInBothModes) {
+    for (const TransferMode mode : {TransferMode::kContent, TransferMode::kFdPassing}) {
+        const auto with = decode_with_flags(mode, kRequestWantsStarted);
+        ASSERT_TRUE(std::holds_alternative<Request>(with)) << std::get<DecodeError>(with).message;
+        EXPECT_TRUE(std::get<Request>(with).wants_started);
+        const auto without = decode_with_flags(mode, 0);
+        ASSERT_TRUE(std::holds_alternative<Request>(without));
+        EXPECT_FALSE(std::get<Request>(without).wants_started);
+    }
+}
+
+TEST(Protocol, AStartedFrameIsEmpty) {
+    std::vector<std::uint8_t> frame;
+    encode_started(frame);
+    EXPECT_EQ(frame, (std::vector<std::uint8_t>{0x87, 0, 0, 0, 0}));
+    const auto too_long = encode_frame_header(FrameType::kStarted, 1);
+    EXPECT_TRUE(
+        std::holds_alternative<FrameHeaderError>(decode_frame_header(too_long, ProtocolLimits{})));
+}
+
 TEST(Protocol, UnknownFlagsAndACwdDescriptorInContentModeAreRefused) {
-    for (std::uint8_t flags : {0x10, 0x80, 0xF0}) {
+    for (std::uint8_t flags : {0x20, 0x80, 0xF0}) {
         const auto decoded = decode_with_flags(TransferMode::kFdPassing, flags);
         ASSERT_TRUE(std::holds_alternative<DecodeError>(decoded)) << int(flags);
         EXPECT_NE(std::get<DecodeError>(decoded).message.find("unknown request flags"),

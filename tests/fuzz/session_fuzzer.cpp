@@ -15,7 +15,8 @@
 // - the session finishes within a bound (kSessionLimit);
 // - no descriptor is left open (/proc/self/fd counts the same as before);
 // - no child is left: waitpid(-1, WNOHANG) finds none;
-// - the session's private directory is gone (the fuzzer's --tmpdir is empty again);
+// - the session's private directory is gone (the fuzzer's --tmpdir is empty again, once the
+//   directory remover's thread is idle);
 // - what the server sent is well-formed: complete server-to-client frames, and at most one
 //   frame that ends the exchange (Exit, Error or ModeRejected), as the last one; a first
 //   ModeRejected may be followed by RetryHere, and then by one more such exchange.
@@ -42,6 +43,8 @@
 #include "ring/operations.hpp"
 #include "ring/ring.hpp"
 #include "server/admission.hpp"
+#include "server/cwd_resolution.hpp"
+#include "server/directory_remover.hpp"
 #include "server/peer_credentials.hpp"
 #include "server/server_config.hpp"
 #include "server/session.hpp"
@@ -100,7 +103,10 @@ struct Harness {
     ring::Ring ring;
     server::Spawner spawner;
     EnvPolicy env_policy{{"FUZZ_FORWARDED"}, {}};
-    server::Admission admission{server::AdmissionRules{}};
+    server::DescriptorBudget descriptors;
+    server::Admission admission{server::AdmissionRules{}, descriptors};
+    server::DirectoryRemover remover;
+    server::CwdResolver cwd_resolver{ring, std::chrono::seconds(2)};
     std::unordered_set<server::Session*> live_sessions;
     std::string tmpdir;
     server::ServerConfig base;
@@ -262,8 +268,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     UniqueFd client(pair[0]);
     send_client_bytes(client.get(), std::span(data + 1, size - 1), (data[0] >> 2) & 7);
 
-    server::SessionContext context{harness.ring, config, harness.env_policy, harness.spawner,
-                                   harness.live_sessions};
+    server::SessionContext context{
+        harness.ring,          config,          harness.env_policy,   harness.spawner,
+        harness.live_sessions, harness.remover, harness.cwd_resolver, nullptr};
     bool finished = false;
     harness.ring.spawn(
         run_session(context, harness.admission, UniqueFd(pair[1]), harness.next_id++, finished));
@@ -274,6 +281,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     check_reply(read_reply(client.get()), config.limits);
     client.reset();
+    harness.remover.wait_until_idle();  // session directories go on a thread of their own
     const int fds_after = count_entries("/proc/self/fd");
     if (fds_after != fds_before) {
         fail("descriptors leaked: " + std::to_string(fds_before) + " before, " +

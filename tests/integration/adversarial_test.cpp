@@ -28,21 +28,6 @@ namespace {
 using namespace std::chrono_literals;
 using protocol::FrameType;
 
-// Children of `pid` that exist now (running or not yet reaped), over all its threads.
-int child_count(pid_t pid) {
-    const std::string tasks = "/proc/" + std::to_string(pid) + "/task";
-    DIR* dir = opendir(tasks.c_str());
-    if (dir == nullptr) return -1;
-    int count = 0;
-    while (const dirent* task = readdir(dir)) {
-        if (task->d_name[0] == '.') continue;
-        std::ifstream children(tasks + "/" + task->d_name + "/children");
-        for (int child = 0; children >> child;) ++count;
-    }
-    closedir(dir);
-    return count;
-}
-
 class Adversarial : public ::testing::Test {
   protected:
     // A request for the server's program with these arguments, stdin streamed or not, and

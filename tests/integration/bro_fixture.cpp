@@ -19,10 +19,12 @@
 namespace bro::test {
 
 std::string server_binary() {
-    return BRO_SERVER_BINARY;
+    const char* chosen = std::getenv("BRO_TEST_SERVER_BINARY");
+    return chosen != nullptr && *chosen != '\0' ? chosen : BRO_SERVER_BINARY;
 }
 std::string client_binary() {
-    return BRO_CLIENT_BINARY;
+    const char* chosen = std::getenv("BRO_TEST_CLIENT_BINARY");
+    return chosen != nullptr && *chosen != '\0' ? chosen : BRO_CLIENT_BINARY;
 }
 
 TempDir::TempDir() {
@@ -56,13 +58,18 @@ bool connect_succeeds(const std::string& socket_path) {
 }
 
 BroServer::BroServer(const TempDir& dir, const std::string& executable,
-                     std::vector<std::string> flags, std::vector<std::string> environment) {
+                     std::vector<std::string> flags, std::vector<std::string> environment,
+                     std::vector<std::string> prefix) {
     static int counter = 0;
     const std::string name = "server" + std::to_string(counter++);
     socket_path_ = dir.path() + "/" + name + ".sock";
     log_path_ = dir.path() + "/" + name + ".log";
-    std::vector<std::string> argv = {server_binary(), "--executable", executable, "--socket-path",
-                                     socket_path_,    "--log-level",  "debug"};
+    std::vector<std::string> argv = std::move(prefix);
+    for (const std::string& part :
+         {server_binary(), std::string("--executable"), executable, std::string("--socket-path"),
+          socket_path_, std::string("--log-level"), std::string("debug")}) {
+        argv.push_back(part);
+    }
     argv.insert(argv.end(), flags.begin(), flags.end());
     environment.push_back("PATH=/usr/bin:/bin");
     pid_ = start_background(argv, environment, log_path_);
@@ -158,6 +165,46 @@ std::string without_peer_variables(const std::string& env_output) {
     }
     return ::testing::AssertionFailure()
            << open_fd_count(pid) << " descriptors open, expected " << expected;
+}
+
+int child_count(pid_t pid) {
+    const std::string tasks = "/proc/" + std::to_string(pid) + "/task";
+    DIR* dir = opendir(tasks.c_str());
+    if (dir == nullptr) return -1;
+    int count = 0;
+    while (const dirent* task = readdir(dir)) {
+        if (task->d_name[0] == '.') continue;
+        std::ifstream children(tasks + "/" + task->d_name + "/children");
+        for (int child = 0; children >> child;) ++count;
+    }
+    closedir(dir);
+    return count;
+}
+
+bool process_running(pid_t pid) {
+    const char state = process_state(pid);
+    return state != '?' && state != 'Z' && state != 'X';
+}
+
+StoppedProcess::StoppedProcess(pid_t pid) : pid_(pid) {
+    kill(pid_, SIGSTOP);
+    stopped_ = eventually([&] { return process_state(pid_) == 'T'; }, std::chrono::seconds(10));
+}
+
+StoppedProcess::~StoppedProcess() {
+    kill(pid_, SIGCONT);
+}
+
+bool wait_for_log(const BroServer& server, const std::string& text, int count) {
+    const auto enough = [&] {
+        const std::string log = server.log();
+        int found = 0;
+        for (auto at = log.find(text); at != std::string::npos; at = log.find(text, at + 1)) {
+            ++found;
+        }
+        return found >= count;
+    };
+    return eventually(enough, std::chrono::seconds(10));
 }
 
 int settled_fd_count(pid_t pid) {

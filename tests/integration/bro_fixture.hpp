@@ -38,10 +38,12 @@ bool eventually(const std::function<bool()>& condition, std::chrono::millisecond
 
 class BroServer {
   public:
-    // Starts bro-server for `executable` with extra flags and extra environment; waits until
-    // the socket accepts connections (bounded).
+    // Starts bro-server for `executable` with extra flags and extra environment, under
+    // `prefix` when given (a command that execs the rest, such as prlimit or setpriv, so pid()
+    // is still the server's); waits until the socket accepts connections (bounded).
     BroServer(const TempDir& dir, const std::string& executable,
-              std::vector<std::string> flags = {}, std::vector<std::string> environment = {});
+              std::vector<std::string> flags = {}, std::vector<std::string> environment = {},
+              std::vector<std::string> prefix = {});
     ~BroServer();  // SIGTERM, bounded wait
     BroServer(const BroServer&) = delete;
     BroServer& operator=(const BroServer&) = delete;
@@ -77,6 +79,8 @@ ProcessResult run_server(const std::vector<std::string>& args,
                          const std::vector<std::string>& environment = {},
                          const std::vector<std::string>& prefix = {});
 
+// The programs under test: the build's, or BRO_TEST_SERVER_BINARY and BRO_TEST_CLIENT_BINARY
+// when set (to show that a test fails against an older build).
 std::string server_binary();
 std::string client_binary();
 bool connect_succeeds(const std::string& socket_path);
@@ -95,5 +99,26 @@ int settled_fd_count(pid_t pid);
 // nothing leaked: unlike settled_fd_count, a server starved for a moment cannot fool it. The
 // failure says how many are open.
 ::testing::AssertionResult fd_count_returns_to(pid_t pid, int expected);
+// Children of `pid` that exist now (running or not yet reaped), over all its threads.
+int child_count(pid_t pid);
+// Whether `pid` is a process that still runs (not gone, not a zombie).
+bool process_running(pid_t pid);
+// Stops a process with SIGSTOP (waiting until it is stopped) and lets it go on at the end of
+// the scope, whatever happens in between.
+class StoppedProcess {
+  public:
+    explicit StoppedProcess(pid_t pid);
+    ~StoppedProcess();
+    StoppedProcess(const StoppedProcess&) = delete;
+    StoppedProcess& operator=(const StoppedProcess&) = delete;
+    bool stopped() const { return stopped_; }
+
+  private:
+    pid_t pid_;
+    bool stopped_ = false;
+};
+
+// Waits (at most 10 s) until the server's log holds `count` lines containing `text`.
+bool wait_for_log(const BroServer& server, const std::string& text, int count = 1);
 
 }  // namespace bro::test

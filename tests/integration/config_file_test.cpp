@@ -191,6 +191,26 @@ TEST_F(ConfigFile, CheckOfACommandLineToolPrintsItsSettings) {
     EXPECT_NE(result.out.find("executable = \"/bin/echo\""), std::string::npos) << result.out;
 }
 
+// The deadlines and lifetime settings are tool options like the others: keys of a tool table.
+TEST_F(ConfigFile, DeadlinesAndWhatACallLeavesBehindAreSetPerTool) {
+    const std::string file = dir.write_file("bro.toml",
+                                            "[tool.echo]\n"
+                                            "executable = \"/bin/echo\"\n"
+                                            "socket-path = \"" +
+                                                socket("echo") +
+                                                "\"\n"
+                                                "upload-timeout = 3\n"
+                                                "report-timeout = 4\n"
+                                                "keep-background = true\n"
+                                                "session-cgroups = \"off\"\n");
+    const auto result = run_server({"--config", file, "--check"});
+    EXPECT_EQ(result.exit_code(), 0) << result.err;
+    for (const char* line : {"upload-timeout = 3\n", "report-timeout = 4\n",
+                             "keep-background = true\n", "session-cgroups = \"off\"\n"}) {
+        EXPECT_NE(result.out.find(line), std::string::npos) << line << " in\n" << result.out;
+    }
+}
+
 TEST_F(ConfigFile, APrintedWrapperFileRunsItsTool) {
     const std::string file = three_tools();
     const auto printed = run_server({"--config", file, "--print-wrapper", "wc"});

@@ -174,26 +174,6 @@ std::uintmax_t size_of(const std::optional<std::filesystem::path>& path) {
     return error ? 0 : size;
 }
 
-// Stops a process with SIGSTOP (waiting until it is stopped) and lets it go on at the end of
-// the scope, whatever happens in between.
-// (Stopping bro-server itself would not do: a stop interrupts the io-wq worker blocked in the
-// upload's splice, and the session ends as if the client had gone.)
-class StoppedProcess {
-  public:
-    explicit StoppedProcess(pid_t pid) : pid_(pid) {
-        kill(pid_, SIGSTOP);
-        stopped_ = eventually([&] { return process_state(pid_) == 'T'; }, 10s);
-    }
-    ~StoppedProcess() { kill(pid_, SIGCONT); }
-    StoppedProcess(const StoppedProcess&) = delete;
-    StoppedProcess& operator=(const StoppedProcess&) = delete;
-    bool stopped() const { return stopped_; }
-
-  private:
-    pid_t pid_;
-    bool stopped_ = false;
-};
-
 // Whether `pid` has the file `path` open. bro-client closes a file argument once it has read
 // all of it, before the FileEnd frame that completes its upload.
 bool holds_open(pid_t pid, const std::string& path) {
@@ -209,8 +189,8 @@ bool holds_open(pid_t pid, const std::string& path) {
 
 // A signal that arrives while content mode still uploads a file argument waits until the
 // upload is done (the server reads only file data then), instead of breaking the exchange.
-// The client is held stopped once the server has part of the file and the client has not
-// read all of it, so the signal certainly comes in the middle of the upload.
+// The client is held stopped (StoppedProcess) once the server has part of the file and the
+// client has not read all of it, so the signal certainly comes in the middle of the upload.
 TEST(ContentModeSignals, ASignalDuringAFileUploadIsSentAfterIt) {
     TempDir dir, tmp;
     constexpr std::uintmax_t kFileBytes = 1ULL << 30;
@@ -298,15 +278,17 @@ TEST(ContentModeSignals, AServerStoppedAndContinuedDuringAnUploadStillCompletesT
 }
 
 // Content mode relays the program's pipes: output a grandchild writes after the program exited
-// (and was reaped: the grandchild waits for that) is still relayed while the pipes drain, and a
-// grandchild that keeps them open forever delays the report by --drain-timeout only. (fd mode hands
-// out the caller's own descriptors: nothing to drain.)
+// (the grandchild waits until it was orphaned: its parent pid changes at the program's exit)
+// is still relayed while the pipes drain, and a grandchild that keeps them open forever delays
+// the report by --drain-timeout only. (fd mode hands out the caller's own descriptors: nothing
+// to drain.) The program itself stays a zombie until the drain ends, so `kill -0` cannot tell.
 TEST(DrainTimeout, OutputOfAGrandchildIsRelayedUntilThePipesCloseOrTheDeadline) {
     TempDir dir;
     BroServer server(dir,
                      dir.write_script("spawner",
                                       "if [ \"$1\" = late ]; then"
-                                      " (while kill -0 $$ 2>/dev/null; do sleep 0.01; done;"
+                                      " (while read -r _ _ _ parent _ < /proc/self/stat &&"
+                                      " [ \"$parent\" = $$ ]; do sleep 0.01; done;"
                                       " echo late words) &"
                                       " else (exec sleep 30) & fi; echo parent done"),
                      {"--drain-timeout", "2"});  // room for the late words on a loaded machine

@@ -9,7 +9,10 @@ namespace bro::test {
 
 void SandboxTest::SetUp() {
     if (geteuid() != 0) GTEST_SKIP() << "needs root (namespaces, mounts); CI runs as root";
-    mkdir((dir.path() + "/sessions").c_str(), 0700);
+    // A program run as another user (--user nobody) falls back to its session directory when
+    // the caller's directory (the test's own, 0700) is closed to it: it must reach it.
+    chmod(dir.path().c_str(), 0711);
+    mkdir((dir.path() + "/sessions").c_str(), 0711);
 }
 
 const BroServer& SandboxTest::start(const std::vector<std::string>& profile,

@@ -113,6 +113,60 @@ TEST_F(DeadlineTest, OneOperationInTimeGivesItsResult) {
     EXPECT_EQ(result.raw(), 2);
 }
 
+// Five bytes 40 ms apart under a 100 ms idle limit: 200 ms in all, never 100 ms idle.
+TEST_F(DeadlineTest, WorkThatKeepsProgressingOutlivesAnIdleDeadline) {
+    Pipe pipe = make_pipe();
+    Activity activity;
+    auto reader = [&](StopToken stop) -> Task<int> {
+        int got = 0;
+        while (got < 5) {
+            const IoResult read = co_await read_one(pipe.read_end.get(), stop);
+            if (!read || read.value() == 0) break;
+            activity.touch();
+            ++got;
+        }
+        co_return got;
+    };
+    auto writer = [&]() -> Task<void> {
+        for (int i = 0; i < 5; ++i) {
+            const bool slept = co_await sleep_for(ring_, 40ms, StopToken{});
+            (void)slept;
+            write_all(pipe.write_end.get(), "x");
+        }
+    };
+    const auto start = std::chrono::steady_clock::now();
+    Deadlined<int> outcome;
+    auto both = [&]() -> Task<void> {
+        StopSource stop;
+        auto read_all = [&]() -> Task<void> {
+            outcome =
+                co_await with_idle_deadline(ring_, 100ms, stop, activity, reader(stop.token()));
+        };
+        co_await when_all(read_all(), writer());
+    };
+    run_within(ring_, both());
+    EXPECT_FALSE(outcome.expired);
+    EXPECT_EQ(outcome.value, std::optional<int>(5));
+    EXPECT_GE(std::chrono::steady_clock::now() - start, 200ms);
+    EXPECT_EQ(ring_.in_flight(), 0u);
+}
+
+TEST_F(DeadlineTest, WorkWithoutProgressIsStoppedAtTheIdleDeadline) {
+    Pipe pipe = make_pipe();
+    const Activity activity;
+    const auto start = std::chrono::steady_clock::now();
+    const Deadlined<IoResult> outcome = run_within(ring_, [&]() -> Task<Deadlined<IoResult>> {
+        StopSource stop;
+        co_return co_await with_idle_deadline(ring_, 30ms, stop, activity,
+                                              read_one(pipe.read_end.get(), stop.token()));
+    }());
+    EXPECT_TRUE(outcome.expired);
+    ASSERT_TRUE(outcome.value.has_value());
+    EXPECT_TRUE(outcome.value->cancelled());
+    EXPECT_GE(std::chrono::steady_clock::now() - start, 30ms);
+    EXPECT_EQ(ring_.in_flight(), 0u);
+}
+
 TEST_F(DeadlineTest, SleepForReportsWhetherTheTimeRanOut) {
     StopSource stop;
     EXPECT_TRUE(run_within(ring_, sleep_for(ring_, 1ms, stop.token())));

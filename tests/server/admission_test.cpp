@@ -17,14 +17,16 @@ PeerCredentials peer(uid_t uid, gid_t gid, std::vector<gid_t> groups = {}) {
 }
 
 TEST(Admission, WithoutAnAllowListEveryoneIsAdmitted) {
-    Admission admission(AdmissionRules{});
+    DescriptorBudget descriptors;
+    Admission admission(AdmissionRules{}, descriptors);
     EXPECT_EQ(admission.admit(peer(1000, 1000)), std::nullopt);
     EXPECT_EQ(admission.admit(peer(0, 0)), std::nullopt);
     EXPECT_FALSE(admission.needs_groups());
 }
 
 TEST(Admission, AllowListAdmitsListedUidsAndGroupsIncludingSupplementaryOnes) {
-    Admission admission(AdmissionRules{.allow_uids = {1000}, .allow_gids = {50}});
+    DescriptorBudget descriptors;
+    Admission admission(AdmissionRules{.allow_uids = {1000}, .allow_gids = {50}}, descriptors);
     EXPECT_TRUE(admission.needs_groups());
     EXPECT_EQ(admission.admit(peer(1000, 1000)), std::nullopt);
     EXPECT_EQ(admission.admit(peer(2000, 50)), std::nullopt);
@@ -35,7 +37,8 @@ TEST(Admission, AllowListAdmitsListedUidsAndGroupsIncludingSupplementaryOnes) {
 }
 
 TEST(Admission, RootIsNotSpecial) {
-    Admission admission(AdmissionRules{.allow_uids = {1000}});
+    DescriptorBudget descriptors;
+    Admission admission(AdmissionRules{.allow_uids = {1000}}, descriptors);
     EXPECT_TRUE(admission.admit(peer(0, 0)).has_value());
 }
 
@@ -60,7 +63,8 @@ class AdmissionLimit : public ::testing::TestWithParam<SessionLimitCase> {};
 
 TEST_P(AdmissionLimit, RefusesACallerBeyondItUntilASessionEnds) {
     const SessionLimitCase& row = GetParam();
-    Admission admission(row.rules);
+    DescriptorBudget descriptors;
+    Admission admission(row.rules, descriptors);
     for (const uid_t uid : row.admitted) EXPECT_EQ(admission.admit(peer(uid, uid)), std::nullopt);
     const auto refused = admission.admit(peer(row.refused, row.refused));
     ASSERT_TRUE(refused.has_value());
@@ -98,7 +102,8 @@ INSTANTIATE_TEST_SUITE_P(
     [](const ::testing::TestParamInfo<SessionLimitCase>& info) { return info.param.name; });
 
 TEST(Admission, SlotIsReturnedOnceWhetherReleasedEarlyOrDestroyed) {
-    Admission admission(AdmissionRules{.max_sessions = 1, .max_sessions_per_uid = 1});
+    DescriptorBudget descriptors;
+    Admission admission(AdmissionRules{.max_sessions = 1, .max_sessions_per_uid = 1}, descriptors);
     {
         EXPECT_EQ(admission.admit(peer(1, 1)), std::nullopt);
         AdmissionSlot slot(admission, 1);
@@ -111,6 +116,70 @@ TEST(Admission, SlotIsReturnedOnceWhetherReleasedEarlyOrDestroyed) {
     EXPECT_EQ(admission.active_sessions(), 1u);
     { AdmissionSlot slot(admission, 1); }
     EXPECT_EQ(admission.active_sessions(), 0u);
+}
+
+TEST(Admission, NoCallerTakesMoreThanAQuarterOfTheSessionsByDefault) {
+    EXPECT_EQ(default_sessions_per_uid(1024), 256u);
+    EXPECT_EQ(default_sessions_per_uid(64), 16u);
+    EXPECT_EQ(default_sessions_per_uid(2), 1u);
+}
+
+DescriptorBudget room_for_two_sessions() {
+    DescriptorBudget descriptors;
+    descriptors.set_limit(DescriptorBudget::kReserved + 2 * DescriptorBudget::kPerSession);
+    return descriptors;
+}
+
+TEST(Admission, ACallerBeyondTheDescriptorsLeftIsToldTheServerIsBusy) {
+    DescriptorBudget descriptors = room_for_two_sessions();
+    Admission admission(AdmissionRules{}, descriptors);
+    EXPECT_EQ(admission.admit(peer(1, 1)), std::nullopt);
+    EXPECT_EQ(admission.admit(peer(2, 2)), std::nullopt);
+    const auto refused = admission.admit(peer(3, 3));
+    ASSERT_TRUE(refused.has_value());
+    EXPECT_NE(refused->find("the server is busy: it is short of descriptors"), std::string::npos)
+        << *refused;
+    admission.release(1);
+    EXPECT_EQ(admission.admit(peer(3, 3)), std::nullopt);
+}
+
+TEST(Admission, DescriptorsAnFdRequestBringsCountUntilItsChildHasThem) {
+    DescriptorBudget descriptors = room_for_two_sessions();
+    Admission admission(AdmissionRules{}, descriptors);
+    EXPECT_EQ(admission.admit(peer(1, 1)), std::nullopt);
+    AdmissionSlot slot(admission, 1);
+    slot.hold_descriptors(10);
+    EXPECT_TRUE(admission.admit(peer(2, 2)).has_value()) << "16 + 10 + 16 do not fit in 32";
+    slot.hold_descriptors(0);
+    EXPECT_EQ(admission.admit(peer(2, 2)), std::nullopt);
+    admission.release(2);
+    slot.release();
+    EXPECT_EQ(admission.descriptors().in_use(), 0u);
+}
+
+// Every tool of one process draws on one RLIMIT_NOFILE: what one tool's sessions hold, the
+// others' cannot have.
+TEST(Admission, DescriptorsAreCountedAcrossTheToolsOfOneProcess) {
+    DescriptorBudget descriptors = room_for_two_sessions();
+    Admission first_tool(AdmissionRules{}, descriptors);
+    Admission second_tool(AdmissionRules{}, descriptors);
+    EXPECT_EQ(first_tool.admit(peer(1, 1)), std::nullopt);
+    EXPECT_EQ(first_tool.admit(peer(2, 2)), std::nullopt);
+    const auto refused = second_tool.admit(peer(3, 3));
+    ASSERT_TRUE(refused.has_value());
+    EXPECT_NE(refused->find("short of descriptors"), std::string::npos) << *refused;
+    first_tool.release(1);
+    EXPECT_EQ(second_tool.admit(peer(3, 3)), std::nullopt);
+}
+
+// Each tool's listening socket and spare descriptor are kept from the sessions.
+TEST(Admission, EachToolKeepsItsOwnDescriptorsOutOfTheSessionsReach) {
+    DescriptorBudget descriptors;
+    descriptors.set_limit(DescriptorBudget::kReserved + DescriptorBudget::kPerSession);
+    Admission admission(AdmissionRules{}, descriptors);
+    descriptors.add_server();
+    EXPECT_EQ(descriptors.reserved(), DescriptorBudget::kReserved + DescriptorBudget::kPerServer);
+    EXPECT_TRUE(admission.admit(peer(1, 1)).has_value());
 }
 
 }  // namespace

@@ -26,12 +26,13 @@ class SpawnPlanTest : public ::testing::Test {
     }
 
     SpawnRequest plan(std::vector<std::string> file_paths = {}, std::string fallback = "/",
-                      int cwd_fd = -1) {
+                      int cwd_fd = -1, bool cwd_unusable = false) {
         paths = std::move(file_paths);
         const EnvPolicy env_policy(allowed_env, inherited_env);
         const SpawnPolicy policy{config, env_policy, server_environment.data()};
-        return plan_spawn(policy, {request, peer, {0, 1, 2, false}, paths, {}, cwd_fd, fallback},
-                          [&](std::string_view name) { refused.emplace_back(name); });
+        return plan_spawn(
+            policy, {request, peer, {0, 1, 2, false}, paths, {}, cwd_fd, fallback, cwd_unusable},
+            [&](std::string_view name) { refused.emplace_back(name); });
     }
 
     ServerConfig config;
@@ -131,6 +132,27 @@ TEST_F(SpawnPlanTest, ChdirReplacesTheCallersDirectoryAndItsFallback) {
     EXPECT_EQ(spawn.working_directory, "/work");
     EXPECT_EQ(spawn.working_directory_fd, -1);
     EXPECT_TRUE(spawn.fallback_directory.empty());
+}
+
+TEST_F(SpawnPlanTest, AResolvedDirectoryIsEnteredByItsDescriptor) {
+    const SpawnRequest spawn = plan({}, "/tmp/bro-1-session", 17);
+    EXPECT_EQ(spawn.working_directory_fd, 17);
+    EXPECT_EQ(spawn.working_directory, "/home/caller/project");  // for messages
+}
+
+TEST_F(SpawnPlanTest, AnUnusableCallersDirectoryRunsTheChildInTheFallbackAtOnce) {
+    const SpawnRequest spawn = plan({}, "/tmp/bro-1-session", -1, true);
+    EXPECT_EQ(spawn.working_directory, "/tmp/bro-1-session");
+    EXPECT_EQ(spawn.working_directory_fd, -1);
+    EXPECT_TRUE(spawn.fallback_directory.empty());
+}
+
+TEST_F(SpawnPlanTest, AFixedCwdIsEnteredByItsResolvedDescriptor) {
+    config.cwd_policy = CwdPolicy::kFixed;
+    config.fixed_cwd = "/srv";
+    const SpawnRequest spawn = plan({}, "/", 23);
+    EXPECT_EQ(spawn.working_directory_fd, 23);
+    EXPECT_EQ(spawn.working_directory, "/srv");
 }
 
 TEST_F(SpawnPlanTest, TheChildGetsTheCallersUmask) {
