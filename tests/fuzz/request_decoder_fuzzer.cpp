@@ -61,7 +61,8 @@ std::vector<std::uint8_t> reencode(const Request& request) {
     view.files = files;
     view.forwarded_fds = request.forwarded_fds;
     view.flags = static_cast<std::uint8_t>((request.carries_cwd ? kRequestCarriesCwd : 0) |
-                                           (request.reports_stdin ? kRequestReportsStdin : 0));
+                                           (request.reports_stdin ? kRequestReportsStdin : 0) |
+                                           (request.wants_started ? kRequestWantsStarted : 0));
     view.terminal = request.terminal;
     view.terminal_modes = request.terminal_modes;
     std::vector<std::uint8_t> frame;
