@@ -11,6 +11,7 @@
 #include "ring/child_wait.hpp"
 #include "ring/deadline.hpp"
 #include "ring/when_all.hpp"
+#include "server/log_durations.hpp"
 #include "server/output_relay.hpp"
 #include "server/pseudo_terminal.hpp"
 #include "server/session_errors.hpp"
@@ -19,10 +20,6 @@ namespace bro::server {
 namespace {
 
 using protocol::FrameType;
-
-long long milliseconds(std::chrono::nanoseconds duration) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(duration).count();
-}
 
 }  // namespace
 
@@ -161,7 +158,7 @@ ring::Task<void> ProgramRun::enforce_kill_grace(ring::StopToken call_over) {
     const bool expired = co_await ring::sleep_for(run_.ring, grace, call_over);
     if (!expired || child_.exited()) co_return;
     spdlog::info("session {}: pid {} outlived the {} ms grace after SIGTERM; sending SIGKILL",
-                 run_.session_id, child_.pid(), milliseconds(grace));
+                 run_.session_id, child_.pid(), whole_milliseconds(grace));
     child_.kill_group(SIGKILL);
 }
 
@@ -276,7 +273,7 @@ ring::Task<void> ProgramRun::enforce_drain_deadline() {
         "session {}: draining: stdout/stderr still open {} ms after pid {} exited (a process it "
         "started holds them, or the client does not read them; --drain-timeout); reporting the "
         "exit now",
-        run_.session_id, milliseconds(limit), child_.pid());
+        run_.session_id, whole_milliseconds(limit), child_.pid());
     output_stop_.request_stop();
 }
 

@@ -1,4 +1,5 @@
 #include "server/server.hpp"
+#include "server/log_durations.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -181,9 +182,9 @@ ring::Task<void> Server::run_session(UniqueFd socket, std::uint64_t id, PeerCred
     if (!first_bytes) {
         if (first_bytes.timed_out()) {
             spdlog::info(
-                "session {}: no complete request within {} ms; closing", id,
-                std::chrono::duration_cast<std::chrono::milliseconds>(config_.request_timeout)
-                    .count());
+                "session {}: receiving: no complete request within {} ms (--request-timeout); "
+                "closing",
+                id, whole_milliseconds(config_.request_timeout));
         }
         co_return;
     }

@@ -18,6 +18,7 @@
 #include "ring/when_all.hpp"
 #include "server/file_upload.hpp"
 #include "server/limit_flags.hpp"
+#include "server/log_durations.hpp"
 #include "server/program_run.hpp"
 #include "server/pseudo_terminal.hpp"
 #include "server/session_errors.hpp"
@@ -29,10 +30,6 @@ namespace bro::server {
 namespace {
 
 using protocol::FrameType;
-
-long long milliseconds(std::chrono::nanoseconds duration) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(duration).count();
-}
 
 // How long a session cgroup may take to empty after cgroup.kill (killed processes leave in
 // milliseconds; one stuck in the kernel is left behind, logged).
@@ -128,7 +125,7 @@ ring::Task<std::optional<Session::Received>> Session::receive_request_in_time(
     if (received.expired) {
         spdlog::info(
             "session {}: receiving: no complete request within {} ms (--request-timeout); closing",
-            id_, milliseconds(limit));
+            id_, whole_milliseconds(limit));
     }
     co_return std::nullopt;
 }
@@ -258,9 +255,9 @@ ring::Task<std::optional<std::vector<std::string>>> Session::upload_files(
     if (uploaded.value && *uploaded.value) co_return std::move(*uploaded.value);
     if (!uploaded.expired) co_return std::nullopt;
     spdlog::info("session {}: uploading: no data for {} ms (--upload-timeout); closing", id_,
-                 milliseconds(limit));
+                 whole_milliseconds(limit));
     throw RequestRefused("the upload of the file arguments stalled: no data arrived for " +
-                         std::to_string(milliseconds(limit)) + " ms (--upload-timeout)");
+                         std::to_string(whole_milliseconds(limit)) + " ms (--upload-timeout)");
 }
 
 ring::Task<std::optional<WorkingDirectory>> Session::choose_directory(

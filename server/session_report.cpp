@@ -11,6 +11,7 @@
 #include "core/reply_encoding.hpp"
 #include "ring/deadline.hpp"
 #include "server/call_record.hpp"
+#include "server/log_durations.hpp"
 #include "server/peer_cgroup.hpp"
 #include "server/program_run.hpp"
 #include "server/status_text.hpp"
@@ -94,7 +95,7 @@ ring::Task<void> Session::report(std::span<const std::uint8_t> frame) {
         spdlog::info(
             "session {}: reporting: the client did not take the report within {} ms "
             "(--report-timeout); closing",
-            id_, std::chrono::duration_cast<std::chrono::milliseconds>(limit).count());
+            id_, whole_milliseconds(limit));
     }
 }
 

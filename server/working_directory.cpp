@@ -6,6 +6,8 @@
 #include <chrono>
 #include <cstring>
 
+#include "server/log_durations.hpp"
+
 namespace bro::server {
 
 ring::Task<WorkingDirectory> find_working_directory(CwdResolver& resolver,
@@ -39,8 +41,7 @@ ring::Task<WorkingDirectory> find_working_directory(CwdResolver& resolver,
             "session {}: receiving: the working directory {} did not resolve within {} ms "
             "(--request-timeout): its filesystem does not answer (a hung mount?); going on "
             "without it",
-            session_id, where.path,
-            std::chrono::duration_cast<std::chrono::milliseconds>(resolver.limit()).count());
+            session_id, where.path, whole_milliseconds(resolver.limit()));
     } else if (where.error == EAGAIN) {
         spdlog::warn(
             "session {}: uid {} already has {} directory lookups waiting on hung filesystems; "
