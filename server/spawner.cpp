@@ -365,13 +365,13 @@ std::variant<ChildProcess, SpawnFailure> Spawner::spawn(const SpawnRequest& requ
         context.profile = &sandbox_->profile();
         if (context.profile->program_in_new_pid_namespace() &&
             !context.stages.born_in_pid_namespace) {
-            context.program_stack_top =
-                program_stack_.data() + (program_stack_.size() & ~std::size_t{15});
+            context.program_stack_top = program_stack_.top();
         }
     }
     context.dry_run = request.dry_run;
     int pidfd = -1;
-    const pid_t pid = clone_vfork_child(stack_, request.cgroup_fd, child_main, &context, pidfd);
+    const pid_t pid =
+        clone_vfork_child(stack_.bytes(), request.cgroup_fd, child_main, &context, pidfd);
     children_pid_namespace.reset();
     if (sandbox_ != nullptr) sandbox_->program_started(fresh_holder);
     if (pid < 0) {

@@ -12,6 +12,7 @@
 
 #include "core/exit_status.hpp"
 #include "server/child_process.hpp"
+#include "server/child_stack.hpp"
 #include "server/profile/sandbox.hpp"
 #include "server/spawn_failure.hpp"
 #include "server/spawn_request.hpp"
@@ -42,10 +43,10 @@ class Spawner {
   private:
     // The child's stack. Reused: with CLONE_VFORK the child is done with it before clone()
     // returns in the parent.
-    std::vector<unsigned char> stack_;
+    ChildStack stack_;
     // For a server that cannot enter the sandbox's pid namespace itself, the program is a second
     // clone, made by the child on this stack while the child waits on its own (CLONE_VFORK).
-    std::vector<unsigned char> program_stack_;
+    ChildStack program_stack_;
     sigset_t ignored_signals_;
     std::optional<rlimit> child_descriptor_limit_;
     profile::Sandbox* sandbox_ = nullptr;
