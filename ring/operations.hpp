@@ -92,7 +92,10 @@ class SingleShot : public Operation, private StopCallback {
     }
     void link_timeout_complete(int res) override {
         timeout_pending_ = false;
-        timeout_fired_ = res == -ETIME;
+        // Fired: -ETIME when the kernel cancelled the request, else what that cancellation met
+        // (-EALREADY: an io-wq worker runs it and was only signalled; the request then ends
+        // interrupted, which must not be retried).
+        timeout_fired_ = res != -ECANCELED;
         // Whichever of the two CQEs comes second finishes: the kernel promises no order.
         if (request_done_) finish();
     }

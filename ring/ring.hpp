@@ -41,8 +41,10 @@ class Operation {
     virtual void cancel_requested() {}
     // Asked once per submission, right after prepare(): a time limit to link to this request
     // (IORING_OP_LINK_TIMEOUT, submitted in the same batch), or null. The timeout's own CQE
-    // goes to link_timeout_complete(): -ETIME when it fired (the kernel then cancels the
-    // request), -ECANCELED when the request finished first. Both CQEs always arrive.
+    // goes to link_timeout_complete(): -ECANCELED when the request finished first; when it
+    // fired, -ETIME if the kernel cancelled the request, or the error that cancellation met
+    // (-EALREADY: an io-wq worker is running it and was signalled; its CQE may come much
+    // later). Both CQEs always arrive.
     virtual const __kernel_timespec* take_link_timeout() { return nullptr; }
     virtual void link_timeout_complete(int /*res*/) {}
 
