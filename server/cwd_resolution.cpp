@@ -7,18 +7,19 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <coroutine>
 
-#include "ring/deadline.hpp"
 #include "ring/io_result.hpp"
 #include "ring/operations.hpp"
-#include "ring/stop_token.hpp"
 
 namespace bro::server {
 
 // One resolution: openat (unless it starts from a descriptor), then statx, as one Operation on
-// the heap, so it can outlive a session that stopped waiting for it.
-class DirectoryProbe final : public ring::Operation, private ring::StopCallback {
+// the heap, so it can outlive a session that stopped waiting for it. Each step carries the
+// time left as a linked timeout (IORING_OP_LINK_TIMEOUT): the kernel bounds it, and a step
+// that ends in time costs no timer of ours and no cancellation round trip.
+class DirectoryProbe final : public ring::Operation {
   public:
     DirectoryProbe(CwdResolver& owner, std::string path, UniqueFd opened, int personality,
                    uid_t caller)
@@ -27,27 +28,24 @@ class DirectoryProbe final : public ring::Operation, private ring::StopCallback 
           fd_(std::move(opened)),
           step_(fd_ ? Step::kStat : Step::kOpen),
           personality_(personality),
-          caller_(caller) {}
+          caller_(caller),
+          bounded_(owner.limit_.count() > 0),
+          deadline_(std::chrono::steady_clock::now() + owner.limit_) {}
 
-    // co_await probe.wait(stop): the result, or ETIMEDOUT once `stop` is requested (the probe
-    // then finishes on its own and deletes itself; the awaiter must not touch it again).
-    auto wait(ring::StopToken stop) {
+    // co_await probe.wait(): true when the deadline passed with a step still waiting in the
+    // kernel (the probe then finishes on its own and deletes itself; the awaiter must not
+    // touch it again), else the result is ready (take_result()).
+    auto wait() {
         struct Awaiter {
             DirectoryProbe& probe;
-            ring::StopToken stop;
             bool await_ready() const noexcept { return false; }
-            bool await_suspend(std::coroutine_handle<> waiter) {
+            void await_suspend(std::coroutine_handle<> waiter) {
                 probe.waiter_ = waiter;
-                if (!stop.register_callback(probe)) {
-                    probe.error_ = ETIMEDOUT;
-                    return false;  // never submitted: the awaiter deletes it
-                }
                 probe.owner_.ring_.submit(probe);
-                return true;
             }
             bool await_resume() const noexcept { return probe.abandoned_; }
         };
-        return Awaiter{*this, stop};
+        return Awaiter{*this};
     }
 
     uid_t caller() const { return caller_; }
@@ -71,48 +69,77 @@ class DirectoryProbe final : public ring::Operation, private ring::StopCallback 
         sqe.personality = static_cast<std::uint16_t>(personality_);
     }
 
+    const __kernel_timespec* take_link_timeout() override {
+        if (!bounded_) return nullptr;
+        // Past the deadline (a retried step): a nanosecond, which fires at once.
+        const auto left = std::max(std::chrono::nanoseconds(1),
+                                   std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                       deadline_ - std::chrono::steady_clock::now()));
+        left_.tv_sec = left.count() / 1'000'000'000;
+        left_.tv_nsec = left.count() % 1'000'000'000;
+        timeout_pending_ = true;
+        return &left_;
+    }
+
+    void link_timeout_complete(int res) override {
+        timeout_pending_ = false;
+        // Fired: -ETIME when the kernel cancelled the step, else what that cancellation met
+        // (-EALREADY: an io-wq worker runs it, and was only signalled).
+        timed_out_ = res != -ECANCELED;
+        if (step_done_) {
+            finish_step();
+        } else if (timed_out_) {
+            // The kernel could not stop the step (an io-wq worker waiting on the
+            // filesystem): its CQE comes when the filesystem answers, maybe never.
+            abandon();
+        }
+    }
+
     void complete(int res, bool /*more*/) override {
-        const bool interrupted = res == -EINTR || ring::IoResult::is_kernel_restart_code(res);
-        if (interrupted && !abandoned_ && !cancel_requested_) {
-            owner_.ring_.submit(*this);
+        res_ = res;
+        if (abandoned_) {
+            owner_.finished_abandoned(this, caller_);  // deletes it
             return;
         }
-        if (res < 0) {
+        step_done_ = true;
+        if (!timeout_pending_) finish_step();
+    }
+
+  private:
+    enum class Step { kOpen, kStat };
+
+    // Both CQEs of a step are in (or the only one, unbounded).
+    void finish_step() {
+        step_done_ = false;
+        const int res = res_;
+        const bool interrupted = res == -EINTR || ring::IoResult::is_kernel_restart_code(res);
+        if (interrupted && !timed_out_) {
+            owner_.ring_.submit(*this);  // with the time that is left
+            return;
+        }
+        if (timed_out_ && (res == -ECANCELED || interrupted)) {
+            error_ = ETIMEDOUT;
+            fd_.reset();
+        } else if (res < 0) {
             error_ = -res;
             fd_.reset();
         } else if (step_ == Step::kOpen) {
             fd_.reset(res);
             step_ = Step::kStat;
-            if (!abandoned_) {
-                owner_.ring_.submit(*this);
-                return;
-            }
-        }
-        finish();
-    }
-
-    void cancel_requested() override { cancel_requested_ = true; }
-
-  private:
-    enum class Step { kOpen, kStat };
-
-    void finish() {
-        if (abandoned_) {
-            owner_.finished_abandoned(this, caller_);  // deletes it
+            timed_out_ = false;
+            owner_.ring_.submit(*this);
             return;
         }
-        ring::StopToken::unregister(*this);
         waiter_.resume();
     }
 
-    // The deadline passed: the waiter goes on without the result (on the next loop iteration,
-    // not inside the stop request), and the probe finishes whenever the kernel lets it.
-    void on_stop() override {
+    // The deadline passed: the waiter goes on without the result, and the probe finishes
+    // whenever the kernel lets it.
+    void abandon() {
         abandoned_ = true;
         error_ = ETIMEDOUT;
-        owner_.ring_.cancel(*this);
         owner_.abandoned(this, caller_);
-        owner_.ring_.post(waiter_);
+        waiter_.resume();
     }
 
     CwdResolver& owner_;
@@ -121,18 +148,20 @@ class DirectoryProbe final : public ring::Operation, private ring::StopCallback 
     Step step_;
     int personality_;
     uid_t caller_;
+    bool bounded_;
+    std::chrono::steady_clock::time_point deadline_;
+    __kernel_timespec left_{};
     struct statx attributes_ {};
+    int res_ = 0;
     int error_ = 0;
+    bool step_done_ = false;
+    bool timeout_pending_ = false;
+    bool timed_out_ = false;
     bool abandoned_ = false;
-    bool cancel_requested_ = false;
     std::coroutine_handle<> waiter_;
 };
 
 namespace {
-
-ring::Task<bool> wait_for(DirectoryProbe& probe, ring::StopToken stop) {
-    co_return co_await probe.wait(stop);
-}
 
 // Changes this thread's filesystem credentials for as long as it lives, with raw system calls
 // that change this thread only (glibc's setgroups would signal every thread of the process).
@@ -213,10 +242,8 @@ ring::Task<ResolvedDirectory> CwdResolver::run(DirectoryProbe* probe) {
         co_return ResolvedDirectory{{}, EAGAIN};
     }
     if (!workers_added_) workers_added_ = ring_.add_bounded_workers(kStuckInAll);
-    ring::StopSource stop;
-    const auto outcome =
-        co_await ring::with_deadline(ring_, limit_, stop, wait_for(*probe, stop.token()));
-    if (outcome.value && *outcome.value) co_return ResolvedDirectory{{}, ETIMEDOUT};
+    const bool abandoned = co_await probe->wait();
+    if (abandoned) co_return ResolvedDirectory{{}, ETIMEDOUT};
     ResolvedDirectory result = probe->take_result();
     delete probe;
     co_return result;
