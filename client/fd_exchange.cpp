@@ -147,11 +147,19 @@ FdPassingResult run_fd_passing(const Invocation& invocation) {
 
     std::size_t fds_sent = fds.size();
     int error = send_with_fds(socket.get(), request.frame, fds);
-    if (error == EPERM) {
+    if (error == EPERM && config.transfer_mode == TransferChoice::kAuto &&
+        invocation.forwarded_fds.empty()) {
         // A content-only server refuses descriptors in the kernel (SO_PASSRIGHTS off, Linux
-        // 6.16) and nothing was sent. The request alone still gets the server's ModeRejected
-        // answer, with RetryHere: the content-mode retry then goes over this same connection
-        // (receive_reply), as it does where the kernel delivers descriptors.
+        // 6.16) and nothing was sent: that refusal is already the answer a ModeRejected would
+        // bring, so the content-mode request goes over this connection without the round trip.
+        diagnostics.debug("the server's socket refuses descriptors: it takes content mode");
+        return {.accepted_modes = protocol::kAcceptsContent,
+                .retry_here = true,
+                .connection = std::move(socket)};
+    }
+    if (error == EPERM) {
+        // Where fd mode is required, the request alone gets the server's own ModeRejected
+        // answer, for the message that says what to change.
         diagnostics.debug("the server's socket refuses descriptors; sending the request alone");
         fds_sent = 0;
         error = send_with_fds(socket.get(), request.frame, {});
