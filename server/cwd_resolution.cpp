@@ -98,6 +98,8 @@ class DirectoryProbe final : public ring::Operation {
     void complete(int res, bool /*more*/) override {
         res_ = res;
         if (abandoned_) {
+            // An open that got through after all: its descriptor goes with the probe.
+            if (step_ == Step::kOpen && res >= 0) fd_.reset(res);
             owner_.finished_abandoned(this, caller_);  // deletes it
             return;
         }
