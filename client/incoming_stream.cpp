@@ -202,6 +202,7 @@ std::optional<ExitOutcome> IncomingStream::received(std::size_t count) {
         }
         const auto header = std::get<protocol::FrameHeader>(decoded);
         if (header.type == FrameType::kStarted) {  // empty (decode_frame_header checks)
+            diagnostics_.debug("the program started");
             program_started_ = true;
             begin_ += kFrameHeaderBytes;
             continue;

@@ -143,12 +143,21 @@ TEST_F(SandboxLifecycle, TheCallersSignalsReachAProgramInANewPidNamespace) {
     for (const std::string mode : {"content", "fd"}) {
         unlink(log.c_str());
         unlink(ready.c_str());
-        const pid_t client = start_background(
-            {client_binary()},
-            {"BRO_SOCKET_PATH=" + server->socket_path(), "BRO_TRANSFER_MODE=" + mode},
-            dir.path() + "/client.log");
+        const pid_t client = start_background({client_binary()},
+                                              {"BRO_SOCKET_PATH=" + server->socket_path(),
+                                               "BRO_TRANSFER_MODE=" + mode, "BRO_LOG=debug"},
+                                              dir.path() + "/client.log");
         ASSERT_TRUE(
             eventually([&] { return !read_file(ready).empty(); }, std::chrono::seconds(10)));
+        // The program runs before the client hears so (the Started frame), and until then
+        // SIGINT ends the call instead of reaching the program.
+        ASSERT_TRUE(eventually(
+            [&] {
+                return read_file(dir.path() + "/client.log").find("the program started") !=
+                       std::string::npos;
+            },
+            std::chrono::seconds(10)))
+            << mode << ": " << read_file(dir.path() + "/client.log");
         EXPECT_NE(read_file(ready), "1\n") << "the program must not be the namespace's init";
         kill(client, SIGINT);
         EXPECT_TRUE(eventually([&] { return read_file(log) == "INT\n"; }, std::chrono::seconds(5)))
