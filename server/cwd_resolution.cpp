@@ -29,7 +29,6 @@ class DirectoryProbe final : public ring::Operation {
           step_(fd_ ? Step::kStat : Step::kOpen),
           personality_(personality),
           caller_(caller),
-          bounded_(owner.limit_.count() > 0),
           deadline_(std::chrono::steady_clock::now() + owner.limit_) {}
 
     // co_await probe.wait(): true when the deadline passed with a step still waiting in the
@@ -70,7 +69,7 @@ class DirectoryProbe final : public ring::Operation {
     }
 
     const __kernel_timespec* take_link_timeout() override {
-        if (!bounded_) return nullptr;
+        if (owner_.limit_.count() <= 0) return nullptr;  // no deadline
         // Past the deadline (a retried step): a nanosecond, which fires at once.
         const auto left = std::max(std::chrono::nanoseconds(1),
                                    std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -150,7 +149,6 @@ class DirectoryProbe final : public ring::Operation {
     Step step_;
     int personality_;
     uid_t caller_;
-    bool bounded_;
     std::chrono::steady_clock::time_point deadline_;
     __kernel_timespec left_{};
     struct statx attributes_ {};
